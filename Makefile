@@ -1,0 +1,37 @@
+# furusato-kiosk — the two commands: `make demo` and `make test`.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.bootstrapped
+
+.PHONY: demo test lint typecheck bench snapshots clean help
+
+help:
+	@echo "make demo   run the kiosk on the embedded demo (local API, simulated camera)"
+	@echo "make test   lint, type-check and run the whole test suite"
+	@echo "make bench  run every benchmark, write bench/results.json"
+	@echo "make lint   ruff, mypy and import contracts only"
+
+$(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
+	@scripts/bootstrap.sh
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kiosk demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check kiosk screens sync config tests
+	$(BIN)/ruff format --check kiosk screens sync config tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/ui --snapshot-update -q
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.run
+
+clean:
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache bench/results.json

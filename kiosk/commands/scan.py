@@ -1,0 +1,57 @@
+"""`kiosk scan`: headless scanning. One JSON object per decision on stdout (§5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from typing import TextIO
+
+from kiosk.cli import EXIT_OK, CommandFailed, UsageError
+from kiosk.compose import SetupError, build_services, read_config
+from kiosk.models import CheckinResult, Method
+from kiosk.service import CheckinService
+
+
+def wedge_lines(stream: TextIO) -> Iterator[tuple[str, float]]:
+    """Pass strings typed by a keyboard-wedge scanner, one per line, with their arrival time."""
+    for line in stream:
+        payload = line.strip("\r\n")
+        if payload.strip():
+            yield payload, time.monotonic()
+
+
+def _decisions(args: argparse.Namespace, service: CheckinService) -> Iterator[CheckinResult]:
+    if args.source == "-":
+        for payload, arrived in wedge_lines(sys.stdin):
+            yield service.submit(payload, Method.WEDGE, arrived)
+        return
+    from kiosk.scan.runner import iter_decisions  # camera stack loads only when needed
+    from kiosk.scan.settings import settings_from_config
+
+    settings = settings_from_config(service_config=args._config, backend=args.backend)
+    yield from iter_decisions(args.source, service, settings=settings)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = read_config(args.config)
+        services = build_services(config, activity_id=args.activity)
+    except SetupError as exc:
+        raise UsageError(str(exc)) from None
+    args._config = config
+    try:
+        for result in _decisions(args, services.checkins):
+            if args.jsonl:
+                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            else:
+                reason = f" {result.reason.value}" if result.reason else ""
+                sys.stdout.write(f"{result.outcome.value}{reason} {result.registrant or ''}\n")
+            sys.stdout.flush()
+    except OSError as exc:
+        raise CommandFailed(f"scan source failed: {exc}") from None
+    finally:
+        services.close()
+    return EXIT_OK

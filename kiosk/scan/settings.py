@@ -1,0 +1,61 @@
+"""Tunable knobs of the scan pipeline, one frozen value shared by sources, decoders and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Backend(StrEnum):
+    """QR decoding library. See `kiosk.scan.decoders` for why zxing-cpp is the default."""
+
+    ZXING = "zxing"
+    PYZBAR = "pyzbar"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    """Everything the camera pipeline can be tuned with.
+
+    - backend: QR decoder library.
+    - downscale_width: frames wider than this are first decoded at this width (cheap); the
+      full-resolution frame is tried only when the small pass finds nothing. 0 disables.
+    - rearm_s: the same payload seen again within this many seconds of its last sighting is
+      not submitted again (a held code yields one decision, not thirty).
+    - camera_width / camera_height / camera_fps: requested capture format (0 = driver default).
+    - camera_backend: OpenCV capture API name ("any", "v4l2", "gstreamer", "ffmpeg", ...).
+    - camera_read_timeout_s: a read that takes longer marks the camera as hung -> reconnect.
+    - reconnect_initial_s / reconnect_max_s: exponential back-off between reopen attempts.
+    - realtime: play video files, image folders and synthetic sources at their frame rate
+      (False = as fast as possible, lossless, for benchmarks and batch runs).
+    - cascade_budget_ms: time bound of the recovery cascade run when a frame yields nothing.
+    - image_fps: frame rate used to pace an image folder.
+    """
+
+    backend: Backend = Backend.ZXING
+    downscale_width: int = 640
+    rearm_s: float = 3.0
+    camera_width: int = 1280
+    camera_height: int = 720
+    camera_fps: float = 30.0
+    camera_backend: str = "any"
+    camera_read_timeout_s: float = 2.0
+    reconnect_initial_s: float = 0.5
+    reconnect_max_s: float = 5.0
+    realtime: bool = True
+    cascade_budget_ms: float = 30.0
+    image_fps: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.downscale_width < 0:
+            raise ValueError("downscale_width must be >= 0")
+        if self.rearm_s < 0:
+            raise ValueError("rearm_s must be >= 0")
+        if self.camera_read_timeout_s <= 0:
+            raise ValueError("camera_read_timeout_s must be > 0")
+        if self.reconnect_initial_s <= 0 or self.reconnect_max_s < self.reconnect_initial_s:
+            raise ValueError("reconnect back-off must satisfy 0 < initial <= max")
+        if self.cascade_budget_ms < 0:
+            raise ValueError("cascade_budget_ms must be >= 0")
+        if self.image_fps <= 0 or self.camera_fps < 0:
+            raise ValueError("frame rates must be positive")

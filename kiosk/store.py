@@ -1,0 +1,493 @@
+"""Durable check-in store. Every decision is one SQLite transaction: the attempt, and for an
+accepted scan the check-in, its audit entry and its outbox row. Nothing is deleted by normal
+operation; corrections are void/restore entries with a reason and an operator."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from kiosk.database import open_engine
+from kiosk.models import Method, Outcome, Reason, mask_registrant
+from kiosk.tables import Activity, Attempt, Audit, Checkin, Outbox, PaperRecord
+
+
+class StorageFull(RuntimeError):
+    """The disk or the database size limit is full; committed data is intact."""
+
+
+class StorageFailed(RuntimeError):
+    """The database failed (I/O error, corruption); committed data is as it was."""
+
+
+class RecordError(ValueError):
+    """A correction that cannot be made (unknown record, already voided, closed day...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewCheckin:
+    """What the service asks the store to record for a verified (or manual) registrant."""
+
+    activity_id: str
+    registrant: str
+    method: Method
+    scanned_at: datetime
+    clock_trusted: bool
+    monotonic_s: float
+    session_id: str
+    scanned_at_corrected: datetime | None = None
+    tier: str | None = None
+    jti: str | None = None
+    pass_token: str | None = None
+    operator: str = "gate"
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    outcome: Outcome
+    reason: Reason | None
+    checkin_id: str | None
+    attempt_id: str
+    first_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    accepted: int
+    unique_people: int
+    duplicates: int
+    rejected: int
+    voided: int
+    pending_upload: int
+    confirmed: int
+    server_duplicates: int
+    premium: int
+    rejected_by_reason: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    outbox_id: int
+    checkin: Checkin
+
+
+def _iso(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime")
+    return at.isoformat()
+
+
+def _classify(exc: OperationalError) -> Exception:
+    text = str(exc.orig).lower()
+    if "full" in text:
+        return StorageFull(str(exc.orig))
+    return StorageFailed(str(exc.orig))
+
+
+class Store:
+    """All reads and writes of the kiosk database. Safe to share between threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls, path: Path, *, synchronous: str = "FULL", max_page_count: int | None = None
+    ) -> Store:
+        return cls(open_engine(path, synchronous=synchronous, max_page_count=max_page_count))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction; storage errors become StorageFull / StorageFailed."""
+        with self._write_lock, Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                raise _classify(exc) from exc
+
+    def _read(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- activities -------------------------------------------------------------------------
+
+    def upsert_activity(self, activity: Activity) -> None:
+        with self._write() as session:
+            existing = session.get(Activity, activity.id)
+            if existing is None:
+                session.add(activity)
+                return
+            for name in ("name", "date", "venue", "organiser", "municipality", "designated"):
+                setattr(existing, name, getattr(activity, name))
+            existing.updated_at = activity.updated_at
+            session.add(existing)
+
+    def activity(self, activity_id: str) -> Activity | None:
+        with self._read() as session:
+            return session.get(Activity, activity_id)
+
+    def activities(self, on_date: str | None = None) -> list[Activity]:
+        with self._read() as session:
+            query = select(Activity).order_by(col(Activity.date), col(Activity.name))
+            if on_date is not None:
+                query = query.where(Activity.date == on_date)
+            return list(session.exec(query))
+
+    # -- the gate ---------------------------------------------------------------------------
+
+    def record_rejection(
+        self,
+        activity_id: str,
+        reason: Reason,
+        method: Method,
+        at: datetime,
+        *,
+        registrant: str | None = None,
+        detail: str = "",
+        latency_ms: float = 0.0,
+    ) -> Stored:
+        attempt_id = str(uuid.uuid4())
+        with self._write() as session:
+            session.add(
+                Attempt(
+                    id=attempt_id,
+                    activity_id=activity_id,
+                    outcome=Outcome.REJECTED.value,
+                    reason=reason.value,
+                    registrant=mask_registrant(registrant) if registrant else None,
+                    method=method.value,
+                    at=_iso(at),
+                    latency_ms=latency_ms,
+                    detail=detail,
+                )
+            )
+        return Stored(Outcome.REJECTED, reason, None, attempt_id)
+
+    def record_checkin(self, new: NewCheckin, *, latency_ms: float = 0.0) -> Stored:
+        """Accept the registrant, or report the earlier check-in as a duplicate."""
+        attempt_id = str(uuid.uuid4())
+        at = _iso(new.scanned_at)
+        with self._write() as session:
+            activity = session.get(Activity, new.activity_id)
+            if activity is None:
+                outcome, reason, checkin_id, first = Outcome.REJECTED, Reason.NO_ACTIVITY, None, None
+            elif activity.closed_at is not None:
+                outcome, reason = Outcome.REJECTED, Reason.ACTIVITY_CLOSED
+                checkin_id, first = None, None
+            else:
+                earlier = session.exec(
+                    select(Checkin).where(
+                        Checkin.activity_id == new.activity_id,
+                        Checkin.registrant == new.registrant,
+                        col(Checkin.voided).is_(False),
+                    )
+                ).first()
+                if earlier is not None:
+                    outcome, reason = Outcome.DUPLICATE, None
+                    checkin_id, first = earlier.id, datetime.fromisoformat(earlier.scanned_at)
+                else:
+                    outcome, reason, first = Outcome.ACCEPTED, None, None
+                    checkin_id = str(uuid.uuid4())
+                    self._insert_checkin(session, new, checkin_id, action="checkin", reason="")
+            session.add(
+                Attempt(
+                    id=attempt_id,
+                    activity_id=new.activity_id,
+                    outcome=outcome.value,
+                    reason=reason.value if reason else None,
+                    registrant=mask_registrant(new.registrant),
+                    checkin_id=checkin_id,
+                    method=new.method.value,
+                    at=at,
+                    latency_ms=latency_ms,
+                )
+            )
+        return Stored(outcome, reason, checkin_id, attempt_id, first)
+
+    @staticmethod
+    def _insert_checkin(
+        session: Session, new: NewCheckin, checkin_id: str, *, action: str, reason: str
+    ) -> None:
+        at = _iso(new.scanned_at)
+        session.add(
+            Checkin(
+                id=checkin_id,
+                activity_id=new.activity_id,
+                registrant=new.registrant,
+                tier=new.tier,
+                method=new.method.value,
+                jti=new.jti,
+                pass_token=new.pass_token,
+                scanned_at=at,
+                scanned_at_corrected=(
+                    _iso(new.scanned_at_corrected) if new.scanned_at_corrected else None
+                ),
+                clock_trusted=new.clock_trusted,
+                monotonic_s=new.monotonic_s,
+                session_id=new.session_id,
+                operator=new.operator,
+            )
+        )
+        session.add(
+            Audit(
+                at=at,
+                operator=new.operator,
+                action=action,
+                activity_id=new.activity_id,
+                checkin_id=checkin_id,
+                reason=reason,
+            )
+        )
+        session.add(Outbox(checkin_id=checkin_id, created_at=at))
+
+    def add_manual(
+        self, new: NewCheckin, *, reason: str, paper: tuple[str, str, str] | None = None
+    ) -> Stored:
+        """A coordinator's or volunteer's manual record (registrant id or paper form)."""
+        if not reason.strip():
+            raise RecordError("a reason is required")
+        attempt_id = str(uuid.uuid4())
+        checkin_id = str(uuid.uuid4())
+        with self._write() as session:
+            activity = session.get(Activity, new.activity_id)
+            if activity is None or activity.closed_at is not None:
+                raise RecordError("activity_closed" if activity else "no_activity")
+            try:
+                self._insert_checkin(session, new, checkin_id, action="manual_add", reason=reason)
+                if paper is not None:
+                    name, contact, municipality = paper
+                    session.add(
+                        PaperRecord(
+                            checkin_id=checkin_id,
+                            name=name,
+                            contact=contact,
+                            municipality=municipality,
+                        )
+                    )
+                session.add(
+                    Attempt(
+                        id=attempt_id,
+                        activity_id=new.activity_id,
+                        outcome=Outcome.ACCEPTED.value,
+                        registrant=mask_registrant(new.registrant),
+                        checkin_id=checkin_id,
+                        method=new.method.value,
+                        at=_iso(new.scanned_at),
+                    )
+                )
+                session.flush()
+            except IntegrityError as exc:
+                raise RecordError("duplicate") from exc
+        return Stored(Outcome.ACCEPTED, None, checkin_id, attempt_id)
+
+    # -- corrections ------------------------------------------------------------------------
+
+    def void(self, checkin_id: str, *, reason: str, operator: str, at: datetime) -> None:
+        self._set_voided(checkin_id, True, reason=reason, operator=operator, at=at)
+
+    def restore(self, checkin_id: str, *, reason: str, operator: str, at: datetime) -> None:
+        self._set_voided(checkin_id, False, reason=reason, operator=operator, at=at)
+
+    def _set_voided(
+        self, checkin_id: str, voided: bool, *, reason: str, operator: str, at: datetime
+    ) -> None:
+        if not reason.strip():
+            raise RecordError("a reason is required")
+        with self._write() as session:
+            checkin = session.get(Checkin, checkin_id)
+            if checkin is None:
+                raise RecordError("unknown check-in")
+            activity = session.get(Activity, checkin.activity_id)
+            if activity is not None and activity.closed_at is not None:
+                raise RecordError("activity_closed")
+            if checkin.voided == voided:
+                raise RecordError("already voided" if voided else "not voided")
+            checkin.voided = voided
+            session.add(checkin)
+            session.add(
+                Audit(
+                    at=_iso(at),
+                    operator=operator,
+                    action="void" if voided else "restore",
+                    activity_id=checkin.activity_id,
+                    checkin_id=checkin_id,
+                    reason=reason,
+                )
+            )
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise RecordError("registrant already has a live check-in") from exc
+
+    def last_accepted(self, activity_id: str) -> Checkin | None:
+        with self._read() as session:
+            return session.exec(
+                select(Checkin)
+                .where(Checkin.activity_id == activity_id, col(Checkin.voided).is_(False))
+                .order_by(col(Checkin.monotonic_s).desc(), col(Checkin.scanned_at).desc())
+            ).first()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def checkins(self, activity_id: str, *, include_voided: bool = True) -> list[Checkin]:
+        with self._read() as session:
+            query = select(Checkin).where(Checkin.activity_id == activity_id)
+            if not include_voided:
+                query = query.where(col(Checkin.voided).is_(False))
+            return list(session.exec(query.order_by(col(Checkin.scanned_at))))
+
+    def checkin(self, checkin_id: str) -> Checkin | None:
+        with self._read() as session:
+            return session.get(Checkin, checkin_id)
+
+    def attempts(self, activity_id: str, limit: int | None = None) -> list[Attempt]:
+        with self._read() as session:
+            query = (
+                select(Attempt)
+                .where(Attempt.activity_id == activity_id)
+                .order_by(col(Attempt.at).desc())
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            return list(session.exec(query))
+
+    def audit_trail(self, checkin_id: str | None = None) -> list[Audit]:
+        with self._read() as session:
+            query = select(Audit).order_by(col(Audit.id))
+            if checkin_id is not None:
+                query = query.where(Audit.checkin_id == checkin_id)
+            return list(session.exec(query))
+
+    def paper_record(self, checkin_id: str) -> PaperRecord | None:
+        with self._read() as session:
+            return session.get(PaperRecord, checkin_id)
+
+    def counts(self, activity_id: str) -> Counts:
+        with self._read() as session:
+            live = select(Checkin).where(
+                Checkin.activity_id == activity_id, col(Checkin.voided).is_(False)
+            )
+            rows = list(session.exec(live))
+            voided = session.exec(
+                select(func.count())
+                .select_from(Checkin)
+                .where(Checkin.activity_id == activity_id, col(Checkin.voided).is_(True))
+            ).one()
+            by_outcome = dict(
+                session.exec(
+                    select(Attempt.outcome, func.count())
+                    .where(Attempt.activity_id == activity_id)
+                    .group_by(col(Attempt.outcome))
+                ).all()
+            )
+            by_reason = dict(
+                session.exec(
+                    select(Attempt.reason, func.count())
+                    .where(
+                        Attempt.activity_id == activity_id,
+                        Attempt.outcome == Outcome.REJECTED.value,
+                    )
+                    .group_by(col(Attempt.reason))
+                ).all()
+            )
+        return Counts(
+            accepted=len(rows),
+            unique_people=len({r.registrant for r in rows}),
+            duplicates=by_outcome.get(Outcome.DUPLICATE.value, 0),
+            rejected=by_outcome.get(Outcome.REJECTED.value, 0),
+            voided=voided,
+            pending_upload=sum(1 for r in rows if r.sync_status == "pending"),
+            confirmed=sum(1 for r in rows if r.sync_status == "accepted"),
+            server_duplicates=sum(1 for r in rows if r.sync_status == "duplicate"),
+            premium=sum(1 for r in rows if r.tier == "premium"),
+            rejected_by_reason={str(k): v for k, v in by_reason.items()},
+        )
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def pending_count(self) -> int:
+        with self._read() as session:
+            return session.exec(
+                select(func.count()).select_from(Outbox).where(col(Outbox.done_at).is_(None))
+            ).one()
+
+    def next_batch(self, limit: int) -> list[OutboxItem]:
+        """The oldest pending check-ins, at most `limit`, in the order they were made."""
+        with self._read() as session:
+            rows = session.exec(
+                select(Outbox, Checkin)
+                .join(Checkin, col(Checkin.id) == col(Outbox.checkin_id))
+                .where(col(Outbox.done_at).is_(None))
+                .order_by(col(Outbox.id))
+                .limit(limit)
+            ).all()
+            return [OutboxItem(outbox.id or 0, checkin) for outbox, checkin in rows]
+
+    def apply_results(
+        self, results: Sequence[tuple[str, str, str | None]], *, at: datetime
+    ) -> None:
+        """Apply the server's per-item results (checkin_id, status, reason) in one transaction."""
+        stamp = _iso(at)
+        with self._write() as session:
+            for checkin_id, status, reason in results:
+                checkin = session.get(Checkin, checkin_id)
+                outbox = session.exec(select(Outbox).where(Outbox.checkin_id == checkin_id)).first()
+                if checkin is None or outbox is None:
+                    continue
+                checkin.sync_status = status
+                checkin.sync_reason = reason
+                checkin.synced_at = stamp
+                outbox.done_at = stamp
+                outbox.attempts += 1
+                session.add(checkin)
+                session.add(outbox)
+
+    def note_upload_failure(self, checkin_ids: Sequence[str], error: str) -> None:
+        with self._write() as session:
+            for outbox in session.exec(
+                select(Outbox).where(col(Outbox.checkin_id).in_(list(checkin_ids)))
+            ):
+                outbox.attempts += 1
+                outbox.last_error = error[:200]
+                session.add(outbox)
+
+    # -- close-out --------------------------------------------------------------------------
+
+    def close_activity(
+        self, activity_id: str, *, digest: str, operator: str, at: datetime
+    ) -> None:
+        with self._write() as session:
+            activity = session.get(Activity, activity_id)
+            if activity is None:
+                raise RecordError("no_activity")
+            if activity.closed_at is not None:
+                raise RecordError("activity_closed")
+            activity.closed_at = _iso(at)
+            activity.closeout_digest = digest
+            session.add(activity)
+            session.add(
+                Audit(at=_iso(at), operator=operator, action="close", activity_id=activity_id)
+            )
+
+    def store_receipt(self, activity_id: str, receipt: dict[str, object]) -> None:
+        with self._write() as session:
+            activity = session.get(Activity, activity_id)
+            if activity is None:
+                raise RecordError("no_activity")
+            activity.closeout_receipt = json.dumps(receipt, ensure_ascii=False)
+            session.add(activity)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian/Ubuntu/Raspberry Pi OS machine: system libraries, uv, and the
+# locked Python environment in .venv. Safe to run repeatedly; does nothing when all is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION="0.13.9"
+TOOLS_DIR=".tools"
+
+say() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+need_apt=()
+if ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then
+    need_apt+=(libzbar0)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        say "missing system packages: ${need_apt[*]} and no sudo; run as root: apt-get install ${need_apt[*]}"
+        exit 1
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        say "missing system packages: ${need_apt[*]}; install them with your package manager"
+        exit 1
+    fi
+    say "installing system packages: ${need_apt[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if command -v uv >/dev/null 2>&1; then
+    UV="$(command -v uv)"
+elif [ -x "$TOOLS_DIR/bin/uv" ]; then
+    UV="$TOOLS_DIR/bin/uv"
+else
+    PY="$(command -v python3 || true)"
+    if [ -z "$PY" ]; then say "python3 (3.11 or newer) is required"; exit 1; fi
+    say "installing uv $UV_VERSION into $TOOLS_DIR"
+    "$PY" -m venv "$TOOLS_DIR"
+    "$TOOLS_DIR/bin/pip" install -q "uv==$UV_VERSION"
+    UV="$TOOLS_DIR/bin/uv"
+fi
+
+PYTHON="$(command -v python3.11 || command -v python3)"
+UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --python "$PYTHON" -q

@@ -1,0 +1,134 @@
+"""Database tables of the reference national server (SQLModel)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from sync.server.db import UTCDateTime
+
+
+class Municipality(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=6)
+    name: str
+
+
+class Organisation(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    name: str
+    kind: str = "other"  # jichikai, rmo, fire_brigade, pta, npo, dmo, chamber, other
+    municipality: str = Field(foreign_key="municipality.code", index=True)
+
+
+class Activity(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    name: str
+    date: date = Field(index=True)
+    venue: str = ""
+    organiser: str = ""
+    municipality: str = Field(foreign_key="municipality.code", index=True)
+    organisation: str | None = Field(default=None, foreign_key="organisation.id", index=True)
+    designated: bool = False
+    revision: int = Field(index=True, unique=True)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Counter(SQLModel, table=True):
+    """Monotonic counters (e.g. the activity revision) kept in the database."""
+
+    name: str = Field(primary_key=True)
+    value: int = 0
+
+
+class EnrollmentToken(SQLModel, table=True):
+    token_hash: str = Field(primary_key=True)
+    municipality: str | None = Field(default=None, foreign_key="municipality.code")
+    organisation: str | None = Field(default=None, foreign_key="organisation.id")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    device_id: str | None = None
+
+
+class Device(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    name: str = ""
+    municipality: str | None = Field(default=None, foreign_key="municipality.code")
+    organisation: str | None = Field(default=None, foreign_key="organisation.id")
+    enrolled_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    disabled: bool = False
+
+
+class SigningKey(SQLModel, table=True):
+    kid: str = Field(primary_key=True)
+    private_key: str  # raw 32-byte Ed25519 seed, base64url (reference server only)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    active: bool = False  # the key new passes are signed with
+
+
+class Revocation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    kind: str  # "jti" | "sub"
+    value: str
+    reason: str = ""
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Checkin(SQLModel, table=True):
+    """One uploaded check-in with the server's decision (stored for every status)."""
+
+    __table_args__ = (
+        Index(
+            "one_accepted_per_registrant",
+            "activity_id",
+            "registrant",
+            unique=True,
+            sqlite_where=text("status = 'accepted' AND registrant IS NOT NULL"),
+            postgresql_where=text("status = 'accepted' AND registrant IS NOT NULL"),
+        ),
+    )
+
+    id: str = Field(primary_key=True)  # UUID made on the device, canonical lower-case form
+    device_id: str = Field(index=True)
+    activity_id: str = Field(index=True)  # not a foreign key: unknown activities are recorded
+    registrant: str | None = Field(default=None, index=True)
+    method: str
+    pass_jti: str | None = None
+    tier: str | None = None
+    scanned_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    scanned_at_corrected: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    clock_trusted: bool = True
+    status: str  # accepted | duplicate | rejected
+    reason: str | None = None
+    first_checkin_id: str | None = None
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class IdempotentResponse(SQLModel, table=True):
+    """The stored response of a batch, replayed for a retry with the same Idempotency-Key."""
+
+    device_id: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    request_hash: str
+    status_code: int
+    body: str
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Closeout(SQLModel, table=True):
+    receipt_id: str = Field(primary_key=True)
+    activity_id: str = Field(index=True)
+    device_id: str = Field(index=True)
+    date: date
+    device_count: int
+    device_digest: str
+    server_digest: str
+    server_count: int
+    digest_match: bool
+    combined_unique_count: int
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
