@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kiosk.errors import CommandFailed, UsageError
+
+__all__ = ["EXIT_OK", "EXIT_RUNTIME", "EXIT_USAGE", "CommandFailed", "UsageError", "main"]
+
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or configuration: exit status 2."""
-
-
-class CommandFailed(Exception):
-    """A runtime failure with a clear one-line reason: exit status 1."""
 
 
 def _config_arg(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -48,12 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="headless scanning; one JSON line per decision")
     _config_arg(scan, required=False)
-    scan.add_argument("--source", required=True,
-                      help='camera index, /dev/videoN, video file, image folder, "synthetic:..." '
-                           'or "-" for keyboard-wedge lines on stdin')
+    scan.add_argument(
+        "--source",
+        required=True,
+        help='camera index, /dev/videoN, video file, image folder, "synthetic:..." '
+        'or "-" for keyboard-wedge lines on stdin',
+    )
     scan.add_argument("--activity", help="activity id (default: the config's [activity])")
     scan.add_argument("--jsonl", action="store_true", help="print one JSON object per decision")
     scan.add_argument("--backend", choices=["zxing", "pyzbar"], help="QR decoder override")
+    scan.add_argument(
+        "--fast", action="store_true", help="read video files and image folders as fast as possible"
+    )
 
     sync = sub.add_parser("sync", help="upload the outbox; pull activities, keys, revocations")
     _config_arg(sync, required=False)
@@ -104,6 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # last resort: one line for the operator, details in the log
+        logging.getLogger("kiosk").exception("command %s failed", args.command)
+        print(
+            f"kiosk {args.command}: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
+        return EXIT_RUNTIME
     return status
 
 

@@ -52,7 +52,9 @@ def _migrate(path: Path) -> None:
         con.close()
 
 
-def open_engine(path: Path, *, synchronous: str = "FULL", max_page_count: int | None = None) -> Engine:
+def open_engine(
+    path: Path, *, synchronous: str = "FULL", max_page_count: int | None = None
+) -> Engine:
     """Engine whose connections use WAL, the given synchronous mode and explicit BEGIN IMMEDIATE.
 
     `max_page_count` caps the file size (tests use it to simulate a full disk).

@@ -4,13 +4,13 @@ the wedge reader, the UI and `kiosk scan`. Thread-safe (the store serialises wri
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
 from kiosk.passes import PassVerifier, Revocations, load_jwks_file
-from kiosk.store import NewCheckin, Store, StorageFailed, StorageFull
+from kiosk.store import NewCheckin, StorageFailed, StorageFull, Store
 from kiosk.tables import Activity
 
 
@@ -66,19 +66,22 @@ class CheckinService:
                     detail=verification.detail,
                     latency_ms=self._elapsed_ms(started),
                 )
-                return self._result(stored.outcome, reason, None, None, stored.attempt_id,
-                                    method, started)
+                return self._result(
+                    stored.outcome, reason, None, None, stored.attempt_id, method, started
+                )
             claims = verification.claims
             new = self._new_checkin(
                 claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=payload.strip()
             )
             stored = self.store.record_checkin(new, latency_ms=self._elapsed_ms(started))
         except StorageFull:
-            return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, None, None, "", method,
-                                started)
+            return self._result(
+                Outcome.REJECTED, Reason.STORAGE_FULL, None, None, "", method, started
+            )
         except StorageFailed:
-            return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, None, None, "", method,
-                                started)
+            return self._result(
+                Outcome.REJECTED, Reason.STORAGE_FAILED, None, None, "", method, started
+            )
         return CheckinResult(
             outcome=stored.outcome,
             reason=stored.reason,
@@ -130,9 +133,8 @@ class CheckinService:
 def ensure_activity(store: Store, activity_id: str, name: str, on: date | None = None) -> None:
     """Make sure the configured activity exists locally (pulled activities may add more)."""
     if store.activity(activity_id) is None:
-        store.upsert_activity(
-            Activity(id=activity_id, name=name, date=(on or date.today()).isoformat())
-        )
+        local_day = on or datetime.now().astimezone().date()  # the venue's day, not UTC's
+        store.upsert_activity(Activity(id=activity_id, name=name, date=local_day.isoformat()))
 
 
 def build_service(

@@ -185,7 +185,12 @@ class Store:
         with self._write() as session:
             activity = session.get(Activity, new.activity_id)
             if activity is None:
-                outcome, reason, checkin_id, first = Outcome.REJECTED, Reason.NO_ACTIVITY, None, None
+                outcome, reason, checkin_id, first = (
+                    Outcome.REJECTED,
+                    Reason.NO_ACTIVITY,
+                    None,
+                    None,
+                )
             elif activity.closed_at is not None:
                 outcome, reason = Outcome.REJECTED, Reason.ACTIVITY_CLOSED
                 checkin_id, first = None, None
@@ -468,9 +473,7 @@ class Store:
 
     # -- close-out --------------------------------------------------------------------------
 
-    def close_activity(
-        self, activity_id: str, *, digest: str, operator: str, at: datetime
-    ) -> None:
+    def close_activity(self, activity_id: str, *, digest: str, operator: str, at: datetime) -> None:
         with self._write() as session:
             activity = session.get(Activity, activity_id)
             if activity is None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from config.schema import KioskConfig
 from kiosk.cli import EXIT_OK, CommandFailed, UsageError
 from kiosk.compose import SetupError, build_services, read_config
 from kiosk.models import CheckinResult, Method
@@ -23,7 +24,9 @@ def wedge_lines(stream: TextIO) -> Iterator[tuple[str, float]]:
             yield payload, time.monotonic()
 
 
-def _decisions(args: argparse.Namespace, service: CheckinService) -> Iterator[CheckinResult]:
+def _decisions(
+    args: argparse.Namespace, service: CheckinService, config: KioskConfig
+) -> Iterator[CheckinResult]:
     if args.source == "-":
         for payload, arrived in wedge_lines(sys.stdin):
             yield service.submit(payload, Method.WEDGE, arrived)
@@ -31,7 +34,7 @@ def _decisions(args: argparse.Namespace, service: CheckinService) -> Iterator[Ch
     from kiosk.scan.runner import iter_decisions  # camera stack loads only when needed
     from kiosk.scan.settings import settings_from_config
 
-    settings = settings_from_config(service_config=args._config, backend=args.backend)
+    settings = settings_from_config(config, backend=args.backend, realtime=not args.fast)
     yield from iter_decisions(args.source, service, settings=settings)
 
 
@@ -41,9 +44,8 @@ def run(args: argparse.Namespace) -> int:
         services = build_services(config, activity_id=args.activity)
     except SetupError as exc:
         raise UsageError(str(exc)) from None
-    args._config = config
     try:
-        for result in _decisions(args, services.checkins):
+        for result in _decisions(args, services.checkins, config):
             if args.jsonl:
                 sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             else:

@@ -1,0 +1,53 @@
+"""Shared fixtures: real keys, real JWKS files, real SQLite databases in temp folders.
+
+Autouse isolation keeps a real device's config, credentials and environment out of tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.passkit import PassKit
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    for name in ("KIOSK_CONFIG_FILE", "NO_COLOR", "TEXTUAL_THEME", "COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KIOSK_CREDENTIALS_DIR", str(tmp_path_factory.mktemp("credentials")))
+
+
+@pytest.fixture
+def kit() -> PassKit:
+    return PassKit()
+
+
+@pytest.fixture
+def jwks_file(kit: PassKit, tmp_path: Path) -> Path:
+    return kit.write_jwks(tmp_path / "jwks.json")
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, jwks_file: Path) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        f"""
+[device]
+id = "kiosk-test-01"
+name = "Gate 1"
+municipality = "131016"
+database = "{tmp_path / "kiosk.db"}"
+
+[trust]
+jwks_file = "{jwks_file}"
+
+[activity]
+id = "act-2026-11-23-beach"
+name = "Beach clean-up"
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,99 @@
+"""`kiosk scan --source -` (keyboard wedge) through the real console entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.passkit import PassKit
+
+
+def kiosk(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_wedge_lines_give_one_json_decision_each(config_file: Path, kit: PassKit) -> None:
+    token = kit.sign()
+    lines = "\n".join([token, token, "", "garbage", "[b]x[/b]\x1b[31m", kit.sign(iss="x")])
+    done = kiosk("scan", "--config", str(config_file), "--source", "-", "--jsonl", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    decisions = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [d["decision"] for d in decisions] == [
+        "accepted",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
+    assert [d["reason"] for d in decisions[2:]] == ["bad_encoding", "bad_encoding", "wrong_issuer"]
+    for d in decisions:
+        assert {"decision", "reason", "registrant", "checkin_id", "method", "latency_ms"} <= set(d)
+        assert d["method"] == "wedge"
+        assert d["latency_ms"] >= 0
+    assert decisions[0]["checkin_id"] == decisions[1]["checkin_id"]
+    assert decisions[0]["registrant"].count("*") == 4
+    assert "\x1b" not in done.stdout
+
+
+def test_activity_option_selects_the_activity(config_file: Path, kit: PassKit) -> None:
+    done = kiosk(
+        "scan",
+        "--config",
+        str(config_file),
+        "--source",
+        "-",
+        "--jsonl",
+        "--activity",
+        "act-other",
+        stdin=kit.sign(),
+    )
+    assert json.loads(done.stdout)["activity"] == "act-other"
+
+
+def test_missing_config_is_a_usage_error_without_traceback() -> None:
+    done = kiosk("scan", "--source", "-", "--jsonl")
+    assert done.returncode == 2
+    assert "KIOSK_CONFIG_FILE" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_config_names_file_line_and_field(tmp_path: Path, config_file: Path) -> None:
+    bad = config_file.read_text().replace('municipality = "131016"', 'municipality = "131017"')
+    path = tmp_path / "bad.toml"
+    path.write_text(bad)
+    done = kiosk("scan", "--config", str(path), "--source", "-")
+    assert done.returncode == 2
+    assert f"{path}:5: device.municipality" in done.stderr
+    assert "check digit should be 6" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_key_is_named(tmp_path: Path, config_file: Path) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text(config_file.read_text().replace("[trust]", "[trust]\njwks_fiel = 'x'"))
+    done = kiosk("scan", "--config", str(path), "--source", "-")
+    assert done.returncode == 2
+    assert "trust.jwks_fiel: unknown key" in done.stderr
+
+
+def test_bad_usage_exits_2() -> None:
+    assert kiosk("scan").returncode == 2
+    assert kiosk("no-such-command").returncode == 2
+
+
+def test_unreadable_trust_list_is_a_clear_error(tmp_path: Path, config_file: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(config_file.read_text().replace("jwks.json", "missing.json"))
+    done = kiosk("scan", "--config", str(path), "--source", "-")
+    assert done.returncode == 2
+    assert "cannot read trust list" in done.stderr

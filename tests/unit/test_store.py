@@ -1,0 +1,227 @@
+"""The durable store and the check-in service on real SQLite files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel
+
+from kiosk.clock import FixedClock
+from kiosk.database import DatabaseError
+from kiosk.migrations import SCHEMA_VERSION
+from kiosk.models import Method, Outcome, Reason
+from kiosk.service import CheckinService, build_service
+from kiosk.store import NewCheckin, RecordError, Store
+from tests.passkit import PassKit
+
+ACTIVITY = "act-2026-11-23-beach"
+T0 = datetime(2026, 11, 23, 10, 32, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0, trusted=False)
+
+
+@pytest.fixture
+def service(tmp_path: Path, jwks_file: Path, clock: FixedClock) -> CheckinService:
+    return build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=clock)
+
+
+def pass_at(kit: PassKit, **claims: object) -> str:
+    window = {"iat": int(T0.timestamp()) - 60, "exp": int(T0.timestamp()) + 86400}
+    return kit.sign(**{**window, **claims})
+
+
+def test_first_scan_accepted_second_is_duplicate_with_first_time(
+    service: CheckinService, kit: PassKit, clock: FixedClock
+) -> None:
+    token = pass_at(kit, sub="FR7K3M9Q2XPD")
+    first = service.submit(token, Method.CAMERA)
+    clock.advance(90)
+    again = service.submit(token, Method.WEDGE)
+    assert first.outcome == Outcome.ACCEPTED
+    assert first.checkin_id is not None
+    assert again.outcome == Outcome.DUPLICATE
+    assert again.reason is None
+    assert again.checkin_id == first.checkin_id
+    assert again.first_at == T0
+    assert again.registrant == "FR7K3M****PD"
+
+
+def test_another_pass_of_the_same_registrant_is_a_duplicate(
+    service: CheckinService, kit: PassKit
+) -> None:
+    service.submit(pass_at(kit, sub="FR7K3M9Q2XPD", jti="old"), Method.CAMERA)
+    again = service.submit(pass_at(kit, sub="FR7K3M9Q2XPD", jti="new"), Method.CAMERA)
+    assert again.outcome == Outcome.DUPLICATE
+
+
+def test_rejections_are_kept_but_count_nowhere(service: CheckinService, kit: PassKit) -> None:
+    service.submit("garbage", Method.CAMERA)
+    service.submit(pass_at(kit, iss="evil"), Method.CAMERA)
+    service.submit(pass_at(kit), Method.CAMERA)
+    counts = service.store.counts(ACTIVITY)
+    assert (counts.accepted, counts.unique_people, counts.rejected) == (1, 1, 2)
+    assert counts.rejected_by_reason == {"bad_encoding": 1, "wrong_issuer": 1}
+    assert counts.pending_upload == 1
+    assert len(service.store.attempts(ACTIVITY)) == 3
+
+
+def test_one_transaction_writes_checkin_audit_and_outbox(
+    service: CheckinService, kit: PassKit
+) -> None:
+    result = service.submit(pass_at(kit), Method.CAMERA)
+    assert result.checkin_id is not None
+    trail = service.store.audit_trail(result.checkin_id)
+    assert [a.action for a in trail] == ["checkin"]
+    batch = service.store.next_batch(10)
+    assert [item.checkin.id for item in batch] == [result.checkin_id]
+
+
+def test_timestamps_record_trust_and_correction(
+    service: CheckinService, kit: PassKit, clock: FixedClock
+) -> None:
+    from datetime import timedelta
+
+    clock.set_server_offset(timedelta(seconds=-42))
+    result = service.submit(pass_at(kit), Method.CAMERA)
+    stored = service.store.checkin(result.checkin_id or "")
+    assert stored is not None
+    assert stored.clock_trusted is True
+    assert stored.scanned_at == T0.isoformat()
+    assert stored.scanned_at_corrected == (T0 - timedelta(seconds=42)).isoformat()
+    assert stored.monotonic_s >= 0
+
+
+def test_void_and_restore_are_audited_and_nothing_is_deleted(
+    service: CheckinService, kit: PassKit
+) -> None:
+    token = pass_at(kit)
+    checkin_id = service.submit(token, Method.CAMERA).checkin_id or ""
+    store = service.store
+    with pytest.raises(RecordError, match="reason"):
+        store.void(checkin_id, reason=" ", operator="rmo", at=T0)
+    store.void(checkin_id, reason="wrong person", operator="rmo", at=T0)
+    assert store.counts(ACTIVITY).accepted == 0
+    assert store.counts(ACTIVITY).voided == 1
+    with pytest.raises(RecordError, match="already voided"):
+        store.void(checkin_id, reason="again", operator="rmo", at=T0)
+    store.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
+    assert store.counts(ACTIVITY).accepted == 1
+    actions = [(a.action, a.reason, a.operator) for a in store.audit_trail(checkin_id)]
+    assert actions == [
+        ("checkin", "", "gate"),
+        ("void", "wrong person", "rmo"),
+        ("restore", "it was them", "rmo"),
+    ]
+
+
+def test_undo_last_voids_and_allows_a_rescan(service: CheckinService, kit: PassKit) -> None:
+    token = pass_at(kit)
+    first = service.submit(token, Method.CAMERA)
+    assert service.undo_last() == first.checkin_id
+    again = service.submit(token, Method.CAMERA)
+    assert again.outcome == Outcome.ACCEPTED
+    assert again.checkin_id != first.checkin_id
+    with pytest.raises(RecordError, match="live check-in"):
+        service.store.restore(first.checkin_id or "", reason="r", operator="rmo", at=T0)
+
+
+def test_manual_and_paper_records(service: CheckinService) -> None:
+    store = service.store
+    new = NewCheckin(ACTIVITY, "FRPAPER00001", Method.PAPER, T0, True, 0.0, "s", operator="rmo")
+    stored = store.add_manual(
+        new, reason="paper form", paper=("山田 太郎", "090-0000-0000", "131016")
+    )
+    paper = store.paper_record(stored.checkin_id or "")
+    assert paper is not None
+    assert paper.name == "山田 太郎"
+    with pytest.raises(RecordError, match="duplicate"):
+        store.add_manual(new, reason="again")
+    assert store.counts(ACTIVITY).accepted == 1
+
+
+def test_closed_activity_rejects_new_checkins(service: CheckinService, kit: PassKit) -> None:
+    service.store.close_activity(ACTIVITY, digest="0" * 64, operator="rmo", at=T0)
+    result = service.submit(pass_at(kit), Method.CAMERA)
+    assert result.outcome == Outcome.REJECTED
+    assert result.reason == Reason.ACTIVITY_CLOSED
+
+
+def test_unknown_activity_is_rejected(service: CheckinService, kit: PassKit) -> None:
+    service.select_activity("no-such-activity")
+    assert service.submit(pass_at(kit), Method.CAMERA).reason == Reason.NO_ACTIVITY
+
+
+def test_upload_results_are_applied(service: CheckinService, kit: PassKit) -> None:
+    a = service.submit(pass_at(kit), Method.CAMERA).checkin_id or ""
+    b = service.submit(pass_at(kit), Method.CAMERA).checkin_id or ""
+    store = service.store
+    store.apply_results([(a, "accepted", None), (b, "duplicate", None)], at=T0)
+    counts = store.counts(ACTIVITY)
+    assert (counts.confirmed, counts.server_duplicates, counts.pending_upload) == (1, 1, 0)
+    assert store.pending_count() == 0
+
+
+def test_database_file_is_private_and_in_wal_mode(tmp_path: Path, jwks_file: Path) -> None:
+    path = tmp_path / "sub" / "kiosk.db"
+    service = build_service(path, jwks_file, ACTIVITY)
+    service.store.close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_tables_match_the_migrated_schema(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "k.db")
+    store.close()
+    with sqlite3.connect(tmp_path / "k.db") as con:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = {row[1] for row in con.execute(f"PRAGMA table_info({table.name})")}
+            assert columns == {c.name for c in table.columns}, table.name
+
+
+def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "k.db"
+    with sqlite3.connect(path) as con:
+        con.execute("PRAGMA user_version = 99")
+    with pytest.raises(DatabaseError, match="Update the kiosk software"):
+        Store.open(path)
+
+
+def test_reopening_keeps_all_data(tmp_path: Path, jwks_file: Path, kit: PassKit) -> None:
+    service = build_service(tmp_path / "k.db", jwks_file, ACTIVITY)
+    ids = {service.submit(kit.sign(), Method.CAMERA).checkin_id for _ in range(5)}
+    service.store.close()
+    reopened = build_service(tmp_path / "k.db", jwks_file, ACTIVITY)
+    assert {c.id for c in reopened.store.checkins(ACTIVITY)} == ids
+
+
+def test_full_disk_rejects_clearly_and_keeps_committed_data(
+    tmp_path: Path, jwks_file: Path, kit: PassKit
+) -> None:
+    path = tmp_path / "k.db"
+    service = build_service(path, jwks_file, ACTIVITY)
+    kept = service.submit(kit.sign(), Method.CAMERA).checkin_id
+    service.store.close()
+    pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+    full = Store.open(path, max_page_count=pages)
+    service = CheckinService(full, service.verifier, service.clock, ACTIVITY)
+    results = [service.submit(kit.sign(), Method.CAMERA) for _ in range(40)]
+    assert results[-1].outcome == Outcome.REJECTED
+    assert results[-1].reason == Reason.STORAGE_FULL
+    full.close()
+    store = Store.open(path)
+    ids = {c.id for c in store.checkins(ACTIVITY)}
+    assert kept in ids
+    stored_ok = {r.checkin_id for r in results if r.outcome == Outcome.ACCEPTED}
+    assert stored_ok <= ids
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
