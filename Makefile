@@ -31,7 +31,7 @@ snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/ui --snapshot-update -q
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench.run
+	$(BIN)/python -m tests.bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache bench/results.json
