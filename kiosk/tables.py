@@ -3,10 +3,15 @@ the two in step. Timestamps are ISO 8601 strings with their UTC offset, never na
 
 from __future__ import annotations
 
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 
-class Activity(SQLModel, table=True):
+class KioskTable(SQLModel, registry=registry()):
+    """Base of the kiosk's tables: their own metadata, apart from the reference server's."""
+
+
+class Activity(KioskTable, table=True):
     id: str = Field(primary_key=True)
     name: str
     date: str  # ISO date of the activity
@@ -20,7 +25,7 @@ class Activity(SQLModel, table=True):
     updated_at: str = ""
 
 
-class Checkin(SQLModel, table=True):
+class Checkin(KioskTable, table=True):
     """One participation: a registrant accepted at an activity. Never deleted; voided instead."""
 
     id: str = Field(primary_key=True)  # UUID made on the device
@@ -42,7 +47,7 @@ class Checkin(SQLModel, table=True):
     synced_at: str | None = None
 
 
-class Attempt(SQLModel, table=True):
+class Attempt(KioskTable, table=True):
     """Every decision at the gate, including duplicates and rejections (which count nowhere)."""
 
     id: str = Field(primary_key=True)
@@ -57,7 +62,7 @@ class Attempt(SQLModel, table=True):
     detail: str = ""  # sanitised; purged with personal data after retention
 
 
-class Audit(SQLModel, table=True):
+class Audit(KioskTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: str
     operator: str
@@ -67,7 +72,7 @@ class Audit(SQLModel, table=True):
     reason: str = ""
 
 
-class Outbox(SQLModel, table=True):
+class Outbox(KioskTable, table=True):
     """Check-ins waiting for upload, in order. `done_at` is set when the server answered."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -78,7 +83,7 @@ class Outbox(SQLModel, table=True):
     done_at: str | None = None
 
 
-class PaperRecord(SQLModel, table=True):
+class PaperRecord(KioskTable, table=True):
     """Personal data from a paper activity-record form, purged after retention."""
 
     checkin_id: str = Field(primary_key=True)
@@ -86,3 +91,19 @@ class PaperRecord(SQLModel, table=True):
     contact: str
     municipality: str
     purged_at: str | None = None
+
+
+class SyncCursor(KioskTable, table=True):
+    """A pull position kept by the sync worker (activities `since`, JWKS ETag, revocations)."""
+
+    name: str = Field(primary_key=True)
+    value: str
+    updated_at: str
+
+
+class RevokedEntry(KioskTable, table=True):
+    """A revoked pass id (`kind` "jti") or registrant (`kind` "sub") pulled from the API."""
+
+    kind: str = Field(primary_key=True)
+    value: str = Field(primary_key=True)
+    added_at: str

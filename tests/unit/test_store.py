@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
 
 from kiosk.clock import FixedClock
 from kiosk.database import DatabaseError
@@ -17,6 +16,7 @@ from kiosk.migrations import SCHEMA_VERSION
 from kiosk.models import Method, Outcome, Reason
 from kiosk.service import CheckinService, build_service
 from kiosk.store import NewCheckin, RecordError, Store
+from kiosk.tables import KioskTable
 from tests.passkit import PassKit
 
 ACTIVITY = "act-2026-11-23-beach"
@@ -183,7 +183,7 @@ def test_tables_match_the_migrated_schema(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "k.db")
     store.close()
     with sqlite3.connect(tmp_path / "k.db") as con:
-        for table in SQLModel.metadata.sorted_tables:
+        for table in KioskTable.metadata.sorted_tables:
             columns = {row[1] for row in con.execute(f"PRAGMA table_info({table.name})")}
             assert columns == {c.name for c in table.columns}, table.name
 
