@@ -1,0 +1,321 @@
+"""Closing a day at an activity: true counts, the digest, and the server's receipt.
+
+The digest (shared with the national server, `sync.server.closeouts.checkin_digest`):
+
+    SHA-256, hex, over the lower-case check-in ids, sorted, joined by "\\n", no trailing newline.
+
+It covers the check-ins this device counts for the activity: live (not voided) and not refused
+by the server. A check-in the server answered `duplicate` (another kiosk recorded the same
+registrant first) or `rejected` is not this device's participation, and the server leaves it out
+of its own digest the same way. Pending uploads are included: they are expected to be accepted,
+and until they are the receipt says the digests differ and the screen lists what is pending.
+
+Uploading goes through an injected `submit_closeout(payload) -> receipt` callable so this module
+never imports the sync client. Nothing here touches Textual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections import Counter as _Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from kiosk.clock import Clock
+from kiosk.models import Method
+from kiosk.store import Counts, NewCheckin, RecordError, Store
+from kiosk.tables import Activity, Checkin
+from kiosk.text import sanitize
+
+JST = timezone(timedelta(hours=9), "JST")
+"""Japan Standard Time: day boundaries, hours and exported times (Japan has no DST)."""
+
+SERVER_REFUSED = frozenset({"duplicate", "rejected"})
+PAPER_PREFIX = "PAPER-"
+"""Registrant placeholder prefix for a paper-form participant without a registrant id (the same
+form as the gate's `screens.records.paper_registrant`). Not a national id: exports leave it out,
+and the uploader must send such check-ins with `registrant: null`."""
+
+SubmitCloseout = Callable[[dict[str, object]], dict[str, object]]
+"""Uploads a close-out (`POST /v1/closeouts`), returns the server's receipt; raises on failure."""
+
+
+class CloseoutClient(Protocol):
+    """The part of the national API client a close-out needs (`sync.client.ApiClient`)."""
+
+    def closeout(
+        self, *, activity_id: str, day: date, device_count: int, digest: str
+    ) -> dict[str, Any]: ...
+
+
+def closeout_submitter(client: CloseoutClient) -> SubmitCloseout:
+    """Adapts an API client to the `submit_closeout` callable `close_day` takes."""
+
+    def submit(payload: dict[str, object]) -> dict[str, object]:
+        count = payload["device_count"]
+        if not isinstance(count, int):
+            raise TypeError("device_count must be an int")
+        return dict(
+            client.closeout(
+                activity_id=str(payload["activity_id"]),
+                day=date.fromisoformat(str(payload["date"])),
+                device_count=count,
+                digest=str(payload["digest"]),
+            )
+        )
+
+    return submit
+
+
+def checkin_digest(checkin_ids: Iterable[str]) -> str:
+    """SHA-256 hex of the lower-case ids, sorted, joined by "\\n" (no trailing newline)."""
+    joined = "\n".join(sorted(i.lower() for i in checkin_ids))
+    return hashlib.sha256(joined.encode("ascii")).hexdigest()
+
+
+def counted(checkins: Iterable[Checkin]) -> list[Checkin]:
+    """The check-ins this device counts: live and not refused by the server."""
+    return [c for c in checkins if not c.voided and c.sync_status not in SERVER_REFUSED]
+
+
+def effective_time(checkin: Checkin) -> datetime:
+    """When the check-in happened: the server-corrected time when the clock was untrusted."""
+    return datetime.fromisoformat(checkin.scanned_at_corrected or checkin.scanned_at)
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    hour: datetime  # start of the hour, in the summary's time zone
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:%H}:00"
+
+
+def hourly(checkins: Iterable[Checkin], tz: timezone = JST) -> tuple[HourCount, ...]:
+    """Check-ins per hour, every hour from the first to the last (empty hours are zero)."""
+    hours = _Counter(
+        effective_time(c).astimezone(tz).replace(minute=0, second=0, microsecond=0)
+        for c in checkins
+    )
+    if not hours:
+        return ()
+    first, last = min(hours), max(hours)
+    out: list[HourCount] = []
+    at = first
+    while at <= last:
+        out.append(HourCount(at, hours.get(at, 0)))
+        at += timedelta(hours=1)
+    return tuple(out)
+
+
+def parse_receipt(text: str | None) -> dict[str, object] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    """Everything the close-out screen and the printable summary show for one activity."""
+
+    activity: Activity
+    counts: Counts
+    hourly: tuple[HourCount, ...]
+    digest: str  # frozen at close; the live digest while the day is open
+    digest_count: int
+    live_digest: str
+    pending_ids: tuple[str, ...]  # counted check-ins not yet confirmed by the server
+    closed_at: datetime | None
+    receipt: dict[str, object] | None
+
+    @property
+    def premium_share(self) -> float | None:
+        """Share of live check-ins with a premium-tier pass; None when nothing was accepted."""
+        if self.counts.accepted == 0:
+            return None
+        return self.counts.premium / self.counts.accepted
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+
+def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
+    activity = store.activity(activity_id)
+    if activity is None:
+        raise RecordError("no_activity")
+    checkins = store.checkins(activity_id)
+    mine = counted(checkins)
+    live = checkin_digest(c.id for c in mine)
+    return DaySummary(
+        activity=activity,
+        counts=store.counts(activity_id),
+        hourly=hourly((c for c in checkins if not c.voided), tz),
+        digest=activity.closeout_digest or live,
+        digest_count=len(mine),
+        live_digest=live,
+        pending_ids=tuple(c.id for c in mine if c.sync_status != "accepted"),
+        closed_at=datetime.fromisoformat(activity.closed_at) if activity.closed_at else None,
+        receipt=parse_receipt(activity.closeout_receipt),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CloseoutResult:
+    """Where a close-out stands: "closed, all N confirmed", or exactly what is pending."""
+
+    activity_id: str
+    count: int  # N: check-ins covered by the digest
+    digest: str
+    closed_at: datetime
+    newly_closed: bool
+    pending_ids: tuple[str, ...] = ()  # check-ins the server has not confirmed yet
+    receipt: dict[str, object] | None = None
+    upload_error: str | None = None  # why the receipt is missing (offline, server error)
+    uploaded: bool = False  # this call sent the close-out
+
+    @property
+    def digest_match(self) -> bool | None:
+        if self.receipt is None:
+            return None
+        return bool(self.receipt.get("digest_match"))
+
+    @property
+    def combined_unique(self) -> int | None:
+        """Unique participants at this activity across every kiosk, from the receipt."""
+        value = self.receipt.get("combined_unique_count") if self.receipt else None
+        return value if isinstance(value, int) else None
+
+    @property
+    def all_confirmed(self) -> bool:
+        return not self.pending_ids and self.digest_match is True
+
+    def describe(self) -> str:
+        """One line for logs and the CLI (the UI uses its own catalog strings)."""
+        if self.all_confirmed:
+            return f"closed, all {self.count} confirmed"
+        parts = []
+        if self.pending_ids:
+            parts.append(f"{len(self.pending_ids)} check-ins not yet uploaded")
+        if self.receipt is None:
+            parts.append(
+                "no server receipt" + (f" ({self.upload_error})" if self.upload_error else "")
+            )
+        elif self.digest_match is False:
+            parts.append("server digest differs")
+        return f"closed, {self.count} counted; pending: " + ", ".join(parts)
+
+
+def closeout_payload(activity: Activity, digest: str, count: int) -> dict[str, object]:
+    """The `POST /v1/closeouts` request body (sync/openapi.yaml CloseoutRequest)."""
+    return {
+        "activity_id": activity.id,
+        "date": activity.date,
+        "device_count": count,
+        "digest": digest,
+    }
+
+
+def close_day(
+    store: Store,
+    activity_id: str,
+    operator: str,
+    clock: Clock,
+    submit_closeout: SubmitCloseout | None = None,
+) -> CloseoutResult:
+    """Freeze the activity on this device, then upload its digest and store the receipt.
+
+    Safe to call again: a closed day is not closed twice; the close-out is (re)sent while no
+    matching receipt is stored, e.g. once the device is back online or the last check-ins have
+    been uploaded. The upload sends the digest of the check-ins counted now (the server may have
+    refused some since closing); the digest frozen at close stays in the activity row.
+    """
+    activity = store.activity(activity_id)
+    if activity is None:
+        raise RecordError("no_activity")
+    newly_closed = activity.closed_at is None
+    if newly_closed:
+        mine = counted(store.checkins(activity_id))
+        try:
+            store.close_activity(
+                activity_id,
+                digest=checkin_digest(c.id for c in mine),
+                operator=operator,
+                at=clock.now(),
+            )
+        except RecordError as exc:
+            if str(exc) != "activity_closed":
+                raise
+            newly_closed = False  # closed a moment ago by another caller: carry on from there
+    summary = summarize(store, activity_id)
+    receipt, error, uploaded = summary.receipt, None, False
+    if submit_closeout is not None and (receipt is None or not receipt.get("digest_match")):
+        payload = closeout_payload(summary.activity, summary.live_digest, summary.digest_count)
+        try:
+            answer = submit_closeout(payload)
+        except Exception as exc:  # any transport or server failure: keep the close, report why
+            error = sanitize(str(exc) or type(exc).__name__, 120)
+        else:
+            store.store_receipt(activity_id, answer)
+            receipt, uploaded = answer, True
+    elif submit_closeout is None and receipt is None:
+        error = "offline"
+    if summary.closed_at is None:  # closed above or before; never reached
+        raise RecordError("not closed")
+    return CloseoutResult(
+        activity_id=activity_id,
+        count=summary.digest_count,
+        digest=summary.live_digest if uploaded else summary.digest,
+        closed_at=summary.closed_at,
+        newly_closed=newly_closed,
+        pending_ids=summary.pending_ids,
+        receipt=receipt,
+        upload_error=error,
+        uploaded=uploaded,
+    )
+
+
+def manual_checkin(
+    activity_id: str,
+    registrant: str | None,
+    *,
+    method: Method,
+    operator: str,
+    clock: Clock,
+    session_id: str = "coordinator",
+    tier: str | None = None,
+) -> NewCheckin:
+    """A coordinator's manual record; a paper participant without an id gets a placeholder."""
+    now = clock.now()
+    offset = clock.offset
+    sub = registrant.strip().upper() if registrant and registrant.strip() else None
+    return NewCheckin(
+        activity_id=activity_id,
+        registrant=sub or PAPER_PREFIX + secrets.token_hex(5).upper(),
+        method=method,
+        scanned_at=now,
+        clock_trusted=clock.trusted,
+        monotonic_s=clock.monotonic(),
+        session_id=session_id,
+        scanned_at_corrected=now + offset if offset is not None else None,
+        tier=tier,
+        operator=operator,
+    )
+
+
+def activities_on(store: Store, on_date: str, activity_id: str | None = None) -> list[Activity]:
+    """Activities held on a date (ISO), optionally only one of them."""
+    found = store.activities(on_date=on_date)
+    if activity_id is not None:
+        found = [a for a in found if a.id == activity_id]
+    return found

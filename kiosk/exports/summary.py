@@ -1,0 +1,145 @@
+"""The printable day summary: plain UTF-8 (or cp932) text laid out for A4 portrait at about
+80 monospaced columns, one page per activity (pages separated by form feeds). No PDF library
+is bundled; print it from any editor or with `lp`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from kiosk.closeout import JST, DaySummary
+from kiosk.exports.cells import pad, width
+from kiosk.exports.record_form import wareki
+from kiosk.text import sanitize
+
+PAGE_WIDTH = 78
+BAR_WIDTH = 40
+LABEL_WIDTH = 40
+
+
+def _line(label: str, value: object) -> str:
+    return f"  {pad(label, LABEL_WIDTH)} {value}".rstrip()
+
+
+def _rule(char: str = "-") -> str:
+    return char * PAGE_WIDTH
+
+
+def _center(text: str) -> str:
+    return " " * max(0, (PAGE_WIDTH - width(text)) // 2) + text
+
+
+def _time(value: object) -> str:
+    if not isinstance(value, str):
+        return "" if value is None else sanitize(str(value), 60)
+    try:
+        return datetime.fromisoformat(value).astimezone(JST).isoformat(timespec="seconds")
+    except ValueError:
+        return sanitize(value, 60)
+
+
+def _share(summary: DaySummary) -> str:
+    share = summary.premium_share
+    if share is None:
+        return "—"
+    return f"{share * 100:.1f}% ({summary.counts.premium}/{summary.counts.accepted})"
+
+
+def _receipt_lines(summary: DaySummary) -> list[str]:
+    receipt = summary.receipt
+    if receipt is None:
+        state = "未受領（オフラインまたは未送信） / not received yet" if summary.closed else "—"
+        return [_line("受領証 (server receipt)", state)]
+
+    def text(key: str) -> str:
+        return sanitize(str(receipt.get(key, "")), 80)
+
+    match = receipt.get("digest_match")
+    return [
+        _line("受領番号 (receipt id)", text("receipt_id")),
+        _line("受領日時 (received at)", _time(receipt.get("received_at"))),
+        _line("ダイジェスト照合 (digest match)", "一致 / match" if match else "不一致 / MISMATCH"),
+        _line(
+            "端末件数 / サーバ件数 (device/server)",
+            f"{text('device_count')} / {text('server_count')}",
+        ),
+        _line("全端末の参加者数 (all kiosks, unique)", text("combined_unique_count")),
+        _line("サーバ側ダイジェスト (server digest)", ""),
+        f"    {text('server_digest')}",
+    ]
+
+
+def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "") -> str:
+    a, c = summary.activity, summary.counts
+    lines = [
+        _center("担い手活動 当日集計表 / Day summary"),
+        _rule("="),
+        _line("活動名 (activity)", sanitize(a.name, 60)),
+        _line("実施日 (date)", f"{a.date}  {wareki(a.date)}".rstrip()),
+        _line("実施団体 (organiser)", sanitize(a.organiser, 60)),
+        _line("実施場所 (venue)", sanitize(a.venue, 60)),
+        _line("活動ID (activity id)", sanitize(a.id, 60)),
+    ]
+    if device:
+        lines.append(_line("端末 (device)", sanitize(device, 60)))
+    lines += [
+        _rule(),
+        _line("受付数 (accepted)", c.accepted),
+        _line("参加者数 (unique people)", c.unique_people),
+        _line("重複読取 (duplicates)", c.duplicates),
+        _line("不受理 (rejected)", c.rejected),
+    ]
+    lines += [_line(f"  - {reason}", n) for reason, n in sorted(c.rejected_by_reason.items())]
+    lines += [
+        _line("取消 (voided)", c.voided),
+        _line("未送信 (pending upload)", c.pending_upload),
+        _line("サーバ確認済 (confirmed by server)", c.confirmed),
+        _line("他端末で記録済 (server duplicates)", c.server_duplicates),
+        _line("プレミアム登録者の割合 (premium share)", _share(summary)),
+        _rule(),
+        "  時間帯別受付数 (check-ins per hour, JST)",
+    ]
+    peak = max((h.count for h in summary.hourly), default=0)
+    for hour in summary.hourly:
+        bar = "#" * (round(hour.count * BAR_WIDTH / peak) if peak else 0)
+        lines.append(f"    {hour.label}  {hour.count:>5}  {bar}")
+    if not summary.hourly:
+        lines.append("    —")
+    closed = (
+        summary.closed_at.astimezone(JST).isoformat(timespec="seconds")
+        if (summary.closed_at)
+        else "未締め / open"
+    )
+    lines += [
+        _rule(),
+        _line("締め日時 (closed at)", closed),
+        _line("集計対象件数 (records in digest)", summary.digest_count),
+        _line("SHA-256 ダイジェスト (digest)", ""),
+        f"    {summary.digest}",
+    ]
+    if summary.live_digest != summary.digest:
+        lines += [_line("現在のダイジェスト (digest now)", ""), f"    {summary.live_digest}"]
+    lines += _receipt_lines(summary)
+    if summary.pending_ids:
+        lines.append(_line("未確認の記録 (not yet confirmed)", len(summary.pending_ids)))
+        lines += [f"    {cid}" for cid in summary.pending_ids[:20]]
+        if len(summary.pending_ids) > 20:
+            lines.append(f"    … +{len(summary.pending_ids) - 20}")
+    lines += [
+        _rule("="),
+        "  ダイジェスト: 取消・サーバ拒否を除く記録IDを小文字・昇順で改行連結した SHA-256",
+        "  Digest: SHA-256 of the counted check-in ids, lower-case, sorted, joined by \\n",
+        f"  作成 (generated) {generated_at.astimezone(JST).isoformat(timespec='seconds')}",
+        "",
+        "  確認者署名 (coordinator) ______________________   日付 (date) ____________",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def summary_text(
+    summaries: Sequence[DaySummary], *, generated_at: datetime, device: str = ""
+) -> str:
+    if not summaries:
+        return "該当する活動はありません / no activity on this date\n"
+    pages = [summary_page(s, generated_at=generated_at, device=device) for s in summaries]
+    return "\f".join(pages)

@@ -1,0 +1,68 @@
+"""The RMO coordinator's screens: PIN, close-out, corrections, audit log, exports.
+
+The App opens them through a hook (`screens.app.CoordinatorHook`, called with the App):
+
+    hook = coordinator_hook(pin=PinGate(secret_store.pin_hash), export_dir=Path.home(),
+                            submit_closeout=submit)      # None on an offline-only device
+    app = make_app(services, coordinator=hook)
+
+`open_coordinator(context)` builds the same screen from an explicit `CoordinatorContext`
+(tests, other hosts). The screen asks for the PIN before it shows or loads anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.screen import Screen
+
+from kiosk.closeout import SubmitCloseout
+from screens.coordinator.closeout import CloseoutScreen
+from screens.coordinator.context import CoordinatorContext, PinVerifier
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from screens.app import KioskApp
+
+__all__ = [
+    "CloseoutScreen",
+    "CoordinatorContext",
+    "PinVerifier",
+    "coordinator_hook",
+    "open_coordinator",
+]
+
+
+def open_coordinator(context: CoordinatorContext) -> Screen[Any]:
+    """The close-out screen for `context` (locked until the PIN dialog is passed)."""
+    return CloseoutScreen(context)
+
+
+def coordinator_hook(
+    *,
+    pin: PinVerifier,
+    export_dir: Path,
+    submit_closeout: SubmitCloseout | None = None,
+    operator: str = "coordinator",
+) -> Callable[[KioskApp], Screen[Any]]:
+    """A `CoordinatorHook` for `make_app`: builds the screen from the App's own services."""
+
+    def build(app: KioskApp) -> Screen[Any]:
+        services = app.services
+        device = services.config.device
+        context = CoordinatorContext(
+            store=services.store,
+            clock=app.clock,
+            activity_id=lambda: services.checkins.activity_id,
+            pin=pin,
+            export_dir=export_dir,
+            submit_closeout=submit_closeout,
+            device=f"{device.name} ({device.id})",
+            operator=operator,
+            language=lambda: app.translator.language,
+            request_sync=app.sync.trigger if app.sync is not None else None,
+        )
+        return open_coordinator(context)
+
+    return build

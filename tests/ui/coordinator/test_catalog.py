@@ -1,0 +1,53 @@
+"""The coordinator catalogs: same keys in both languages, every key the screens use exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk.models import Method, Outcome, Reason
+from screens.coordinator.closeout import ACTIONS, COLUMNS
+from screens.coordinator.text import CoordinatorText, load_coordinator_catalog
+
+SOURCES = Path(__file__).resolve().parents[3] / "screens" / "coordinator"
+LITERAL = re.compile(r"""\bt\(\s*["']([a-z_.]+)["']""")
+
+
+def used_keys() -> set[str]:
+    keys = set()
+    for source in SOURCES.glob("*.py"):
+        keys |= set(LITERAL.findall(source.read_text("utf-8")))
+    keys |= {f"outcome.{o.value}" for o in Outcome} | {f"method.{m.value}" for m in Method}
+    keys |= {f"reasons.{r.value}" for r in Reason}
+    keys |= {f"sync.{s}" for s in ("pending", "accepted", "duplicate", "rejected")}
+    keys |= {f"action.{a}" for a in ACTIONS} | {f"table.{c}" for c in COLUMNS}
+    keys |= {f"audit.action_{a}" for a in ("checkin", "manual_add", "void", "restore", "close")}
+    keys |= {f"{a}.done" for a in ("void", "restore", "add")}
+    keys |= {f"form.{f}" for f in ("registrant", "name", "contact", "municipality")}
+    return keys
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_used_key_is_in_the_catalog(language: str) -> None:
+    catalog = load_coordinator_catalog(language)
+    assert len(used_keys()) > 60
+    assert used_keys() - set(catalog) == set()
+
+
+def test_both_languages_have_the_same_keys_and_fields() -> None:
+    ja, en = load_coordinator_catalog("ja"), load_coordinator_catalog("en")
+    assert set(ja) == set(en)
+    fields = re.compile(r"\{(\w+)\}")
+    for key in ja:
+        assert set(fields.findall(ja[key])) == set(fields.findall(en[key])), key
+
+
+def test_values_are_sanitised_and_unknown_keys_fall_back() -> None:
+    t = CoordinatorText(lambda: "en")
+    assert t("pin.wrong", failures="\x1b[31m2") == "Wrong PIN (attempt 2)"
+    assert t("no.such.key") == "no.such.key"
+    assert CoordinatorText(lambda: "fr")("common.ok") == "決定"
+    with pytest.raises(ValueError, match="language"):
+        load_coordinator_catalog("fr")
