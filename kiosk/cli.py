@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     provision.add_argument("--enrollment-token", help="one-time token (or $KIOSK_ENROLLMENT_TOKEN)")
     provision.add_argument("--pin", help="coordinator PIN (or $KIOSK_COORDINATOR_PIN; prompted)")
     provision.add_argument("--check", action="store_true", help="validate only")
+    provision.add_argument("--device", help="device id when FILE is a fleet file")
+    provision.add_argument(
+        "--write-config",
+        type=Path,
+        metavar="PATH",
+        help="also write this device's resolved config file to PATH",
+    )
 
     doctor = sub.add_parser("doctor", help="check this device before the gates open")
     _config_arg(doctor, required=False)

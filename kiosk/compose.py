@@ -10,6 +10,7 @@ from config.load import CONFIG_FILE_ENV, ConfigError, load_config
 from config.schema import KioskConfig
 from kiosk.clock import Clock, SystemClock, ntp_synchronised
 from kiosk.database import DatabaseError
+from kiosk.doctor.database import verify_before_open
 from kiosk.passes import PassVerifier, Revocations, TrustListError, load_jwks_file
 from kiosk.service import CheckinService, ensure_activity
 from kiosk.store import Store
@@ -51,6 +52,8 @@ def build_services(
     config: KioskConfig, *, activity_id: str | None = None, clock: Clock | None = None
 ) -> Services:
     try:
+        # A damaged file must stop the kiosk with recovery steps, not take scans into it.
+        verify_before_open(config.device.database, quick=True)
         store = Store.open(config.device.database, synchronous=config.storage.synchronous)
     except (DatabaseError, OSError) as exc:
         raise SetupError(f"database {config.device.database}: {exc}") from None

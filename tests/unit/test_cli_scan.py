@@ -97,3 +97,22 @@ def test_unreadable_trust_list_is_a_clear_error(tmp_path: Path, config_file: Pat
     done = kiosk("scan", "--config", str(path), "--source", "-")
     assert done.returncode == 2
     assert "cannot read trust list" in done.stderr
+
+
+def test_damaged_database_stops_the_kiosk_with_recovery_steps(
+    config_file: Path, kit: PassKit
+) -> None:
+    tokens = "\n".join(kit.sign() for _ in range(200))
+    assert kiosk("scan", "--config", str(config_file), "--source", "-", stdin=tokens).returncode == 0
+    database = config_file.parent / "kiosk.db"
+    for suffix in ("-wal", "-shm"):  # fold the WAL in first, as a clean shutdown would
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    data = bytearray(database.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = b"\xa5" * 4096
+    database.write_bytes(bytes(data))
+    done = kiosk("scan", "--config", str(config_file), "--source", "-", stdin=kit.sign())
+    assert done.returncode == 2
+    assert "damaged" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""

@@ -1,0 +1,187 @@
+"""Coordinator PIN: salted scrypt hashes and a lock-out gate against guessing.
+
+The PIN itself is never stored or logged; `kiosk provision` stores `hash_pin(pin)` in the
+keyring (`config.secrets`, entry `pin_hash`). The encoding is
+`scrypt$<n>$<r>$<p>$<salt b64url>$<hash b64url>`, the same as `config.secrets.hash_pin`, so
+either side verifies the other's hashes.
+
+`PinGate` is what the PIN screen uses: after `max_failures` wrong PINs in a row it locks for
+`lockout_seconds`, and each further wrong PIN doubles the lock-out up to `lockout_max_seconds`.
+A correct PIN resets it. The clock is injected (monotonic seconds) so tests need no sleeps and
+a wall-clock change cannot shorten a lock-out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from config.schema import CoordinatorSection
+
+SCHEME = "scrypt"
+N, R, P = 2**14, 8, 1  # ~16 MiB, ~50 ms on a Raspberry Pi 4
+_MAX_N = 2**20  # refuse hashes whose parameters would exhaust memory or time
+_DKLEN = 32
+
+
+class PinPolicyError(ValueError):
+    """A PIN that does not meet the policy (message says what is expected)."""
+
+
+def check_pin_policy(pin: str, *, min_length: int = 4, max_length: int = 12) -> str:
+    """The PIN if acceptable: ASCII digits only, `min_length`..`max_length` long, not trivial."""
+    if not (pin.isascii() and pin.isdigit()):
+        raise PinPolicyError("the PIN must contain digits 0-9 only")
+    if not min_length <= len(pin) <= max_length:
+        raise PinPolicyError(f"the PIN must have {min_length} to {max_length} digits")
+    if len(set(pin)) == 1 or pin in "0123456789012" or pin in "9876543210987":
+        raise PinPolicyError("the PIN is too easy to guess (repeated or sequential digits)")
+    return pin
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def hash_pin(pin: str, *, n: int = N, r: int = R, p: int = P) -> str:
+    """A salted scrypt hash with its parameters encoded (a new random salt each call)."""
+    if not pin:
+        raise ValueError("empty PIN")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=_DKLEN, maxmem=_maxmem(n, r)
+    )
+    return f"{SCHEME}${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+
+
+def _maxmem(n: int, r: int) -> int:
+    return 128 * r * n + 4 * 1024 * 1024
+
+
+def verify_pin(pin: str, encoded: str) -> bool:
+    """True when `pin` matches `encoded` (constant-time comparison; malformed hash: False)."""
+    try:
+        scheme, n_s, r_s, p_s, salt_s, digest_s = encoded.split("$")
+        n, r, p = int(n_s), int(r_s), int(p_s)
+        if scheme != SCHEME or not (2 <= n <= _MAX_N and n & (n - 1) == 0):
+            return False
+        if not (1 <= r <= 32 and 1 <= p <= 16):
+            return False
+        salt = base64.urlsafe_b64decode(salt_s)
+        expected = base64.urlsafe_b64decode(digest_s)
+        if not 16 <= len(expected) <= 64:
+            return False
+        actual = hashlib.scrypt(
+            pin.encode("utf-8"),
+            salt=salt,
+            n=n,
+            r=r,
+            p=p,
+            dklen=len(expected),
+            maxmem=_maxmem(n, r),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+class PinCheck(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"  # not even checked: the gate is locked
+
+
+@dataclass(frozen=True, slots=True)
+class PinAttempt:
+    result: PinCheck
+    failures: int  # consecutive wrong PINs so far
+    locked_for: float  # seconds until the next attempt is accepted (0: not locked)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is PinCheck.OK
+
+
+class PinGate:
+    """Checks PINs against a stored hash with lock-out and exponential back-off.
+
+    `hash_source` is called on each attempt (the hash may change after re-provisioning);
+    None means no PIN was provisioned, and every attempt is wrong.
+    """
+
+    def __init__(
+        self,
+        hash_source: Callable[[], str | None],
+        *,
+        max_failures: int = 5,
+        lockout_seconds: float = 30.0,
+        lockout_max_seconds: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+        verify: Callable[[str, str], bool] = verify_pin,
+    ) -> None:
+        if max_failures < 1 or lockout_seconds <= 0 or lockout_max_seconds < lockout_seconds:
+            raise ValueError("need max_failures >= 1 and 0 < lockout_seconds <= lockout_max")
+        self._hash_source = hash_source
+        self.max_failures = max_failures
+        self.lockout_seconds = lockout_seconds
+        self.lockout_max_seconds = lockout_max_seconds
+        self._clock = clock
+        self._verify = verify
+        self._failures = 0
+        self._locked_until = 0.0
+
+    @classmethod
+    def from_config(
+        cls,
+        section: CoordinatorSection,
+        hash_source: Callable[[], str | None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> PinGate:
+        """A gate with the config's `[coordinator]` policy, e.g.
+        `PinGate.from_config(config.coordinator, lambda: secrets.get(PIN_HASH))`."""
+        return cls(
+            hash_source,
+            max_failures=section.max_failures,
+            lockout_seconds=section.lockout_seconds,
+            lockout_max_seconds=section.lockout_max_seconds,
+            clock=clock,
+        )
+
+    @property
+    def failures(self) -> int:
+        return self._failures
+
+    def locked_for(self) -> float:
+        """Seconds left in the current lock-out (0 when attempts are accepted)."""
+        return max(0.0, self._locked_until - self._clock())
+
+    def _lockout(self) -> float:
+        extra = self._failures - self.max_failures
+        if extra < 0:
+            return 0.0
+        return min(self.lockout_max_seconds, self.lockout_seconds * 2.0 ** min(extra, 32))
+
+    def attempt(self, pin: str) -> PinAttempt:
+        remaining = self.locked_for()
+        if remaining > 0:
+            return PinAttempt(PinCheck.LOCKED, self._failures, remaining)
+        stored = self._hash_source()
+        if stored is not None and self._verify(pin, stored):
+            self.reset()
+            return PinAttempt(PinCheck.OK, 0, 0.0)
+        self._failures += 1
+        lockout = self._lockout()
+        if lockout > 0:
+            self._locked_until = self._clock() + lockout
+        return PinAttempt(PinCheck.WRONG, self._failures, lockout)
+
+    def reset(self) -> None:
+        self._failures = 0
+        self._locked_until = 0.0
