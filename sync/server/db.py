@@ -44,7 +44,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(database_url: str = DEFAULT_DATABASE_URL) -> Engine:
-    """An engine for any SQLAlchemy URL; SQLite gets WAL, FULL sync and a busy timeout."""
+    """An engine for any SQLAlchemy URL; SQLite gets WAL, FULL sync and a busy timeout.
+
+    The pysqlite driver runs SELECTs outside transactions and begins one at the first write,
+    so a long-lived session never holds a stale snapshot that would make a later write fail.
+    Races between processes end in a unique-constraint error, which writers retry.
+    """
     if database_url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 10}}
         if database_url in ("sqlite://", "sqlite:///:memory:"):

@@ -1,84 +1,82 @@
-"""Seed data for `kiosk demo`: a municipality, an RMO, today's activity, an enrollment token
-and a stream of sample passes covering every outcome the gate can show."""
+"""Demo data for ``kiosk demo``: a municipality, an RMO, today's activities and sample passes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+import datetime as dt
+from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sync.server import admin
-from sync.server.codes import utc_now
-from sync.server.passes import sign_pass
 
-DEMO_MUNICIPALITY = "131016"  # 千代田区 (check digit 6)
+DEMO_MUNICIPALITY = "131016"  # 千代田区
 DEMO_ORGANISATION = "rmo-demo"
-
-
-@dataclass(frozen=True)
-class DemoPass:
-    label: str  # what the demo shows it as: valid, premium, duplicate, expired, forged, revoked
-    token: str
+DEMO_PASSES = 12
 
 
 @dataclass(frozen=True)
 class DemoSeed:
+    """What the demo needs to know about the seeded national data."""
+
+    municipality: str
+    organisation: str
     activity_id: str
     activity_name: str
-    enroll_token: str
-    passes: tuple[DemoPass, ...]
+    enroll_token: str  # one-time, for a device of the demo organisation
+    passes: list[admin.IssuedPass]  # valid passes of distinct registrants
+    rejected_passes: list[admin.IssuedPass] = field(default_factory=list)  # expired, revoked
+    activity_ids: list[str] = field(default_factory=list)
 
 
-def seed_demo(engine: Engine, today: date, *, people: int = 12) -> DemoSeed:
-    """Create the demo world; returns the passes in the order the simulated camera shows them."""
-    activity_id = f"act-{today.isoformat()}-demo"
-    name = "海岸清掃ボランティア (デモ)"
-    with Session(engine) as session:
-        admin.create_municipality(session, DEMO_MUNICIPALITY, "千代田区")
+def seed_demo(engine: Engine, today: dt.date) -> DemoSeed:
+    """Seed a (fresh or existing) database for the demo; returns what was created."""
+    activity_id = f"act-{today.isoformat()}-beach"
+    activity_name = "海岸清掃ボランティア"
+    with Session(engine) as s:
+        admin.create_municipality(s, DEMO_MUNICIPALITY, "千代田区")
         admin.create_organisation(
-            session, DEMO_ORGANISATION, "デモ地域運営組織", DEMO_MUNICIPALITY, kind="rmo"
+            s, DEMO_ORGANISATION, "デモ地域運営組織", DEMO_MUNICIPALITY, kind="rmo"
         )
-        admin.create_activity(
-            session,
-            activity_id,
-            name,
-            today,
-            DEMO_MUNICIPALITY,
-            venue="デモ海岸",
-            organiser="デモ地域運営組織",
-            organisation=DEMO_ORGANISATION,
-            designated=True,
-        )
-        token = admin.create_enroll_token(session, organisation=DEMO_ORGANISATION)
-        mun = [DEMO_MUNICIPALITY]
-        valid = [
-            admin.issue_pass(session, tier="premium" if i % 3 == 0 else "basic", mun=mun)
-            for i in range(people)
+        festival_id = f"act-{today.isoformat()}-festival"
+        for act_id, name, venue, designated in (
+            (activity_id, activity_name, "中央海岸", True),
+            (festival_id, "秋祭り運営", "公民館", False),
+        ):
+            admin.create_activity(
+                s,
+                act_id,
+                name,
+                today,
+                DEMO_MUNICIPALITY,
+                venue=venue,
+                organiser="デモ地域運営組織",
+                organisation=DEMO_ORGANISATION,
+                designated=designated,
+            )
+        token = admin.create_enroll_token(s, organisation=DEMO_ORGANISATION)
+        passes = [
+            admin.issue_pass(
+                s,
+                tier="premium" if i % 3 == 0 else "basic",
+                mun=[DEMO_MUNICIPALITY],
+                stay=[DEMO_MUNICIPALITY] if i % 6 == 0 else None,
+            )
+            for i in range(DEMO_PASSES)
         ]
-        now = utc_now()
+        now = int(dt.datetime.now(dt.UTC).timestamp())
         expired = admin.issue_pass(
-            session, mun=mun, iat=now - timedelta(days=400), exp=now - timedelta(days=35)
+            s, mun=[DEMO_MUNICIPALITY], iat=now - 400 * 86400, exp=now - 86400
         )
-        revoked = admin.issue_pass(session, mun=mun)
-        admin.revoke(session, jti=str(revoked.claims["jti"]), reason="demo: lost phone")
-        # A forgery: the real key id, someone else's key.
-        forged = sign_pass(
-            dict(valid[0].claims, sub="FR0000000000"), valid[0].kid, Ed25519PrivateKey.generate()
-        )
-    stream: list[DemoPass] = []
-    for i, issued in enumerate(valid):
-        stream.append(
-            DemoPass("premium" if issued.claims["tier"] == "premium" else "valid", issued.token)
-        )
-        if i == 2:
-            stream.append(DemoPass("duplicate", valid[1].token))
-        if i == 4:
-            stream.append(DemoPass("expired", expired.token))
-        if i == 6:
-            stream.append(DemoPass("forged", forged))
-        if i == 8:
-            stream.append(DemoPass("revoked", revoked.token))
-    return DemoSeed(activity_id, name, token, tuple(stream))
+        revoked = admin.issue_pass(s, tier="premium", mun=[DEMO_MUNICIPALITY])
+        admin.revoke(s, jti=str(revoked.claims["jti"]), reason="demo: reported lost")
+    return DemoSeed(
+        municipality=DEMO_MUNICIPALITY,
+        organisation=DEMO_ORGANISATION,
+        activity_id=activity_id,
+        activity_name=activity_name,
+        enroll_token=token,
+        passes=passes,
+        rejected_passes=[expired, revoked],
+        activity_ids=[activity_id, festival_id],
+    )

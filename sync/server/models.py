@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 
 from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -25,14 +25,14 @@ class Organisation(SQLModel, table=True):
 class Activity(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str
-    date: date = Field(index=True)
+    date: dt.date = Field(index=True)
     venue: str = ""
     organiser: str = ""
     municipality: str = Field(foreign_key="municipality.code", index=True)
     organisation: str | None = Field(default=None, foreign_key="organisation.id", index=True)
     designated: bool = False
     revision: int = Field(index=True, unique=True)
-    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Counter(SQLModel, table=True):
@@ -46,9 +46,9 @@ class EnrollmentToken(SQLModel, table=True):
     token_hash: str = Field(primary_key=True)
     municipality: str | None = Field(default=None, foreign_key="municipality.code")
     organisation: str | None = Field(default=None, foreign_key="organisation.id")
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    used_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     device_id: str | None = None
 
 
@@ -58,14 +58,14 @@ class Device(SQLModel, table=True):
     name: str = ""
     municipality: str | None = Field(default=None, foreign_key="municipality.code")
     organisation: str | None = Field(default=None, foreign_key="organisation.id")
-    enrolled_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    enrolled_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     disabled: bool = False
 
 
 class SigningKey(SQLModel, table=True):
     kid: str = Field(primary_key=True)
     private_key: str  # raw 32-byte Ed25519 seed, base64url (reference server only)
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     active: bool = False  # the key new passes are signed with
 
 
@@ -76,7 +76,7 @@ class Revocation(SQLModel, table=True):
     kind: str  # "jti" | "sub"
     value: str
     reason: str = ""
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Checkin(SQLModel, table=True):
@@ -100,13 +100,13 @@ class Checkin(SQLModel, table=True):
     method: str
     pass_jti: str | None = None
     tier: str | None = None
-    scanned_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    scanned_at_corrected: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    scanned_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    scanned_at_corrected: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     clock_trusted: bool = True
     status: str  # accepted | duplicate | rejected
     reason: str | None = None
     first_checkin_id: str | None = None
-    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class IdempotentResponse(SQLModel, table=True):
@@ -117,18 +117,18 @@ class IdempotentResponse(SQLModel, table=True):
     request_hash: str
     status_code: int
     body: str
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Closeout(SQLModel, table=True):
     receipt_id: str = Field(primary_key=True)
     activity_id: str = Field(index=True)
     device_id: str = Field(index=True)
-    date: date
+    date: dt.date
     device_count: int
     device_digest: str
     server_digest: str
     server_count: int
     digest_match: bool
     combined_unique_count: int
-    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -86,7 +86,8 @@ def verify_pass(token: str, keys: dict[str, Ed25519PublicKey], at: datetime) -> 
         return _fail("wrong_type")
     if header.get("alg") != "EdDSA":
         return _fail("unsupported_alg")
-    key = keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         return _fail("unknown_key")
     try:

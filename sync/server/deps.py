@@ -1,0 +1,65 @@
+"""Request-scoped dependencies: the settings, a database session and the calling device."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from sync.server.admin import hash_secret
+from sync.server.models import Device
+from sync.server.problems import ProblemError
+
+
+@dataclass
+class ServerContext:
+    """Everything the routes share; one per app instance (no module-level state)."""
+
+    engine: Engine
+    admin_token: str | None = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def context(request: Request) -> ServerContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, ServerContext)
+    return ctx
+
+
+def session(request: Request) -> Iterator[Session]:
+    with Session(context(request).engine) as s:
+        yield s
+
+
+def bearer_token(request: Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_device(request: Request) -> Device:
+    """The enrolled device behind the bearer token; 401 problem otherwise (re-enroll)."""
+    token = bearer_token(request)
+    if token is None:
+        raise ProblemError(401, "missing-token", "a device bearer token is required")
+    with Session(context(request).engine) as s:
+        device = s.exec(select(Device).where(col(Device.token_hash) == hash_secret(token))).first()
+    if device is None or device.disabled:
+        raise ProblemError(401, "invalid-token", "device token unknown or revoked; re-enroll")
+    return device
+
+
+def require_admin(request: Request) -> None:
+    expected = context(request).admin_token
+    if expected is None:
+        raise ProblemError(404, "not-found", "admin interface disabled")
+    token = bearer_token(request)
+    if token is None or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise ProblemError(401, "invalid-admin-token", "admin token required")

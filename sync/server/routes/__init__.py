@@ -1,0 +1,1 @@
+"""HTTP routes of the reference national API, one module per area."""

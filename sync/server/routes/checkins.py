@@ -1,0 +1,60 @@
+"""POST /v1/checkins:batch and POST /v1/closeouts."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from sqlmodel import Session
+
+from sync.server.checkins import process_batch
+from sync.server.closeouts import close_out
+from sync.server.deps import context, current_device, session
+from sync.server.models import Device
+from sync.server.problems import ProblemError
+from sync.server.routes.common import problems
+from sync.server.schemas import CheckinBatch, CheckinBatchResponse, CloseoutRequest, Receipt
+
+router = APIRouter()
+IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+@router.post(
+    "/v1/checkins:batch",
+    response_model=CheckinBatchResponse,
+    responses=problems(400, 401, 422),
+    operation_id="uploadCheckins",
+)
+def checkins_batch(
+    request: Request,
+    batch: CheckinBatch,
+    device: Annotated[Device, Depends(current_device)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    if idempotency_key is None:
+        raise ProblemError(400, "idempotency-key-missing", "the Idempotency-Key header is required")
+    if IDEMPOTENCY_KEY_RE.fullmatch(idempotency_key) is None:
+        raise ProblemError(
+            400, "idempotency-key-invalid", "Idempotency-Key must be 1-255 visible ASCII characters"
+        )
+    body = process_batch(context(request), device, idempotency_key, batch)
+    return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/v1/closeouts",
+    status_code=201,
+    response_model=Receipt,
+    responses=problems(401, 404, 422),
+    operation_id="closeOut",
+)
+def closeouts(
+    request: Request,
+    req: CloseoutRequest,
+    device: Annotated[Device, Depends(current_device)],
+    s: Annotated[Session, Depends(session)],
+) -> Receipt:
+    with context(request).write_lock:
+        receipt = close_out(s, device, req)
+    return Receipt.model_validate(receipt, from_attributes=True)

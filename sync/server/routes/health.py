@@ -1,0 +1,16 @@
+"""GET /v1/health: liveness and server time (every response also carries a Date header)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sync.server.codes import utc_now
+from sync.server.routes.common import problems
+from sync.server.schemas import Health
+
+router = APIRouter()
+
+
+@router.get("/v1/health", response_model=Health, responses=problems(), operation_id="health")
+def health() -> Health:
+    return Health(status="ok", time=utc_now(), version="1")
