@@ -134,11 +134,13 @@ class PassVerifier:
             except UnicodeDecodeError:
                 return _reject(Reason.BAD_ENCODING, "not ASCII")
         token = token.strip()
+        # Not shaped like a pass at all (random QR codes, URLs, typing): malformed. A token
+        # shaped like one whose segments do not decode: bad_encoding.
         if len(token) > MAX_PASS_LENGTH:
-            return _reject(Reason.BAD_ENCODING, f"{len(token)} characters")
+            return _reject(Reason.MALFORMED, f"{len(token)} characters")
         parts = token.split(".")
         if len(parts) != 3 or not all(parts):
-            return _reject(Reason.BAD_ENCODING, "not a JWS compact serialization")
+            return _reject(Reason.MALFORMED, "not a JWS compact serialization")
         try:
             header = json.loads(_b64decode(parts[0]))
             payload_bytes = _b64decode(parts[1])

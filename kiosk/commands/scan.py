@@ -5,33 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Iterator
-from typing import TextIO
 
 from config.schema import KioskConfig
 from kiosk.cli import EXIT_OK, CommandFailed, UsageError
 from kiosk.compose import SetupError, build_services, read_config
-from kiosk.models import CheckinResult, Method
+from kiosk.models import CheckinResult
 from kiosk.service import CheckinService
-
-
-def wedge_lines(stream: TextIO) -> Iterator[tuple[str, float]]:
-    """Pass strings typed by a keyboard-wedge scanner, one per line, with their arrival time."""
-    for line in stream:
-        payload = line.strip("\r\n")
-        if payload.strip():
-            yield payload, time.monotonic()
 
 
 def _decisions(
     args: argparse.Namespace, service: CheckinService, config: KioskConfig
 ) -> Iterator[CheckinResult]:
     if args.source == "-":
-        for payload, arrived in wedge_lines(sys.stdin):
-            yield service.submit(payload, Method.WEDGE, arrived)
+        from kiosk.scan.runner import iter_wedge_decisions
+
+        yield from iter_wedge_decisions(sys.stdin, service)
         return
-    from kiosk.scan.runner import iter_decisions  # camera stack loads only when needed
+    from kiosk.scan.runner import iter_decisions  # the camera stack loads only when needed
     from kiosk.scan.settings import settings_from_config
 
     settings = settings_from_config(config, backend=args.backend, realtime=not args.fast)
@@ -39,6 +30,9 @@ def _decisions(
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.scan.frames import SourceError
+    from kiosk.scan.sources import SpecError
+
     try:
         config = read_config(args.config)
         services = build_services(config, activity_id=args.activity)
@@ -52,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
                 reason = f" {result.reason.value}" if result.reason else ""
                 sys.stdout.write(f"{result.outcome.value}{reason} {result.registrant or ''}\n")
             sys.stdout.flush()
-    except OSError as exc:
+    except SpecError as exc:
+        raise UsageError(f"--source {args.source}: {exc}") from None
+    except (SourceError, OSError) as exc:
         raise CommandFailed(f"scan source failed: {exc}") from None
     finally:
         services.close()

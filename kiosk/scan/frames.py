@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    import numpy as np
     import numpy.typing as npt
 
-    Image = npt.NDArray[np.uint8]
+    Image = npt.NDArray[Any]
 
 
 class SourceState(StrEnum):
@@ -62,7 +61,7 @@ class FrameSource(Protocol):
     def describe(self) -> str:
         """Short label for logs and the UI, e.g. "camera 0" or "video clip.avi"."""
 
-    def frames(self, stop: threading.Event, report: StateCallback) -> Iterator[Frame]:
+    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
         """Yield frames until the input ends or `stop` is set, reporting state changes.
 
         Raises SourceError when the source cannot deliver anything. Must release any device

@@ -10,7 +10,9 @@ from collections.abc import Callable
 class Pacer:
     """Holds frame `i` back until `start + i / fps` on the monotonic clock.
 
-    When `realtime` is False, `wait` returns at once (as fast as possible).
+    When `realtime` is False, `wait` returns at once (as fast as possible). A producer that
+    falls more than one frame behind (e.g. while rendering) does not burst to catch up, as a
+    camera would not either: the schedule restarts from the late frame.
     """
 
     def __init__(
@@ -39,4 +41,6 @@ class Pacer:
         due = self._start + index / self.fps
         if due > now:
             return not stop.wait(due - now)
+        if now - due > 1.0 / self.fps:
+            self._start = now - index / self.fps
         return True

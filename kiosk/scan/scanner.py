@@ -5,16 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.scan.decoders import Decoder, make_decoder
 from kiosk.scan.settings import ScanSettings
 
 if TYPE_CHECKING:
-    import numpy as np
     import numpy.typing as npt
 
-    Image = npt.NDArray[np.uint8]
+    Image = npt.NDArray[Any]
 
 Step = Callable[["Image"], list[str]]
 
@@ -70,6 +69,11 @@ class FrameScanner:
     2. Nothing found -> the full-resolution frame (small codes need it).
     3. Still nothing -> a recovery cascade (other binarizers, sharpened, half-size, 1.5x),
        each step started only while the time budget lasts, so a frame without a code stays cheap.
+
+    `cascade_share` (live sources) also bounds the cascade over time: it may use at most that
+    fraction of wall-clock time on average (a credit that refills as time passes), so a camera
+    looking at an empty scene does not spend a whole core on recovery attempts; a code held in
+    view still gets a recovery attempt every few frames. None = no such limit.
     """
 
     def __init__(
@@ -78,12 +82,18 @@ class FrameScanner:
         *,
         downscale_width: int = 640,
         cascade_budget_ms: float = 30.0,
+        cascade_share: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        if cascade_share is not None and not 0 < cascade_share <= 1:
+            raise ValueError("cascade_share must be in (0, 1]")
         self.decoder = decoder
         self.downscale_width = downscale_width
         self.cascade_budget_ms = cascade_budget_ms
+        self.cascade_share = cascade_share
         self._clock = clock
+        self._credit_s = cascade_budget_ms / 1000.0
+        self._last_scan: float | None = None
         self._cascade: list[tuple[str, Step]] = self._build_cascade(decoder)
 
     @staticmethod
@@ -112,20 +122,37 @@ class FrameScanner:
         found = self.decoder.decode(gray)
         if found:
             return done(found, "full")
-        deadline = start + self.cascade_budget_ms / 1000.0
-        for name, step in self._cascade:
-            if self._clock() >= deadline:
-                break
-            found = step(gray)
-            if found:
-                return done(found, name)
-        return done([], "none")
+        found, step_name = self._recover(gray, start)
+        return done(found, step_name)
+
+    def _recover(self, gray: Image, frame_start: float) -> tuple[list[str], str]:
+        budget_s = self.cascade_budget_ms / 1000.0
+        cascade_start = self._clock()
+        deadline = frame_start + budget_s
+        if self.cascade_share is not None:
+            if self._last_scan is not None:
+                earned = (frame_start - self._last_scan) * self.cascade_share
+                self._credit_s = min(budget_s, self._credit_s + earned)
+            self._last_scan = frame_start
+            deadline = min(deadline, cascade_start + self._credit_s)
+        try:
+            for name, step in self._cascade:
+                if self._clock() >= deadline:
+                    break
+                found = step(gray)
+                if found:
+                    return found, name
+            return [], "none"
+        finally:
+            if self.cascade_share is not None:
+                self._credit_s -= self._clock() - cascade_start
 
 
-def build_scanner(settings: ScanSettings) -> FrameScanner:
-    """FrameScanner configured from a ScanSettings."""
+def build_scanner(settings: ScanSettings, *, live: bool = True) -> FrameScanner:
+    """FrameScanner configured from a ScanSettings; `live` applies the cascade time share."""
     return FrameScanner(
         make_decoder(settings.backend),
         downscale_width=settings.downscale_width,
         cascade_budget_ms=settings.cascade_budget_ms,
+        cascade_share=settings.cascade_share if live else None,
     )

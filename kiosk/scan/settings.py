@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Backend(StrEnum):
@@ -29,6 +30,8 @@ class ScanSettings:
     - realtime: play video files, image folders and synthetic sources at their frame rate
       (False = as fast as possible, lossless, for benchmarks and batch runs).
     - cascade_budget_ms: time bound of the recovery cascade run when a frame yields nothing.
+    - cascade_share: on live sources, the cascade's average share of wall-clock time (keeps an
+      empty scene cheap; a held code still gets recovery attempts every few frames).
     - image_fps: frame rate used to pace an image folder.
     """
 
@@ -44,6 +47,7 @@ class ScanSettings:
     reconnect_max_s: float = 5.0
     realtime: bool = True
     cascade_budget_ms: float = 30.0
+    cascade_share: float = 0.25
     image_fps: float = 30.0
 
     def __post_init__(self) -> None:
@@ -57,5 +61,40 @@ class ScanSettings:
             raise ValueError("reconnect back-off must satisfy 0 < initial <= max")
         if self.cascade_budget_ms < 0:
             raise ValueError("cascade_budget_ms must be >= 0")
+        if not 0 < self.cascade_share <= 1:
+            raise ValueError("cascade_share must be in (0, 1]")
         if self.image_fps <= 0 or self.camera_fps < 0:
             raise ValueError("frame rates must be positive")
+
+
+def settings_from_config(
+    service_config: Any = None, *, backend: str | None = None, realtime: bool = True
+) -> ScanSettings:
+    """ScanSettings from a device config's `[camera]` and `[decoder]` sections.
+
+    Duck-typed (any object with `camera` / `decoder` attributes, e.g. `config.KioskConfig`) so
+    the scan package does not depend on the config package. `backend` overrides the decoder
+    backend (the `kiosk scan --backend` flag).
+    """
+    defaults = ScanSettings()
+    camera = getattr(service_config, "camera", None)
+    decoder = getattr(service_config, "decoder", None)
+
+    def pick(section: Any, name: str, fallback: Any) -> Any:
+        value = getattr(section, name, None) if section is not None else None
+        return fallback if value is None else value
+
+    return ScanSettings(
+        backend=Backend(backend or pick(decoder, "backend", defaults.backend)),
+        downscale_width=int(pick(decoder, "downscale_width", defaults.downscale_width)),
+        rearm_s=float(pick(decoder, "rearm_seconds", defaults.rearm_s)),
+        cascade_budget_ms=float(pick(decoder, "cascade_budget_ms", defaults.cascade_budget_ms)),
+        camera_width=int(pick(camera, "width", defaults.camera_width)),
+        camera_height=int(pick(camera, "height", defaults.camera_height)),
+        camera_fps=float(pick(camera, "fps", defaults.camera_fps)),
+        camera_backend=str(pick(camera, "backend", defaults.camera_backend)),
+        camera_read_timeout_s=float(
+            pick(camera, "read_timeout_seconds", defaults.camera_read_timeout_s)
+        ),
+        realtime=realtime,
+    )

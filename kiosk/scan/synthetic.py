@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from kiosk.scan.frames import Frame, SourceState, StateCallback
@@ -60,29 +61,31 @@ def random_look(
     )
     style = Style(noise=rng.uniform(2, 5), jpeg=rng.choice((0, 85, 92)))
     if effect == "small":
-        spec = replace(spec, module_px=rng.uniform(2.3, 2.8) * max(unit, 1.0))
+        spec = replace(spec, module_px=rng.uniform(1.9, 2.4) * max(unit, 1.0))
     elif effect == "rotate":
         spec = replace(spec, rotation=rng.uniform(-180, 180))
     elif effect == "perspective":
-        spec = replace(spec, tilt=rng.uniform(25, 40))
+        spec = replace(spec, tilt=rng.uniform(32, 48))
     elif effect == "blur":
-        style = replace(style, blur=rng.uniform(0.9, 1.4) * unit)
+        style = replace(style, blur=rng.uniform(1.4, 2.0) * unit)
     elif effect == "motion":
-        style = replace(style, motion=round(rng.uniform(4, 7) * unit), motion_angle=rng.uniform(-30, 30))
+        style = replace(
+            style, motion=round(rng.uniform(4.5, 7.5) * unit), motion_angle=rng.uniform(-30, 30)
+        )
     elif effect == "noise":
-        style = replace(style, noise=rng.uniform(10, 16))
+        style = replace(style, noise=rng.uniform(14, 22))
     elif effect == "glare":
         cx, cy = spec.center
         style = replace(
             style,
-            glare=rng.uniform(90, 140),
+            glare=rng.uniform(130, 190),
             glare_center=(cx + rng.uniform(-0.08, 0.08), cy + rng.uniform(-0.1, 0.1)),
             glare_radius=rng.uniform(0.06, 0.1),
         )
     elif effect == "inverted":
         spec = replace(spec, inverted=True)
     elif effect == "dark":
-        style = replace(style, brightness=rng.uniform(0.3, 0.45), contrast=0.8, noise=5.0)
+        style = replace(style, brightness=rng.uniform(0.2, 0.3), contrast=0.7, noise=6.0)
     return spec, style
 
 
@@ -106,6 +109,55 @@ def shots_for_passes(
         yield Shot((spec,), style, hold_frames, rng.randrange(1 << 30))
         if gap_frames > 0:
             yield Shot((), Style(noise=3.0), gap_frames, rng.randrange(1 << 30))
+
+
+class LiveFeed:
+    """Passes pushed at run time (demo, UI tests) shown to a simulated camera.
+
+    `shots()` never blocks: while nothing is pending it yields short empty scenes, so the
+    source keeps its frame rate and stops promptly. `close()` ends the stream.
+    """
+
+    def __init__(
+        self,
+        *,
+        hold_frames: int = 15,
+        idle_frames: int = 3,
+        effects: Sequence[str] = ("plain",),
+        seed: int = 0,
+        height: int = 720,
+    ) -> None:
+        self.hold_frames = hold_frames
+        self.idle_frames = idle_frames
+        self.effects = tuple(effects) or ("plain",)
+        self.height = height
+        self._rng = random.Random(seed)
+        self._pending: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._count = 0
+
+    def push(self, payload: str) -> None:
+        """Show this pass to the camera next."""
+        self._pending.put(payload)
+
+    def close(self) -> None:
+        """End the stream once everything pushed so far has been shown."""
+        self._pending.put(None)
+
+    def shots(self) -> Iterator[Shot]:
+        idle = Shot((), Style(noise=3.0), self.idle_frames, self._rng.randrange(1 << 30))
+        while True:
+            try:
+                payload = self._pending.get_nowait()
+            except queue.Empty:
+                yield idle
+                continue
+            if payload is None:
+                return
+            effect = self.effects[self._count % len(self.effects)]
+            self._count += 1
+            spec, style = random_look(payload, effect, self._rng, height=self.height)
+            yield Shot((spec,), style, self.hold_frames, self._rng.randrange(1 << 30))
+            yield idle
 
 
 class SyntheticSource:
@@ -164,16 +216,24 @@ class SyntheticSource:
     def describe(self) -> str:
         return f"synthetic {self.width}x{self.height}@{self.fps:g}"
 
-    def frames(self, stop: threading.Event, report: StateCallback) -> Iterator[Frame]:
+    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
         report(SourceState.STARTING, self.describe())
         pacer = Pacer(self.fps, realtime=self._realtime, clock=self._clock)
         index = 0
         live = False
+        previous: Shot | None = None
+        image = None
         for shot in self._shots:
-            image = render_frame(
-                shot.codes, width=self.width, height=self.height, style=shot.style, seed=shot.seed
-            )
-            image.setflags(write=False)
+            if image is None or shot != previous:  # an idle scene repeats without re-rendering
+                image = render_frame(
+                    shot.codes,
+                    width=self.width,
+                    height=self.height,
+                    style=shot.style,
+                    seed=shot.seed,
+                )
+                image.setflags(write=False)
+                previous = shot
             for _ in range(shot.frames):
                 if not pacer.wait(index, stop):
                     report(SourceState.STOPPED, "stop requested")

@@ -34,7 +34,7 @@ def test_wedge_lines_give_one_json_decision_each(config_file: Path, kit: PassKit
         "rejected",
         "rejected",
     ]
-    assert [d["reason"] for d in decisions[2:]] == ["bad_encoding", "bad_encoding", "wrong_issuer"]
+    assert [d["reason"] for d in decisions[2:]] == ["malformed", "malformed", "wrong_issuer"]
     for d in decisions:
         assert {"decision", "reason", "registrant", "checkin_id", "method", "latency_ms"} <= set(d)
         assert d["method"] == "wedge"
@@ -103,7 +103,9 @@ def test_damaged_database_stops_the_kiosk_with_recovery_steps(
     config_file: Path, kit: PassKit
 ) -> None:
     tokens = "\n".join(kit.sign() for _ in range(200))
-    assert kiosk("scan", "--config", str(config_file), "--source", "-", stdin=tokens).returncode == 0
+    assert (
+        kiosk("scan", "--config", str(config_file), "--source", "-", stdin=tokens).returncode == 0
+    )
     database = config_file.parent / "kiosk.db"
     for suffix in ("-wal", "-shm"):  # fold the WAL in first, as a clean shutdown would
         Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -116,3 +118,16 @@ def test_damaged_database_stops_the_kiosk_with_recovery_steps(
     assert "damaged" in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_missing_video_file_is_a_runtime_failure(config_file: Path, tmp_path: Path) -> None:
+    done = kiosk("scan", "--config", str(config_file), "--source", str(tmp_path / "no.avi"))
+    assert done.returncode == 1
+    assert "scan source failed" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_synthetic_spec_is_a_usage_error(config_file: Path) -> None:
+    done = kiosk("scan", "--config", str(config_file), "--source", "synthetic:?size=banana")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr

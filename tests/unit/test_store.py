@@ -68,7 +68,7 @@ def test_rejections_are_kept_but_count_nowhere(service: CheckinService, kit: Pas
     service.submit(pass_at(kit), Method.CAMERA)
     counts = service.store.counts(ACTIVITY)
     assert (counts.accepted, counts.unique_people, counts.rejected) == (1, 1, 2)
-    assert counts.rejected_by_reason == {"bad_encoding": 1, "wrong_issuer": 1}
+    assert counts.rejected_by_reason == {"malformed": 1, "wrong_issuer": 1}
     assert counts.pending_upload == 1
     assert len(service.store.attempts(ACTIVITY)) == 3
 

@@ -1,0 +1,127 @@
+"""Stored input played as a camera: a video file or a folder of images."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from kiosk.scan.frames import Frame, SourceError, SourceState, StateCallback
+from kiosk.scan.pacing import Pacer
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm"})
+
+
+class VideoFileSource:
+    """Frames of a video file (anything `cv2.VideoCapture` reads), paced to the clip's fps."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        realtime: bool = True,
+        fallback_fps: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        self._realtime = realtime
+        self._fallback_fps = fallback_fps
+        self._clock = clock
+
+    @property
+    def realtime(self) -> bool:
+        return self._realtime
+
+    def describe(self) -> str:
+        return f"video {self.path.name}"
+
+    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
+        import cv2
+
+        report(SourceState.STARTING, self.describe())
+        if not self.path.is_file():
+            report(SourceState.NOT_FOUND, f"{self.path} does not exist")
+            raise SourceError(f"video file not found: {self.path}")
+        capture: Any = cv2.VideoCapture(str(self.path))
+        try:
+            if not capture.isOpened():
+                report(SourceState.FAILED, f"cannot open {self.path.name}")
+                raise SourceError(f"cannot open video file: {self.path}")
+            fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+            if not 1.0 <= fps <= 240.0:
+                fps = self._fallback_fps
+            pacer = Pacer(fps, realtime=self._realtime, clock=self._clock)
+            report(SourceState.LIVE, self.describe())
+            index = 0
+            while pacer.wait(index, stop):
+                ok, image = capture.read()
+                if not ok or image is None:
+                    break
+                yield Frame(image, self._clock(), index / fps, index)
+                index += 1
+            report(SourceState.STOPPED, "stop requested" if stop.is_set() else "end of input")
+        finally:
+            capture.release()
+
+    def __enter__(self) -> VideoFileSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class ImageFolderSource:
+    """Every image file of a folder, in name order, as frames at `fps`."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        fps: float = 30.0,
+        realtime: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.folder = Path(folder)
+        self.fps = fps
+        self._realtime = realtime
+        self._clock = clock
+
+    @property
+    def realtime(self) -> bool:
+        return self._realtime
+
+    def describe(self) -> str:
+        return f"images {self.folder.name}"
+
+    def files(self) -> list[Path]:
+        return sorted(
+            p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
+
+    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
+        import cv2
+
+        report(SourceState.STARTING, self.describe())
+        if not self.folder.is_dir():
+            report(SourceState.NOT_FOUND, f"{self.folder} is not a folder")
+            raise SourceError(f"image folder not found: {self.folder}")
+        pacer = Pacer(self.fps, realtime=self._realtime, clock=self._clock)
+        report(SourceState.LIVE, self.describe())
+        index = 0
+        for path in self.files():
+            if not pacer.wait(index, stop):
+                break
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:  # unreadable file: skip it, keep going
+                continue
+            yield Frame(image, self._clock(), index / self.fps, index)
+            index += 1
+        report(SourceState.STOPPED, "stop requested" if stop.is_set() else "end of input")
+
+    def __enter__(self) -> ImageFolderSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None

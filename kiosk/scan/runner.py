@@ -1,0 +1,79 @@
+"""Headless scanning for `kiosk scan`: decisions from any source, as an iterator."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from kiosk.models import CheckinResult, Method
+from kiosk.scan.frames import SourceError
+from kiosk.scan.pipeline import DecisionSink, ScanPipeline
+from kiosk.scan.settings import ScanSettings
+from kiosk.scan.sources import open_source
+from kiosk.scan.wedge import iter_wedge_lines
+
+_END = object()
+
+
+def iter_decisions(
+    source_spec: str,
+    sink: DecisionSink,
+    *,
+    settings: ScanSettings | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[CheckinResult]:
+    """Yield one decision per admitted scan from a camera, video, image folder or synthetic feed.
+
+    Ends at end of input (or when `stop` is set). Raises `SpecError` for a spec that cannot be
+    understood (bad usage) and `SourceError` when the source cannot deliver (file missing,
+    camera not found or busy); the camera is released on every exit path, including when the
+    caller stops iterating early.
+    """
+    settings = settings or ScanSettings()
+    source = open_source(source_spec, settings, fail_fast=True)
+    results: queue.Queue[object] = queue.Queue()
+    pipeline = ScanPipeline(source, sink, settings=settings, on_result=results.put)
+    watcher: threading.Thread | None = None
+    pipeline.start()
+
+    def finish() -> None:
+        pipeline.join()
+        results.put(_END)
+
+    finisher = threading.Thread(target=finish, name="scan-finish", daemon=True)
+    finisher.start()
+    if stop is not None:
+
+        def watch() -> None:
+            while not pipeline.stop_event.is_set():
+                if stop.wait(0.05):
+                    pipeline.stop_event.set()
+
+        watcher = threading.Thread(target=watch, name="scan-stop", daemon=True)
+        watcher.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _END:
+                break
+            assert isinstance(item, CheckinResult)
+            yield item
+    finally:
+        pipeline.stop()
+        if watcher is not None:
+            watcher.join(timeout=1.0)
+    if isinstance(pipeline.error, SourceError):
+        raise pipeline.error
+    if pipeline.error is not None:
+        raise SourceError(f"{source.describe()}: {pipeline.error}") from pipeline.error
+
+
+def iter_wedge_decisions(
+    stream: TextIO | Iterable[str], sink: DecisionSink
+) -> Iterator[CheckinResult]:
+    """`kiosk scan --source -`: one decision per non-empty line typed by a wedge scanner."""
+    for payload in iter_wedge_lines(stream):
+        yield sink.submit(payload, Method.WEDGE, captured_at=time.monotonic())
