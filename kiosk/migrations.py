@@ -48,6 +48,17 @@ MIGRATIONS: tuple[str, ...] = (
         contact TEXT NOT NULL, municipality TEXT NOT NULL, purged_at TEXT
     );
     """,
+    # 2: sync state — pull cursors (activities since, JWKS ETag, revocations cursor) and the
+    # revocations pulled from the national API, so a revoked pass stays rejected after a restart
+    """
+    CREATE TABLE synccursor (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    CREATE TABLE revokedentry (
+        kind TEXT NOT NULL, value TEXT NOT NULL, added_at TEXT NOT NULL,
+        PRIMARY KEY (kind, value)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

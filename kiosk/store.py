@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
@@ -513,6 +513,36 @@ class Store:
                 outbox.attempts += 1
                 session.add(checkin)
                 session.add(outbox)
+
+    def apply_upload_results(
+        self, results: Sequence[tuple[str, str, str | None]], *, at: datetime
+    ) -> int:
+        """`apply_results` for large batches: two bulk UPDATEs in one transaction, and only
+        for outbox rows still pending (a replayed response changes nothing). Returns the number
+        of outbox rows completed."""
+        if not results:
+            return 0
+        stamp = _iso(at)
+        rows = [
+            {"id": checkin_id, "status": status, "reason": reason, "at": stamp}
+            for checkin_id, status, reason in results
+        ]
+        with self._write() as session:
+            done = session.execute(
+                text(
+                    "UPDATE outbox SET done_at = :at, attempts = attempts + 1"
+                    " WHERE checkin_id = :id AND done_at IS NULL"
+                ),
+                rows,
+            )
+            session.execute(
+                text(
+                    "UPDATE checkin SET sync_status = :status, sync_reason = :reason,"
+                    " synced_at = :at WHERE id = :id"
+                ),
+                rows,
+            )
+            return int(getattr(done, "rowcount", 0) or 0)
 
     def note_upload_failure(self, checkin_ids: Sequence[str], error: str) -> None:
         with self._write() as session:

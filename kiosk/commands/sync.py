@@ -1,0 +1,203 @@
+"""`kiosk sync`: upload the outbox and pull activities, trust list and revocations.
+
+``--once`` does one pass and prints a summary (``--json`` for one JSON object); exit status 1
+with a one-line reason when the national API is unreachable or the device is not enrolled.
+Without ``--once`` it keeps syncing in the foreground (one line per state change) until
+SIGINT/SIGTERM — for headless kiosks that scan with ``kiosk scan`` in another process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from config.schema import KioskConfig
+from config.secrets import SecretStore, SecretStoreError
+from kiosk.cli import EXIT_OK, CommandFailed, UsageError
+from kiosk.clock import SystemClock, ntp_synchronised
+from kiosk.compose import SetupError, read_config
+from kiosk.database import DatabaseError
+from kiosk.models import SyncState
+from kiosk.passes import PassVerifier, TrustListError, load_jwks_file
+from kiosk.store import Store
+from sync.pulls import restore_revocations
+from sync.service import SyncReport, SyncService, base_revocations_of
+
+ONCE_MAX_FAILURES = 4
+
+
+def _open(config: KioskConfig, token: str) -> SyncService:
+    assert config.api is not None
+    try:
+        store = Store.open(config.device.database, synchronous=config.storage.synchronous)
+    except (DatabaseError, OSError) as exc:
+        raise CommandFailed(f"database {config.device.database}: {exc}") from None
+    try:
+        keys = load_jwks_file(config.trust.jwks_file)
+    except TrustListError as exc:
+        store.close()
+        raise UsageError(str(exc)) from None
+    base = base_revocations_of(config.trust.revocations_file)
+    verifier = PassVerifier(keys, base, clock_skew_s=config.trust.clock_skew_seconds)
+    restore_revocations(store, verifier, base)
+    return SyncService(
+        store=store,
+        verifier=verifier,
+        clock=SystemClock(ntp_synchronised()),
+        api=config.api,
+        token=lambda: token,
+        jwks_file=config.trust.jwks_file,
+        base_revocations=base,
+    )
+
+
+def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
+    upload, pulls = report.upload, report.pulls
+    return {
+        "uploaded": upload.uploaded,
+        "accepted": upload.accepted,
+        "duplicate": upload.duplicate,
+        "rejected": upload.rejected + upload.invalid,
+        "rejected_reasons": dict(sorted(upload.rejected_reasons.items())),
+        "pending": report.pending,
+        "batches": upload.batches,
+        "requests": upload.requests,
+        "retries": upload.failures,
+        "activities": pulls.activities,
+        "trust_list": "updated"
+        if pulls.jwks_changed
+        else ("unchanged" if pulls.jwks_not_modified else "not pulled"),
+        "revocations_added": pulls.revoked_added,
+        "clock_offset_seconds": round(report.offset.total_seconds(), 3)
+        if report.offset is not None
+        else None,
+        "seconds": round(seconds, 3),
+        "error": str(report.error) if report.error else None,
+    }
+
+
+def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        offset = summary["clock_offset_seconds"]
+        lines = [
+            f"uploaded   {summary['uploaded']} in {summary['batches']} batches "
+            f"({summary['requests']} requests, {summary['retries']} retries, "
+            f"{summary['seconds']} s)",
+            f"accepted   {summary['accepted']}",
+            f"duplicate  {summary['duplicate']}",
+            f"rejected   {summary['rejected']}",
+            f"pending    {summary['pending']}",
+            f"activities {summary['activities']} pulled; trust list {summary['trust_list']}; "
+            f"{summary['revocations_added']} revocations added",
+            f"clock      {'unknown' if offset is None else f'{offset:+.3f} s vs server'}",
+        ]
+        sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def _fail_reason(report: SyncReport, url: str) -> str | None:
+    if report.needs_enrollment:
+        return (
+            "the national API refused this device's token (401): re-enroll it with "
+            "`kiosk provision FILE --enrollment-token TOKEN`"
+        )
+    if report.error is not None:
+        left = f"; {report.pending} check-ins still pending"
+        if report.error.status is None:
+            return f"national API unreachable at {url}: {report.error}{left}"
+        return f"sync failed: {report.error}{left}"
+    if report.upload.stopped:
+        return f"sync interrupted; {report.pending} check-ins still pending"
+    return None
+
+
+def _run_once(service: SyncService, url: str, as_json: bool) -> int:
+    started = time.monotonic()
+    report = service.run_once(max_failures=ONCE_MAX_FAILURES, pull=True)
+    _print_summary(summary_of(report, time.monotonic() - started), as_json)
+    reason = _fail_reason(report, url)
+    if reason is not None:
+        raise CommandFailed(reason)
+    return EXIT_OK
+
+
+def _state_line(state: SyncState, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(
+            {
+                "online": state.online,
+                "pending": state.pending,
+                "uploading": state.uploading,
+                "backlog_at_start": state.backlog_at_start,
+                "needs_enrollment": state.needs_enrollment,
+                "last_success": state.last_success.isoformat() if state.last_success else None,
+                "message": state.message,
+            },
+            ensure_ascii=False,
+        )
+    flags = "online" if state.online else "OFFLINE"
+    if state.needs_enrollment:
+        flags += " NEEDS-ENROLLMENT"
+    last = state.last_success.isoformat(timespec="seconds") if state.last_success else "never"
+    return f"{flags} pending={state.pending} last_success={last} {state.message}".rstrip()
+
+
+def _run_forever(service: SyncService, as_json: bool) -> int:
+    done = threading.Event()
+    previous: list[str] = []
+    lock = threading.Lock()
+
+    def on_state(state: SyncState) -> None:
+        line = _state_line(state, as_json)
+        with lock:
+            if previous and previous[-1] == line:
+                return
+            previous[:] = [line]
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        done.set()
+
+    old = signal.signal(signal.SIGTERM, on_signal)
+    service.start(on_state)
+    try:
+        while not done.wait(1.0):
+            pass
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = read_config(args.config)
+    except SetupError as exc:
+        raise UsageError(str(exc)) from None
+    if config.api is None:
+        raise UsageError("the config has no [api] section: this device is offline-only")
+    try:
+        token = SecretStore(config.device.id).device_token
+    except SecretStoreError as exc:
+        raise CommandFailed(str(exc)) from None
+    if not token:
+        raise CommandFailed(
+            f"device {config.device.id} is not enrolled: run "
+            "`kiosk provision FILE --enrollment-token TOKEN` first"
+        )
+    service = _open(config, token)
+    try:
+        if args.once:
+            return _run_once(service, str(config.api.url), args.json)
+        return _run_forever(service, args.json)
+    finally:
+        service.stop()
+        service.store.close()

@@ -1,0 +1,191 @@
+"""What the device pulls from the national API, incrementally, and keeps for offline use.
+
+* Activities: ``GET /v1/activities?since=<cursor>``; each is upserted into the local store, the
+  cursor is kept in the store (`synccursor` "activities.since").
+* Trust list: ``GET /v1/trust/jwks`` with ``If-None-Match: <ETag>``. A new JWKS replaces the
+  verifier's keys at once and is written atomically to the config's ``trust.jwks_file`` (which
+  the kiosk loads at start), so a restart without network keeps it. The ETag is kept only once
+  the file is written.
+* Revocations: ``GET /v1/revocations?cursor=<cursor>`` page by page; each page's ``jti``/``sub``
+  values and the next cursor are stored in one transaction (`revokedentry`), then the verifier
+  gets the union of the configured revocations file and everything pulled. A revoked pass is
+  therefore rejected offline right after the pull, and after a restart (`restore_revocations`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.passes import PassVerifier, Revocations, TrustListError, parse_jwks
+from kiosk.store import Store
+from kiosk.tables import Activity
+from sync.client import ApiClient
+
+log = logging.getLogger("sync.pulls")
+
+ACTIVITIES_CURSOR = "activities.since"
+JWKS_ETAG = "jwks.etag"
+REVOCATIONS_CURSOR = "revocations.cursor"
+MAX_PAGES = 1000  # a safety bound on one pull
+
+
+@dataclass
+class PullSummary:
+    activities: int = 0
+    jwks_changed: bool = False
+    jwks_not_modified: bool = False
+    revoked_added: int = 0
+
+
+def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Replace `path` with `text`: temporary file, fsync, rename, fsync of the directory."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _activity(doc: dict[str, Any]) -> Activity | None:
+    try:
+        return Activity(
+            id=str(doc["id"]),
+            name=str(doc["name"]),
+            date=date.fromisoformat(str(doc["date"])).isoformat(),
+            venue=str(doc.get("venue") or ""),
+            organiser=str(doc.get("organiser") or ""),
+            municipality=str(doc.get("municipality") or ""),
+            designated=bool(doc.get("designated", False)),
+            updated_at=str(doc.get("updated_at") or ""),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def restore_revocations(store: Store, verifier: PassVerifier, base: Revocations) -> Revocations:
+    """Give the verifier the configured revocations plus every pulled one (at start-up)."""
+    jti, sub = store.revoked()
+    merged = Revocations(base.jti | jti, base.sub | sub)
+    verifier.replace_revocations(merged)
+    return merged
+
+
+class Puller:
+    """Pulls activities, the trust list and revocations into the store and the verifier."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: ApiClient,
+        verifier: PassVerifier,
+        *,
+        jwks_file: Path | None,
+        base_revocations: Revocations | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.verifier = verifier
+        self.jwks_file = jwks_file
+        self.base_revocations = base_revocations or Revocations()
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def pull_all(self, *, authorized: bool = True) -> PullSummary:
+        """Trust list (needs no token), then activities and revocations (need one)."""
+        summary = PullSummary()
+        self.trust_list(summary)
+        if authorized:
+            self.activities(summary)
+            self.revocations(summary)
+        return summary
+
+    def activities(self, summary: PullSummary | None = None) -> int:
+        summary = summary or PullSummary()
+        since = self.store.sync_cursor(ACTIVITIES_CURSOR)
+        for _ in range(MAX_PAGES):
+            page = self.client.activities(since=since)
+            for doc in page.activities:
+                activity = _activity(doc)
+                if activity is not None:
+                    self.store.upsert_activity(activity)
+                    summary.activities += 1
+            if not page.activities or page.next_since == since:
+                break
+            since = page.next_since
+            self.store.set_sync_cursor(ACTIVITIES_CURSOR, since, at=self._now())
+        return summary.activities
+
+    def trust_list(self, summary: PullSummary | None = None) -> bool:
+        """True when the keys changed."""
+        summary = summary or PullSummary()
+        etag = self.store.sync_cursor(JWKS_ETAG)
+        result = self.client.jwks(etag=etag)
+        if result.document is None:
+            summary.jwks_not_modified = True
+            return False
+        try:
+            keys = parse_jwks(result.document)
+        except TrustListError as exc:
+            log.warning("ignoring the server's trust list: %s", exc)
+            return False
+        if not keys:
+            log.warning("ignoring an empty trust list from the server")
+            return False
+        self.verifier.replace_keys(keys)
+        summary.jwks_changed = True
+        persisted = self.jwks_file is None
+        if self.jwks_file is not None:
+            try:
+                write_atomically(
+                    self.jwks_file, json.dumps(result.document, indent=2, sort_keys=True) + "\n"
+                )
+                persisted = True
+            except OSError as exc:
+                log.warning("cannot write the trust list to %s: %s", self.jwks_file, exc)
+        # Keep the ETag only when a restart would find the same keys on disk.
+        self.store.set_sync_cursor(JWKS_ETAG, result.etag if persisted else None, at=self._now())
+        return True
+
+    def revocations(self, summary: PullSummary | None = None) -> int:
+        summary = summary or PullSummary()
+        cursor = self.store.sync_cursor(REVOCATIONS_CURSOR)
+        added = 0
+        for _ in range(MAX_PAGES):
+            page = self.client.revocations(cursor=cursor)
+            if page.jti or page.sub or page.next_cursor != cursor:
+                self.store.add_revocations(
+                    page.jti,
+                    page.sub,
+                    cursor_name=REVOCATIONS_CURSOR,
+                    cursor=page.next_cursor,
+                    at=self._now(),
+                )
+                added += len(page.jti) + len(page.sub)
+            cursor = page.next_cursor
+            if not page.has_more:
+                break
+        if added:
+            restore_revocations(self.store, self.verifier, self.base_revocations)
+        summary.revoked_added += added
+        return added

@@ -1,0 +1,297 @@
+"""Outbox uploader: pending check-ins go to `POST /v1/checkins:batch` in batches.
+
+Exactly-once, end to end:
+
+* The device makes the check-in id (a UUID); the server treats a repeated id as the same
+  check-in, so re-sending is always safe.
+* Each batch carries an ``Idempotency-Key`` derived from its content: SHA-256 over the sorted
+  check-in ids and the canonical JSON body. A retry of the same batch — in the same process or
+  after a crash and restart, when the same pending rows are read again — sends the same key, and
+  the server replays its stored response instead of deciding again.
+* The per-item results are applied to the local store in one transaction; a crash before that
+  commit simply re-sends the batch later.
+* Transient failures (no response, 5xx, 429/503) are retried with full-jitter exponential
+  backoff, never sooner than ``Retry-After``. ``401`` stops uploads (the device must re-enroll).
+* A 422 for a whole batch (one malformed item poisons the batch) is bisected so the good items
+  go through and only the bad one is marked ``rejected`` locally.
+
+The uploader holds at most one batch in memory, whatever the backlog.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kiosk.store import OutboxItem, Store
+from sync.backoff import Backoff, Waiter
+from sync.client import (
+    ApiClient,
+    ApiError,
+    ItemResult,
+    RequestRejected,
+    ServerError,
+    Unauthorized,
+    checkin_payload,
+)
+
+log = logging.getLogger("sync.uploader")
+INVALID_REASON = "invalid_request"
+_BISECT_STATUSES = (413, 422)
+
+
+class NeedsEnrollment(Exception):
+    """The server answered 401: uploads stop until the device is enrolled again."""
+
+
+class UploadStalled(Exception):
+    """A batch kept failing `max_failures` times in a row (the server is unreachable)."""
+
+    def __init__(self, message: str, last_error: ApiError) -> None:
+        super().__init__(message)
+        self.last_error = last_error
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    items: tuple[dict[str, Any], ...]
+    key: str
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(item["id"]) for item in self.items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @classmethod
+    def of(cls, items: Sequence[Mapping[str, Any]]) -> Batch:
+        frozen = tuple(dict(item) for item in items)
+        return cls(frozen, idempotency_key(frozen))
+
+
+def idempotency_key(items: Sequence[Mapping[str, Any]]) -> str:
+    """Stable key for a batch: SHA-256 over the sorted ids and the canonical body."""
+    ids = sorted(str(item["id"]) for item in items)
+    body = json.dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256()
+    digest.update("\n".join(ids).encode("ascii"))
+    digest.update(b"\x00")
+    digest.update(body.encode("ascii"))
+    return "fk1-" + digest.hexdigest()
+
+
+def item_of(outbox: OutboxItem) -> dict[str, Any]:
+    """The API payload for one pending check-in."""
+    c = outbox.checkin
+    return checkin_payload(
+        checkin_id=c.id,
+        activity_id=c.activity_id,
+        method=c.method,
+        scanned_at=c.scanned_at,
+        scanned_at_corrected=c.scanned_at_corrected,
+        clock_trusted=c.clock_trusted,
+        pass_token=c.pass_token,
+        registrant=c.registrant,
+        tier=c.tier,
+    )
+
+
+@dataclass
+class UploadSummary:
+    """What one `drain` did."""
+
+    uploaded: int = 0  # items the server answered for
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    invalid: int = 0  # rejected locally after the server refused the item as malformed
+    batches: int = 0
+    requests: int = 0
+    failures: int = 0  # failed attempts (retried)
+    backlog_at_start: int = 0
+    stopped: bool = False
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, results: Sequence[ItemResult]) -> None:
+        self.uploaded += len(results)
+        for r in results:
+            if r.status == "accepted":
+                self.accepted += 1
+            elif r.status == "duplicate":
+                self.duplicate += 1
+            else:
+                self.rejected += 1
+                key = r.reason or "unknown"
+                self.rejected_reasons[key] = self.rejected_reasons.get(key, 0) + 1
+
+
+Progress = Callable[[int, int, int], None]
+"""on_progress(done, backlog_at_start, in_flight) after each step of a drain."""
+
+
+def sleep_wait(seconds: float) -> bool:
+    """The default waiter: sleep, never interrupted."""
+    time.sleep(seconds)
+    return False
+
+
+class Uploader:
+    """Drains the outbox of one store through one client."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: ApiClient,
+        *,
+        batch_size: int = 200,
+        backoff: Backoff | None = None,
+        now: Callable[[], datetime] | None = None,
+        session_id: str | None = None,
+        clock_offset: Callable[[], timedelta | None] | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.store = store
+        self.client = client
+        self.batch_size = batch_size
+        self.backoff = backoff or Backoff()
+        self._now = now or (lambda: datetime.now(UTC))
+        self.session_id = session_id
+        self._clock_offset = clock_offset or (lambda: None)
+        self._filled = False
+
+    def _fill_corrections(self) -> None:
+        """Check-ins of this session made before the offset was known get corrected times.
+
+        Once the clock has an offset, new check-ins carry their corrected time from the gate,
+        so one successful fill per session is enough.
+        """
+        offset = self._clock_offset()
+        if self.session_id is None or offset is None or self._filled:
+            return
+        filled = self.store.fill_corrected_times(self.session_id, offset)
+        self._filled = True
+        if filled:
+            log.info("added corrected times to %d check-ins", filled)
+
+    def drain(
+        self,
+        *,
+        wait: Waiter = sleep_wait,
+        max_failures: int | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_progress: Progress | None = None,
+    ) -> UploadSummary:
+        """Upload until the outbox is empty.
+
+        Raises `NeedsEnrollment` on 401 and `UploadStalled` after `max_failures` consecutive
+        failures of one batch (None: retry until `wait` or `should_stop` says stop).
+        """
+        summary = UploadSummary(backlog_at_start=self.store.pending_count())
+        requests_before = self.client.requests
+        try:
+            while not should_stop():
+                self._fill_corrections()
+                pending = self.store.next_batch(self.batch_size)
+                if not pending:
+                    break
+                batch = Batch.of([item_of(p) for p in pending])
+                if on_progress is not None:
+                    on_progress(summary.uploaded, summary.backlog_at_start, len(batch))
+                if not self._send(batch, summary, wait, max_failures, should_stop):
+                    summary.stopped = True
+                    break
+                if on_progress is not None:
+                    on_progress(summary.uploaded, summary.backlog_at_start, 0)
+            else:
+                summary.stopped = True
+        finally:
+            summary.requests = self.client.requests - requests_before
+        return summary
+
+    def _send(
+        self,
+        batch: Batch,
+        summary: UploadSummary,
+        wait: Waiter,
+        max_failures: int | None,
+        should_stop: Callable[[], bool],
+    ) -> bool:
+        """Send one batch until it is answered; False when told to stop first."""
+        self.backoff.reset()
+        failures = 0
+        while True:
+            try:
+                results = self.client.upload_batch(batch.items, batch.key)
+            except Unauthorized as exc:
+                self.store.note_upload_failure(batch.ids, str(exc))
+                raise NeedsEnrollment(str(exc)) from None
+            except RequestRejected as exc:
+                if exc.status in _BISECT_STATUSES:
+                    return self._bisect(batch, exc, summary, wait, max_failures, should_stop)
+                error: ApiError = exc
+            except ApiError as exc:
+                error = exc
+            else:
+                if self._apply(batch, results, summary):
+                    return True
+                error = ServerError("the batch response answered none of its items")
+            failures += 1
+            summary.failures += 1
+            self.store.note_upload_failure(batch.ids, str(error))
+            if max_failures is not None and failures >= max_failures:
+                raise UploadStalled(f"{failures} attempts failed: {error}", error)
+            delay = self.backoff.next_delay(error.retry_after)
+            log.info("batch of %d failed (%s); retry in %.2f s", len(batch), error, delay)
+            if wait(delay) or should_stop():
+                return False
+
+    def _bisect(
+        self,
+        batch: Batch,
+        error: RequestRejected,
+        summary: UploadSummary,
+        wait: Waiter,
+        max_failures: int | None,
+        should_stop: Callable[[], bool],
+    ) -> bool:
+        if len(batch) == 1:
+            checkin_id = batch.ids[0]
+            log.warning("check-in %s refused as malformed: %s", checkin_id, error)
+            self.store.apply_upload_results(
+                [(checkin_id, "rejected", INVALID_REASON)], at=self._now()
+            )
+            summary.invalid += 1
+            return True
+        middle = len(batch) // 2
+        for half in (batch.items[:middle], batch.items[middle:]):
+            if not self._send(Batch.of(half), summary, wait, max_failures, should_stop):
+                return False
+        return True
+
+    def _apply(self, batch: Batch, results: Sequence[ItemResult], summary: UploadSummary) -> int:
+        """Apply the answered items in one transaction; returns how many were answered."""
+        local = {i.lower(): i for i in batch.ids}  # the server answers with lower-case UUIDs
+        answered = [r for r in results if r.id in local]
+        self.store.apply_upload_results(
+            [
+                (local[r.id], r.status, r.reason if r.status == "rejected" else None)
+                for r in answered
+            ],
+            at=self._now(),
+        )
+        if answered:
+            summary.batches += 1
+        summary.count(answered)
+        missing = set(local.values()) - {local[r.id] for r in answered}
+        if missing:  # a server bug; keep them pending and try again in a later batch
+            self.store.note_upload_failure(sorted(missing), "no result in the batch response")
+            log.warning("%d check-ins had no result; they stay pending", len(missing))
+        return len(answered)
