@@ -1,0 +1,156 @@
+"""The kiosk App: wires injected services, owns language and worker-error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from config.schema import KioskConfig
+from kiosk.clock import Clock
+from kiosk.compose import Services
+from kiosk.models import SyncState
+from kiosk.ports import SyncController
+from kiosk.scan.frames import SourceState
+from screens.error import ErrorScreen
+from screens.i18n import LANGUAGES, Translator
+from screens.messages import SyncStateChanged
+from screens.scanning import ScannerFactory
+from screens.sound import Chime
+from screens.start import StartScreen
+
+log = logging.getLogger(__name__)
+
+STYLES: list[str | PurePath] = [
+    f"styles/{name}.tcss" for name in ("app", "start", "scan", "manual", "recent")
+]
+"""All styles load once at start-up (a screen's own CSS_PATH re-parses the sheet on push)."""
+
+CoordinatorHook = Callable[["KioskApp"], Screen[Any]]
+"""Builds the screen the coordinator key opens (the PIN screen of the close-out issue)."""
+
+
+class KioskApp(App[None]):
+    """The gate kiosk. Everything it uses arrives through the constructor."""
+
+    CSS_PATH = STYLES
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f4", "toggle_language", "key.language"),
+        Binding("f9", "coordinator", "key.coordinator"),
+    ]
+
+    language: reactive[str] = reactive("ja", init=False)
+    camera_state: reactive[SourceState | None] = reactive(None, init=False)
+    sync_state: reactive[SyncState | None] = reactive(None, init=False)
+    storage_full: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        services: Services,
+        *,
+        scanner_factory: ScannerFactory | None,
+        sync: SyncController | None,
+        clock: Clock,
+        language: str,
+        coordinator: CoordinatorHook | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.services = services
+        self.scanner_factory = scanner_factory
+        self.sync = sync
+        self.clock = clock
+        self.coordinator = coordinator
+        self.translator = Translator(language)
+        self.set_reactive(KioskApp.language, language)
+        self.chime = Chime(
+            config.ui.sound,
+            config.ui.sound_command,
+            ring=self.bell,
+            schedule=lambda delay, fn: self.set_timer(delay, fn),
+            spawn=lambda fn: self.run_worker(fn, thread=True, group="sound", exit_on_error=False),
+        )
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.title = self.translator("app.title")
+        if self.sync is not None:
+            self.sync_state = self.sync.state
+            self.sync.start(self._sync_callback)
+        self.push_screen(StartScreen())
+
+    def on_unmount(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+
+    def _sync_callback(self, state: SyncState) -> None:
+        """Runs on the sync thread: only post a message."""
+        self.post_message(SyncStateChanged(state))
+
+    def on_sync_state_changed(self, message: SyncStateChanged) -> None:
+        self.sync_state = message.state
+
+    @on(Worker.StateChanged)
+    def handle_worker_error(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures land: log them, show a recoverable screen."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        log.error("worker %s (%s) failed", worker.group, worker.description, exc_info=error)
+        if worker.group == "camera":
+            self.camera_state = SourceState.FAILED
+        elif worker.group != "sound" and not isinstance(self.screen, ErrorScreen):
+            self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
+
+    def start_scanning(self, activity_id: str) -> None:
+        """The start screen chose an activity: scan for it."""
+        from screens.scan import ScanScreen
+
+        self.services.checkins.select_activity(activity_id)
+        self.storage_full = False
+        self.switch_screen(ScanScreen())
+
+    def action_toggle_language(self) -> None:
+        index = LANGUAGES.index(self.translator.language)
+        self.translator.language = LANGUAGES[(index + 1) % len(LANGUAGES)]
+        self.title = self.translator("app.title")
+        self.language = self.translator.language
+        self.notify(self.translator("language.switched"), markup=False, timeout=2)
+
+    def action_coordinator(self) -> None:
+        """Open the coordinator's screen (PIN, close-out) when one is registered."""
+        if self.coordinator is None:
+            self.notify(self.translator("coordinator.unavailable"), markup=False, timeout=3)
+            return
+        self.push_screen(self.coordinator(self))
+
+
+def make_app(
+    services: Services,
+    *,
+    scanner_factory: ScannerFactory | None = None,
+    sync: SyncController | None = None,
+    language: str | None = None,
+    coordinator: CoordinatorHook | None = None,
+) -> KioskApp:
+    """The one way to build the kiosk App (`kiosk run`, `kiosk demo`, tests, benchmarks)."""
+    return KioskApp(
+        services.config,
+        services,
+        scanner_factory=scanner_factory,
+        sync=sync,
+        clock=services.clock,
+        language=language or services.config.ui.language,
+        coordinator=coordinator,
+    )

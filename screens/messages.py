@@ -1,0 +1,79 @@
+"""Messages that carry results from worker threads (and the scanner / sync threads) to the UI.
+
+Threads only ever call `post_message`; handlers run on the UI thread. Status messages can
+replace an unprocessed predecessor of the same kind so a flapping camera cannot flood the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from kiosk.models import CheckinResult, SyncState
+from kiosk.scan.frames import SourceState
+from kiosk.store import Counts
+from kiosk.tables import Activity, Attempt, Checkin
+
+
+@dataclass
+class ScanDecided(Message):
+    """One decision (camera, wedge or manual) is stored; show it."""
+
+    result: CheckinResult
+
+
+@dataclass
+class StatsLoaded(Message):
+    """Fresh counters and the upload backlog for the current activity."""
+
+    counts: Counts
+    pending: int
+    activity_name: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatsLoaded)
+
+
+@dataclass
+class CameraStateChanged(Message):
+    """The frame source reported a new state (detail is plain text for logs)."""
+
+    state: SourceState
+    detail: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CameraStateChanged)
+
+
+@dataclass
+class SyncStateChanged(Message):
+    """The sync worker's latest state."""
+
+    state: SyncState
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncStateChanged)
+
+
+@dataclass
+class ActivitiesLoaded(Message):
+    """The activities the start screen offers (today's, or all when none is today)."""
+
+    activities: list[Activity]
+
+
+@dataclass
+class RecentLoaded(Message):
+    """The latest attempts and the check-in an undo would void (if any)."""
+
+    attempts: list[Attempt]
+    last: Checkin | None
+
+
+@dataclass
+class UndoFinished(Message):
+    """Undo at the gate finished: the voided check-in id, or None, or an error text."""
+
+    voided: str | None
+    error: str = ""

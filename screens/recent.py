@@ -1,0 +1,142 @@
+"""Recent check-ins at this gate (masked ids) and undo of the last accepted one."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from kiosk.models import mask_registrant
+from kiosk.tables import Attempt, Checkin
+from kiosk.text import sanitize
+from screens.base import KioskScreen
+from screens.confirm import ConfirmModal
+from screens.messages import RecentLoaded, UndoFinished
+from screens.validation import local_time
+from screens.widgets.keybar import KeyBar
+
+RECENT_LIMIT = 50
+OUTCOME_STYLE = {"accepted": "bold green", "duplicate": "bold yellow", "rejected": "bold red"}
+
+
+class RecentScreen(KioskScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "key.back"),
+        Binding("f6", "undo", "key.undo"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="recent-screen")
+        self.attempts: list[Attempt] = []
+        self.last: Checkin | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="recent-title")
+        yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+        yield Static(id="recent-info")
+        yield KeyBar(self.t, id="keybar")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        store, activity = self.kiosk.services.store, self.kiosk.services.checkins.activity_id
+
+        def load() -> None:
+            self.post_message(
+                RecentLoaded(
+                    store.attempts(activity, limit=RECENT_LIMIT), store.last_accepted(activity)
+                )
+            )
+
+        self.background(load, group="recent", exclusive=True)
+
+    def on_recent_loaded(self, message: RecentLoaded) -> None:
+        message.stop()
+        self.attempts, self.last = message.attempts, message.last
+        self.translate_ui()
+
+    def translate_ui(self) -> None:
+        t = self.t
+        self.query_one("#recent-title", Static).update(Text(t("recent.title")))
+        table = self.query_one("#recent", DataTable)
+        table.clear(columns=True)
+        for key in ("time", "result", "registrant", "method", "detail"):
+            table.add_column(Text(t(f"recent.{key}")), key=key)
+        for attempt in self.attempts:
+            reason = t(f"reason.{attempt.reason}") if attempt.reason else ""
+            table.add_row(
+                Text(local_time(attempt.at)),
+                Text(t(f"outcome.{attempt.outcome}"), style=OUTCOME_STYLE.get(attempt.outcome, "")),
+                Text(sanitize(attempt.registrant or "-", 20)),
+                Text(t(f"method.{attempt.method}")),
+                Text(reason),
+                key=attempt.id,
+            )
+        info = self.query_one("#recent-info", Static)
+        if not self.attempts:
+            info.update(Text(t("recent.empty")))
+        elif self.last is None:
+            info.update(Text(t("recent.undo_none")))
+        else:
+            last = self.last
+            info.update(
+                Text(
+                    self.t(
+                        "recent.undo_hint",
+                        id=mask_registrant(last.registrant),
+                        time=local_time(last.scanned_at),
+                    )
+                )
+            )
+
+    def _undo_question(self, last: Checkin) -> str:
+        return self.t(
+            "recent.undo_confirm",
+            id=mask_registrant(last.registrant),
+            time=local_time(last.scanned_at),
+        )
+
+    def action_undo(self) -> None:
+        if self.last is None:
+            self.notify(self.t("recent.undo_none"), markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._undo()
+
+        self.app.push_screen(ConfirmModal(self._undo_question(self.last)), answered)
+
+    def _undo(self) -> None:
+        service = self.kiosk.services.checkins
+
+        def undo() -> None:
+            from kiosk.store import RecordError, StorageFailed, StorageFull
+
+            try:
+                self.post_message(UndoFinished(service.undo_last()))
+            except (RecordError, StorageFull, StorageFailed) as exc:
+                self.post_message(UndoFinished(None, sanitize(str(exc), 80)))
+
+        self.background(undo, group="undo")
+
+    def on_undo_finished(self, message: UndoFinished) -> None:
+        message.stop()
+        t = self.t
+        if message.error:
+            self.notify(
+                t("recent.undo_failed", reason=message.error), markup=False, severity="error"
+            )
+        elif message.voided is None:
+            self.notify(t("recent.undo_none"), markup=False)
+        else:
+            voided = self.last.registrant if self.last is not None else "-"
+            self.notify(t("recent.undo_done", id=mask_registrant(voided)), markup=False)
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,218 @@
+"""Scan: the gate. A huge banner per decision, counters, status, camera and wedge input."""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+
+from kiosk.models import CheckinResult, Method, Outcome, Reason
+from kiosk.scan.frames import SourceState
+from kiosk.scan.wedge import WedgeKeyBuffer
+from screens.base import KioskScreen
+from screens.manual import ManualScreen
+from screens.messages import CameraStateChanged, ScanDecided, StatsLoaded
+from screens.recent import RecentScreen
+from screens.scanning import PROBLEM_STATES
+from screens.widgets.banner import ResultBanner
+from screens.widgets.counters import Counters
+from screens.widgets.keybar import KeyBar
+from screens.widgets.status import StatusBar, StatusInfo
+
+WEDGE_MIN_LENGTH = 8
+"""Shorter bursts ending in Enter are a person at the keyboard, not a scanner."""
+WEDGE_MAX_GAP_S = 0.3
+"""A wedge types a whole pass in well under a second; longer pauses start a new payload."""
+
+
+class ScanScreen(KioskScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "manual", "key.manual"),
+        Binding("f3", "recent", "key.recent"),
+        Binding("f5", "activity", "key.activity"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="scan-screen")
+        self.pending = 0
+        self._activity_name = ""
+        self.storage_full = False
+        self._camera_stop = threading.Event()
+        self._banner_timer: Timer | None = None
+        self._wedge: WedgeKeyBuffer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.t, id="status")
+        yield ResultBanner(self.t, id="banner")
+        yield Counters(self.t, id="counters")
+        yield KeyBar(self.t, id="keybar")
+
+    def on_mount(self) -> None:
+        clock = self.kiosk.clock
+        self._wedge = WedgeKeyBuffer(max_gap_s=WEDGE_MAX_GAP_S, clock=clock.monotonic)
+        for name in ("camera_state", "sync_state", "storage_full"):
+            self.watch(self.app, name, lambda _value: self._refresh_status(), init=False)
+        self._load_stats(trigger_sync=False)
+        self._start_camera()
+
+    def on_unmount(self) -> None:
+        self._camera_stop.set()
+
+    # -- input ------------------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """Keyboard-wedge capture: no field is focused; printable keys + Enter form a pass."""
+        if self._wedge is None:
+            return
+        if event.key == "enter":
+            payload = self._wedge.feed("enter")
+        elif event.is_printable and event.character is not None and len(event.character) == 1:
+            payload = self._wedge.feed(event.character)
+        else:
+            return
+        event.stop()
+        if payload is not None and len(payload) >= WEDGE_MIN_LENGTH:
+            self.submit(payload, Method.WEDGE)
+
+    def submit(self, payload: str, method: Method) -> None:
+        """Decide a pass string on a worker thread; the banner updates when it is stored."""
+        if self.storage_full:
+            self.banner.show_storage_full()
+            return
+        service, clock = self.kiosk.services.checkins, self.kiosk.clock
+        captured = clock.monotonic()
+
+        def decide() -> None:
+            self.post_message(ScanDecided(service.submit(payload, method, captured)))
+
+        self.background(decide, group="submit")
+
+    def _start_camera(self) -> None:
+        factory = self.kiosk.scanner_factory
+        if factory is None:
+            self.kiosk.camera_state = None
+            self._refresh_status()
+            return
+        scanner = factory(self.kiosk.services.checkins)
+        stop = self._camera_stop = threading.Event()
+        self.kiosk.camera_state = SourceState.STARTING
+
+        def on_result(result: CheckinResult) -> None:
+            self.post_message(ScanDecided(result))
+
+        def on_state(state: SourceState, detail: str) -> None:
+            self.post_message(CameraStateChanged(state, detail))
+
+        def run() -> None:
+            scanner.run(stop, on_result, on_state)
+
+        self.background(run, group="camera")
+
+    # -- results ----------------------------------------------------------------------------
+
+    @property
+    def banner(self) -> ResultBanner:
+        return self.query_one("#banner", ResultBanner)
+
+    def on_scan_decided(self, message: ScanDecided) -> None:
+        message.stop()
+        result: CheckinResult = message.result
+        self.banner.show_result(result)
+        self.kiosk.chime.play(result.outcome)
+        if self._banner_timer is not None:
+            self._banner_timer.stop()
+            self._banner_timer = None
+        if result.reason is Reason.STORAGE_FULL:
+            self.storage_full = True
+            self.kiosk.storage_full = True
+            self._camera_stop.set()
+        else:
+            self._banner_timer = self.set_timer(
+                self.kiosk.config.ui.banner_seconds, self.show_ready
+            )
+        self._load_stats(trigger_sync=result.outcome is Outcome.ACCEPTED)
+
+    def show_ready(self) -> None:
+        """Back to the resting banner: ready, a camera problem with its fix, or storage full."""
+        self._banner_timer = None
+        if self.storage_full:
+            self.banner.show_storage_full()
+            return
+        camera = self.kiosk.camera_state
+        if camera in PROBLEM_STATES or camera is SourceState.STOPPED:
+            assert camera is not None
+            self.banner.show_ready(
+                self.t(f"camera.{camera.value}"), self.t(f"camera_fix.{camera.value}")
+            )
+        else:
+            self.banner.show_ready()
+
+    def on_camera_state_changed(self, message: CameraStateChanged) -> None:
+        message.stop()
+        self.kiosk.camera_state = message.state
+
+    def _load_stats(self, *, trigger_sync: bool) -> None:
+        store, activity = self.kiosk.services.store, self.kiosk.services.checkins.activity_id
+        sync = self.kiosk.sync
+
+        def load() -> None:
+            record = store.activity(activity)
+            name = record.name if record is not None else activity
+            self.post_message(StatsLoaded(store.counts(activity), store.pending_count(), name))
+            if trigger_sync and sync is not None:
+                sync.trigger()
+
+        self.background(load, group="stats")
+
+    def on_stats_loaded(self, message: StatsLoaded) -> None:
+        message.stop()
+        self.pending = message.pending
+        self._activity_name = message.activity_name
+        self.query_one("#counters", Counters).show(message.counts)
+        self._refresh_status()
+
+    # -- display ----------------------------------------------------------------------------
+
+    def _refresh_status(self) -> None:
+        app = self.kiosk
+        self.query_one("#status", StatusBar).show(
+            StatusInfo(
+                activity=self._activity_name,
+                sync=app.sync_state,
+                pending=self.pending,
+                camera=app.camera_state if app.scanner_factory is not None else None,
+                clock_trusted=app.clock.trusted,
+                storage_full=app.storage_full,
+            )
+        )
+        if self._banner_timer is None and self.banner.result is None:
+            self.show_ready()
+
+    def translate_ui(self) -> None:
+        self.query_one("#counters", Counters).relabel()
+        self._refresh_status()
+        if self.banner.result is not None:
+            self.banner.repaint()
+        else:
+            self.show_ready()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_manual(self) -> None:
+        def done(result: CheckinResult | None) -> None:
+            if result is not None:
+                self.post_message(ScanDecided(result))
+
+        self.app.push_screen(ManualScreen(), done)
+
+    def action_recent(self) -> None:
+        self.app.push_screen(RecentScreen(), lambda _: self._load_stats(trigger_sync=False))
+
+    def action_activity(self) -> None:
+        from screens.start import StartScreen
+
+        self.app.switch_screen(StartScreen())

@@ -1,0 +1,208 @@
+"""UI test fixtures: a real app on a temp SQLite database, a real PassKit-signed trust list,
+a fixed clock and a deterministic terminal (no colour overrides, no animation, Tokyo time)."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+
+from config.schema import KioskConfig
+from kiosk.clock import FixedClock
+from kiosk.compose import Services, build_services
+from kiosk.models import Method
+from kiosk.scan.frames import SourceState, StateCallback
+from kiosk.service import CheckinService
+from kiosk.tables import Activity
+from screens.app import CoordinatorHook, KioskApp, make_app
+from screens.scanning import ResultCallback, ScannerFactory
+from tests.passkit import PassKit
+
+NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 10:30 in Tokyo
+ACTIVITY = "act-2026-11-23-beach"
+REGISTRANT = "FR7K3M9Q2XPD"
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("NO_COLOR", "TEXTUAL_THEME", "COLUMNS", "LINES", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@dataclass
+class ScriptedScanner:
+    """A camera pipeline stand-in: plays a script of source states and pass strings.
+
+    Each pass string goes through the real CheckinService exactly as the pipeline would
+    submit it; states are reported as a camera would report them.
+    """
+
+    service: CheckinService
+    script: queue.Queue[SourceState | str] = field(default_factory=queue.Queue)
+    running: threading.Event = field(default_factory=threading.Event)
+
+    def run(
+        self, stop: threading.Event, on_result: ResultCallback, on_state: StateCallback
+    ) -> None:
+        on_state(SourceState.LIVE, "scripted camera")
+        self.running.set()
+        while not stop.is_set():
+            try:
+                item = self.script.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            if isinstance(item, SourceState):
+                on_state(item, "scripted camera")
+            else:
+                on_result(self.service.submit(item, Method.CAMERA))
+        on_state(SourceState.STOPPED, "stop requested")
+
+
+class ScannerBox:
+    """Builds ScriptedScanners and remembers the last one (the test drives it)."""
+
+    def __init__(self) -> None:
+        self.scanner: ScriptedScanner | None = None
+
+    def __call__(self, service: CheckinService) -> ScriptedScanner:
+        self.scanner = ScriptedScanner(service)
+        return self.scanner
+
+
+@dataclass
+class Kiosk:
+    """Everything a UI test needs: the services, the pass kit and an app factory."""
+
+    root: Path
+    kit: PassKit
+    clock: FixedClock
+    config: KioskConfig
+    services: Services
+
+    def app(
+        self,
+        *,
+        language: str | None = None,
+        scanner_factory: ScannerFactory | None = None,
+        coordinator: CoordinatorHook | None = None,
+        sync: Any = None,
+    ) -> KioskApp:
+        return make_app(
+            self.services,
+            scanner_factory=scanner_factory,
+            sync=sync,
+            language=language,
+            coordinator=coordinator,
+        )
+
+    def sign(self, sub: str = REGISTRANT, **claims: Any) -> str:
+        now = int(NOW.timestamp())
+        values: dict[str, Any] = {"sub": sub, "iat": now - 3600, "exp": now + 86400 * 365}
+        values.update(claims)
+        return self.kit.sign(**values)
+
+
+def write_config(root: Path, jwks: Path, **ui: object) -> KioskConfig:
+    ui_section = {"sound": "off", "banner_seconds": 3.0, **ui}
+    return KioskConfig.model_validate(
+        {
+            "device": {
+                "id": "kiosk-test-01",
+                "name": "Gate 1",
+                "municipality": "131016",
+                "organisation": "Hamadori RMO",
+                "database": str(root / "kiosk.db"),
+            },
+            "trust": {"jwks_file": str(jwks)},
+            "activity": {"id": ACTIVITY, "name": "Beach clean-up"},
+            "ui": ui_section,
+        }
+    )
+
+
+def seed_activities(services: Services) -> None:
+    services.store.upsert_activity(
+        Activity(
+            id=ACTIVITY,
+            name="Beach clean-up",
+            date="2026-11-23",
+            venue="Yuigahama beach",
+            organiser="Hamadori RMO",
+        )
+    )
+    services.store.upsert_activity(
+        Activity(id="act-2026-11-23-festival", name="Autumn festival setup", date="2026-11-23")
+    )
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
+    kit = PassKit()
+    jwks = kit.write_jwks(tmp_path / "jwks.json")
+    config = write_config(tmp_path, jwks)
+    clock = FixedClock(NOW)
+    services = build_services(config, clock=clock)
+    seed_activities(services)
+    yield Kiosk(tmp_path, kit, clock, config, services)
+    services.close()
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for every finite worker (not the camera) and for the UI to process messages."""
+    app = pilot.app
+    for _ in range(2):
+        finite = [w for w in app.workers if w.group != "camera"]
+        if finite:  # an empty list would mean "every worker", the endless camera included
+            await app.workers.wait_for_complete(finite)
+        await pilot.pause()
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], limit_s: float = 5.0
+) -> None:
+    """For events that cross from another thread (the camera): poll the UI until true."""
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await settle(pilot)
+        await asyncio.sleep(0.01)
+
+
+async def to_scan(pilot: Pilot[Any]) -> None:
+    """From the start screen, start scanning the highlighted (configured) activity."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def wedge_type(pilot: Pilot[Any], text: str, *, enter: bool = True) -> None:
+    """Type like a keyboard-wedge scanner: key events arrive in one burst, as from the driver
+    (`pilot.press` waits for idle after every key, far slower than a scanner types)."""
+    app = pilot.app
+    for char in text:
+        key = char if char.isalnum() else unicodedata.name(char).lower().replace(" ", "_")
+        app.post_message(events.Key(key, char))
+    if enter:
+        app.post_message(events.Key("enter", "\r"))
+    await pilot.pause()
+
+
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]

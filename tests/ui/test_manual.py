@@ -1,0 +1,121 @@
+"""Manual entry: registrant id lookup and the paper form, with validation messages."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Input, Static
+
+from kiosk.models import Method
+from screens.manual import ManualScreen
+from screens.scan import ScanScreen
+from screens.widgets.banner import ResultBanner
+from screens.widgets.counters import Counters
+from tests.ui.conftest import Kiosk, settle, to_scan
+
+
+def error_text(screen: ManualScreen, widget_id: str) -> str:
+    content = screen.query_one(f"#{widget_id}", Static).content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+async def open_manual(pilot: object) -> ManualScreen:
+    await to_scan(pilot)  # type: ignore[arg-type]
+    await pilot.press("f2")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    screen = pilot.app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, ManualScreen)
+    return screen
+
+
+async def test_manual_id_checks_in(kiosk: Kiosk) -> None:
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_manual(pilot)
+        assert app.focused is screen.query_one("#registrant", Input)
+        await pilot.press(*"fr7k-3m9q-2xpd", "enter")  # lower case and hyphens are fine
+        await settle(pilot)
+        scan = app.screen
+        assert isinstance(scan, ScanScreen)
+        banner = scan.query_one(ResultBanner)
+        assert banner.state == "accepted"
+        assert banner.result is not None
+        assert banner.result.method is Method.MANUAL
+        assert banner.result.registrant == "FR7K3M****PD"
+        assert scan.query_one(Counters).values["accepted"] == 1
+        (checkin,) = kiosk.services.store.checkins(kiosk.services.checkins.activity_id)
+        assert checkin.registrant == "FR7K3M9Q2XPD"
+        trail = kiosk.services.store.audit_trail(checkin.id)
+        assert [(a.action, a.reason) for a in trail] == [
+            ("manual_add", "manual entry at gate (registrant id)")
+        ]
+
+
+async def test_manual_id_twice_is_duplicate(kiosk: Kiosk) -> None:
+    kiosk.services.checkins.submit(kiosk.sign(), Method.CAMERA)
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_manual(pilot)
+        await pilot.press(*"FR7K3M9Q2XPD", "enter")
+        await settle(pilot)
+        banner = app.screen.query_one(ResultBanner)
+        assert banner.state == "duplicate"
+        assert banner.result is not None
+        assert banner.result.first_at is not None
+
+
+async def test_manual_id_validation(kiosk: Kiosk) -> None:
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_manual(pilot)
+        await pilot.press(*"FR123", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "FR and 10 letters or digits" in error_text(screen, "id-error")
+        assert kiosk.services.store.attempts(kiosk.services.checkins.activity_id) == []
+
+
+async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_manual(pilot)
+        await pilot.click("#record-paper")
+        await settle(pilot)
+        assert error_text(screen, "paper-error") == "氏名を入力してください"
+        screen.query_one("#name", Input).value = "山田 花子"
+        screen.query_one("#contact", Input).value = "12"
+        await pilot.click("#record-paper")
+        await settle(pilot)
+        assert "電話番号" in error_text(screen, "paper-error")
+        screen.query_one("#contact", Input).value = "090-1234-5678"
+        screen.query_one("#municipality", Input).value = "131017"  # wrong check digit
+        await pilot.click("#record-paper")
+        await settle(pilot)
+        assert "検査数字" in error_text(screen, "paper-error")
+        assert app.focused is screen.query_one("#municipality", Input)
+        screen.query_one("#municipality", Input).value = "131016"
+        await pilot.press("enter")
+        await settle(pilot)
+        scan = app.screen
+        assert isinstance(scan, ScanScreen)
+        banner = scan.query_one(ResultBanner)
+        assert banner.state == "accepted"
+        assert banner.result is not None
+        assert banner.result.method is Method.PAPER
+        (checkin,) = kiosk.services.store.checkins(kiosk.services.checkins.activity_id)
+        record = kiosk.services.store.paper_record(checkin.id)
+        assert record is not None
+        assert (record.name, record.contact, record.municipality) == (
+            "山田 花子",
+            "090-1234-5678",
+            "131016",
+        )
+
+
+async def test_escape_returns_without_recording(kiosk: Kiosk) -> None:
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_manual(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert app.screen.query_one(ResultBanner).state == "ready"
