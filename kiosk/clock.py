@@ -7,8 +7,17 @@ import shutil
 import subprocess
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
+
+JST = timezone(timedelta(hours=9), "JST")
+"""Japan Standard Time: the zone of every venue. Displays, exports and "today" use it; stored
+timestamps stay in UTC with their offset. (Japan has no daylight saving time.)"""
+
+
+def venue_today(now: datetime | None = None) -> date:
+    """The activity day at the venue (a kiosk's own time zone setting does not matter)."""
+    return (now or datetime.now(UTC)).astimezone(JST).date()
 
 
 class Clock(Protocol):

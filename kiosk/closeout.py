@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from kiosk.clock import Clock
+from kiosk.clock import JST, Clock
 from kiosk.models import Method
 from kiosk.store import Counts, NewCheckin, RecordError, Store
 from kiosk.tables import Activity, Checkin
 from kiosk.text import sanitize
 
-JST = timezone(timedelta(hours=9), "JST")
 """Japan Standard Time: day boundaries, hours and exported times (Japan has no DST)."""
 
 SERVER_REFUSED = frozenset({"duplicate", "rejected"})

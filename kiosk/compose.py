@@ -67,6 +67,9 @@ def build_services(
     except TrustListError as exc:
         store.close()
         raise SetupError(str(exc)) from None
+    # Revocations pulled earlier keep applying after a restart without network.
+    pulled_jti, pulled_sub = store.revoked()
+    revocations = Revocations(revocations.jti | pulled_jti, revocations.sub | pulled_sub)
     verifier = PassVerifier(keys, revocations, clock_skew_s=config.trust.clock_skew_seconds)
     chosen = activity_id or (config.activity.id if config.activity else None)
     if chosen is None:

@@ -21,3 +21,14 @@ class SyncController(Protocol):
 
     @property
     def state(self) -> SyncState: ...
+
+
+class Heartbeat(Protocol):
+    """A liveness signal the UI loop gives (systemd's watchdog on a Pi; see kiosk.watchdog)."""
+
+    @property
+    def interval(self) -> float: ...
+
+    def ready(self, status: str = "") -> bool: ...
+
+    def ping(self) -> bool: ...

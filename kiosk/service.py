@@ -4,10 +4,10 @@ the wedge reader, the UI and `kiosk scan`. Thread-safe (the store serialises wri
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.clock import Clock, SystemClock, venue_today
 from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
 from kiosk.passes import PassVerifier, Revocations, load_jwks_file
 from kiosk.store import NewCheckin, StorageFailed, StorageFull, Store
@@ -30,9 +30,10 @@ class CheckinService:
     def select_activity(self, activity_id: str) -> None:
         self.activity_id = activity_id
 
-    def _new_checkin(
+    def new_checkin(
         self, registrant: str, method: Method, *, operator: str = "gate", **extra: object
     ) -> NewCheckin:
+        """A check-in for the current activity, stamped exactly as a scan is (manual records)."""
         now = self.clock.now()
         offset = self.clock.offset
         return NewCheckin(
@@ -70,7 +71,7 @@ class CheckinService:
                     stored.outcome, reason, None, None, stored.attempt_id, method, started
                 )
             claims = verification.claims
-            new = self._new_checkin(
+            new = self.new_checkin(
                 claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=payload.strip()
             )
             stored = self.store.record_checkin(new, latency_ms=self._elapsed_ms(started))
@@ -121,19 +122,21 @@ class CheckinService:
             latency_ms=self._elapsed_ms(started),
         )
 
+    def undo(self, checkin_id: str, operator: str = "gate") -> str:
+        """Void exactly this check-in ("undo at gate"): the one the volunteer confirmed."""
+        self.store.void(checkin_id, reason="undo at gate", operator=operator, at=self.clock.now())
+        return checkin_id
+
     def undo_last(self, operator: str = "gate") -> str | None:
-        """Void the most recent live check-in of this activity ("undo at gate")."""
+        """Void the most recent live check-in of this activity."""
         last = self.store.last_accepted(self.activity_id)
-        if last is None:
-            return None
-        self.store.void(last.id, reason="undo at gate", operator=operator, at=self.clock.now())
-        return last.id
+        return None if last is None else self.undo(last.id, operator)
 
 
 def ensure_activity(store: Store, activity_id: str, name: str, on: date | None = None) -> None:
     """Make sure the configured activity exists locally (pulled activities may add more)."""
     if store.activity(activity_id) is None:
-        local_day = on or datetime.now().astimezone().date()  # the venue's day, not UTC's
+        local_day = on or venue_today()
         store.upsert_activity(Activity(id=activity_id, name=name, date=local_day.isoformat()))
 
 

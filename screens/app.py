@@ -18,7 +18,7 @@ from config.schema import KioskConfig
 from kiosk.clock import Clock
 from kiosk.compose import Services
 from kiosk.models import SyncState
-from kiosk.ports import SyncController
+from kiosk.ports import Heartbeat, SyncController
 from kiosk.scan.frames import SourceState
 from screens.error import ErrorScreen
 from screens.i18n import LANGUAGES, Translator
@@ -63,8 +63,10 @@ class KioskApp(App[None]):
         clock: Clock,
         language: str,
         coordinator: CoordinatorHook | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         super().__init__()
+        self.heartbeat = heartbeat
         self.config = config
         self.services = services
         self.scanner_factory = scanner_factory
@@ -88,6 +90,10 @@ class KioskApp(App[None]):
             self.sync_state = self.sync.state
             self.sync.start(self._sync_callback)
         self.push_screen(StartScreen())
+        if self.heartbeat is not None:
+            # Pings come from the UI loop itself: if the loop hangs, systemd restarts us.
+            self.heartbeat.ready()
+            self.set_interval(self.heartbeat.interval, self.heartbeat.ping)
 
     def on_unmount(self) -> None:
         if self.sync is not None:
@@ -143,6 +149,7 @@ def make_app(
     sync: SyncController | None = None,
     language: str | None = None,
     coordinator: CoordinatorHook | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> KioskApp:
     """The one way to build the kiosk App (`kiosk run`, `kiosk demo`, tests, benchmarks)."""
     return KioskApp(
@@ -153,4 +160,5 @@ def make_app(
         clock=services.clock,
         language=language or services.config.ui.language,
         coordinator=coordinator,
+        heartbeat=heartbeat,
     )

@@ -113,12 +113,15 @@ class RecentScreen(KioskScreen[None]):
 
     def _undo(self) -> None:
         service = self.kiosk.services.checkins
+        if self.last is None:
+            return
+        confirmed = self.last.id  # exactly the check-in the volunteer saw and confirmed
 
         def undo() -> None:
             from kiosk.store import RecordError, StorageFailed, StorageFull
 
             try:
-                self.post_message(UndoFinished(service.undo_last()))
+                self.post_message(UndoFinished(service.undo(confirmed)))
             except (RecordError, StorageFull, StorageFailed) as exc:
                 self.post_message(UndoFinished(None, sanitize(str(exc), 80)))
 

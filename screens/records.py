@@ -28,9 +28,7 @@ def record_manual(
 ) -> CheckinResult:
     """Store a manual check-in and describe it as the gate shows decisions. Never raises."""
     started = time.monotonic()
-    # The core has no public "manual record" on the service yet; `_new_checkin` fills in the
-    # session, clock trust and monotonic order exactly as a scan does.
-    new = service._new_checkin(registrant, method)
+    new = service.new_checkin(registrant, method)
     store = service.store
     outcome, why, checkin_id, first_at = Outcome.ACCEPTED, None, None, None
     attempt_id = ""

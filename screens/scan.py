@@ -34,6 +34,7 @@ class ScanScreen(KioskScreen[None]):
         Binding("f2", "manual", "key.manual"),
         Binding("f3", "recent", "key.recent"),
         Binding("f5", "activity", "key.activity"),
+        Binding("f7", "activity_qr", "key.activity_qr"),
     ]
 
     def __init__(self) -> None:
@@ -216,3 +217,13 @@ class ScanScreen(KioskScreen[None]):
         from screens.start import StartScreen
 
         self.app.switch_screen(StartScreen())
+
+    def action_activity_qr(self) -> None:
+        """Show the activity's QR for the national app's self-check-in flow."""
+        from screens.activity_qr import ActivityQrScreen, activity_qr_payload
+
+        kiosk = self.kiosk
+        payload = activity_qr_payload(
+            kiosk.config.device.municipality, kiosk.services.checkins.activity_id
+        )
+        self.app.push_screen(ActivityQrScreen(self._activity_name, payload))

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.clock import venue_today
 from kiosk.tables import Activity
 from kiosk.text import sanitize
 from screens.base import KioskScreen
@@ -47,7 +48,7 @@ class StartScreen(KioskScreen[None]):
     def _load(self) -> None:
         """Worker thread: today's activities, or every activity when none is today."""
         store = self.kiosk.services.store
-        today = self.kiosk.clock.now().astimezone().date().isoformat()
+        today = venue_today(self.kiosk.clock.now()).isoformat()
         activities = store.activities(on_date=today) or store.activities()
         self.post_message(ActivitiesLoaded(activities))
 

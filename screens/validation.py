@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from kiosk.clock import JST
 from kiosk.localgov import is_valid_code
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -42,4 +43,4 @@ def local_time(at: datetime | str | None) -> str:
     if at is None:
         return ""
     moment = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return moment.astimezone().strftime("%H:%M")
+    return moment.astimezone(JST).strftime("%H:%M")

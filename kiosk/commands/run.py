@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from config.secrets import SecretStore
         from kiosk.scan.settings import settings_from_config
+        from kiosk.watchdog import Watchdog
         from screens.app import make_app
         from screens.scanning import pipeline_scanner_factory
 
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             sync=sync_controller(services, secrets),
             language=getattr(args, "language", None),
             coordinator=coordinator(services, secrets),
+            heartbeat=Watchdog.from_environment(),
         )
         app.run()
     finally:

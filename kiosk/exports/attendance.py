@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiosk.closeout import JST, PAPER_PREFIX, effective_time
+from kiosk.clock import JST
+from kiosk.closeout import PAPER_PREFIX, effective_time
 from kiosk.models import mask_registrant
 from kiosk.store import Store
 from kiosk.tables import Activity, Checkin

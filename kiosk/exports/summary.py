@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kiosk.closeout import JST, DaySummary
+from kiosk.clock import JST
+from kiosk.closeout import DaySummary
 from kiosk.exports.cells import pad, width
 from kiosk.exports.record_form import wareki
 from kiosk.text import sanitize

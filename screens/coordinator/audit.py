@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
-from kiosk.closeout import JST
+from kiosk.clock import JST
 from kiosk.tables import Audit
 from screens.coordinator.text import CoordinatorText
 

@@ -22,7 +22,8 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
-from kiosk.closeout import JST, CloseoutResult, DaySummary, close_day, manual_checkin, summarize
+from kiosk.clock import JST
+from kiosk.closeout import CloseoutResult, DaySummary, close_day, manual_checkin, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method, Outcome
 from kiosk.store import RecordError, StorageFailed, StorageFull

@@ -34,7 +34,11 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
         service = build_service(root / "kiosk.db", kit.write_jwks(root / "jwks.json"), "act-1")
         people = [kit.sign() for _ in range(500)]
         source = SyntheticSource.from_passes(
-            itertools.cycle(people), width=640, height=480, hold_frames=20, gap_frames=40,
+            itertools.cycle(people),
+            width=640,
+            height=480,
+            hold_frames=20,
+            gap_frames=40,
             realtime=False,
         )
         results: list[object] = []
@@ -55,7 +59,7 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
         stats = pipeline.snapshot()
         service.store.close()
     after_warm_up = [s for s in samples if s[0] >= WARM_UP_S] or samples
-    base_elapsed, base_frames, base_rss = after_warm_up[0]
+    _, base_frames, base_rss = after_warm_up[0]
     _, end_frames, end_rss = samples[-1]
     peak = max(s[2] for s in samples)
     frames_since = max(1, end_frames - base_frames)

@@ -30,9 +30,7 @@ def _bare_sqlite(path: Path, n: int) -> list[float]:
     for i in range(n):
         started = time.perf_counter()
         con.execute("BEGIN IMMEDIATE")
-        con.execute(
-            "INSERT INTO checkin VALUES (?, ?, ?)", (str(uuid.uuid4()), f"FR{i:010d}", "t")
-        )
+        con.execute("INSERT INTO checkin VALUES (?, ?, ?)", (str(uuid.uuid4()), f"FR{i:010d}", "t"))
         con.execute("COMMIT")
         samples.append(time.perf_counter() - started)
     con.close()

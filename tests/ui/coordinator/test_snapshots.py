@@ -14,9 +14,11 @@ from tests.ui.coordinator.conftest import ACTIVITY_ID, PIN, SIZE, Day, HostApp
 
 
 async def _settle(pilot: Pilot[None]) -> None:
-    for _ in range(2):
+    # Loading is a chain (worker -> message -> table rows -> column widths): let it finish.
+    for _ in range(5):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 async def _unlock(pilot: Pilot[None]) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.clock import FixedClock
-from kiosk.closeout import JST, close_day, effective_time, manual_checkin
+from kiosk.clock import JST, FixedClock
+from kiosk.closeout import close_day, effective_time, manual_checkin
 from kiosk.exports import (
     COLUMNS,
     REPLACEMENT,
