@@ -28,19 +28,15 @@ The credential-file backend
 To force a backend, use keyring's own switches: ``PYTHON_KEYRING_BACKEND=config.secrets.
 CredentialFileKeyring`` (or any other backend) or a ``keyringrc.cfg``.
 
-The coordinator PIN is stored only as a salted scrypt hash (`hash_pin` / `verify_pin`).
+The coordinator PIN is stored only as a salted scrypt hash, made and checked by `kiosk.pin`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import fcntl
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -302,58 +298,3 @@ class SecretStore:
     @property
     def pin_hash(self) -> str | None:
         return self.get(PIN_HASH)
-
-    def set_pin(self, pin: str) -> None:
-        self.set(PIN_HASH, hash_pin(pin))
-
-    def check_pin(self, pin: str) -> bool:
-        stored = self.pin_hash
-        return stored is not None and verify_pin(pin, stored)
-
-
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-_SCRYPT_MAX_N = 2**20  # refuse stored parameters that would exhaust memory or time
-
-
-def _maxmem(n: int, r: int) -> int:
-    return 128 * n * r * 2 + 1024 * 1024
-
-
-def hash_pin(pin: str) -> str:
-    """A salted scrypt hash of a coordinator PIN: ``scrypt$n$r$p$salt$hash`` (base64)."""
-    if not pin:
-        raise ValueError("empty PIN")
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        pin.encode("utf-8"),
-        salt=salt,
-        n=_SCRYPT_N,
-        r=_SCRYPT_R,
-        p=_SCRYPT_P,
-        dklen=32,
-        maxmem=_maxmem(_SCRYPT_N, _SCRYPT_R),
-    )
-    b64 = base64.urlsafe_b64encode
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_pin(pin: str, stored: str) -> bool:
-    """True when the PIN matches a `hash_pin` value (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        cost, block, parallel = int(n), int(r), int(p)
-        if scheme != "scrypt" or not (1 < cost <= _SCRYPT_MAX_N and 0 < block * parallel <= 64):
-            return False
-        expected = base64.urlsafe_b64decode(digest)
-        actual = hashlib.scrypt(
-            pin.encode("utf-8"),
-            salt=base64.urlsafe_b64decode(salt),
-            n=cost,
-            r=block,
-            p=parallel,
-            dklen=len(expected),
-            maxmem=_maxmem(cost, block),
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)

@@ -2,8 +2,7 @@
 
 The PIN itself is never stored or logged; `kiosk provision` stores `hash_pin(pin)` in the
 keyring (`config.secrets`, entry `pin_hash`). The encoding is
-`scrypt$<n>$<r>$<p>$<salt b64url>$<hash b64url>`, the same as `config.secrets.hash_pin`, so
-either side verifies the other's hashes.
+`scrypt$<n>$<r>$<p>$<salt b64url>$<hash b64url>`.
 
 `PinGate` is what the PIN screen uses: after `max_failures` wrong PINs in a row it locks for
 `lockout_seconds`, and each further wrong PIN doubles the lock-out up to `lockout_max_seconds`.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from config.secrets import hash_pin as secrets_hash_pin
-from config.secrets import verify_pin as secrets_verify_pin
 from kiosk.pin import (
     PinCheck,
     PinGate,
@@ -41,11 +39,6 @@ def test_hash_is_salted_encoded_and_never_contains_the_pin() -> None:
 )
 def test_malformed_or_hostile_hashes_do_not_verify(encoded: str) -> None:
     assert verify_pin("1234", encoded) is False
-
-
-def test_same_format_as_the_secret_store() -> None:
-    assert secrets_verify_pin("739104", hash_pin("739104"))
-    assert verify_pin("739104", secrets_hash_pin("739104"))
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,8 @@ from config.secrets import (
     SecretStore,
     SecretStoreError,
     default_backend,
-    hash_pin,
-    verify_pin,
 )
+from kiosk.pin import hash_pin, verify_pin
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -79,13 +78,13 @@ def test_credential_file_is_private_and_round_trips(tmp_path: Path) -> None:
     directory = tmp_path / "creds"
     store = SecretStore("kiosk-01", backend=CredentialFileKeyring(directory))
     store.set(DEVICE_TOKEN, "fkd_one")
-    store.set_pin("482913")
+    store.set(PIN_HASH, hash_pin("482913"))
     path = directory / CREDENTIALS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert store.device_token == "fkd_one"
-    assert store.check_pin("482913")
-    assert not store.check_pin("000000")
+    assert verify_pin("482913", store.pin_hash or "")
+    assert not verify_pin("000000", store.pin_hash or "")
     # another device on the same machine does not see this one's secrets
     assert SecretStore("kiosk-02", backend=CredentialFileKeyring(directory)).device_token is None
     stored = json.loads(path.read_text())
