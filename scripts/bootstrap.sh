@@ -9,9 +9,19 @@ TOOLS_DIR=".tools"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
+PY="$(command -v python3.11 || command -v python3 || true)"
+if [ -z "$PY" ] || ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    say "Python 3.11 or newer is required (Debian 12 / Raspberry Pi OS bookworm ship it as python3)"
+    exit 1
+fi
+
 need_apt=()
-if ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then
+# ldconfig lives in /sbin, which is not on every user's PATH
+if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libzbar\.so\.0'; then
     need_apt+=(libzbar0)
+fi
+if ! command -v uv >/dev/null 2>&1 && [ ! -x "$TOOLS_DIR/bin/uv" ] && ! "$PY" -c 'import ensurepip' 2>/dev/null; then
+    need_apt+=(python3-venv)  # Debian splits venv/ensurepip out of python3
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
@@ -32,13 +42,10 @@ if command -v uv >/dev/null 2>&1; then
 elif [ -x "$TOOLS_DIR/bin/uv" ]; then
     UV="$TOOLS_DIR/bin/uv"
 else
-    PY="$(command -v python3 || true)"
-    if [ -z "$PY" ]; then say "python3 (3.11 or newer) is required"; exit 1; fi
     say "installing uv $UV_VERSION into $TOOLS_DIR"
     "$PY" -m venv "$TOOLS_DIR"
     "$TOOLS_DIR/bin/pip" install -q "uv==$UV_VERSION"
     UV="$TOOLS_DIR/bin/uv"
 fi
 
-PYTHON="$(command -v python3.11 || command -v python3)"
-UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --python "$PYTHON" -q
+UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --python "$PY" -q
