@@ -17,7 +17,7 @@ fi
 
 need_apt=()
 # ldconfig lives in /sbin, which is not on every user's PATH
-if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libzbar\.so\.0'; then
+if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep 'libzbar\.so\.0' >/dev/null; then  # not -q: an early exit + pipefail reads as failure
     need_apt+=(libzbar0)
 fi
 if ! command -v uv >/dev/null 2>&1 && [ ! -x "$TOOLS_DIR/bin/uv" ] && ! "$PY" -c 'import ensurepip' 2>/dev/null; then
