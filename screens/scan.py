@@ -22,6 +22,7 @@ from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
 from screens.widgets.keybar import KeyBar
 from screens.widgets.status import StatusBar, StatusInfo
+from screens.widgets.upload_progress import UploadProgress
 
 WEDGE_MIN_LENGTH = 8
 """Shorter bursts ending in Enter are a person at the keyboard, not a scanner."""
@@ -48,6 +49,7 @@ class ScanScreen(KioskScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.t, id="status")
+        yield UploadProgress(self.t, id="upload-progress")
         yield ResultBanner(self.t, id="banner")
         yield Counters(self.t, id="counters")
         yield KeyBar(self.t, id="keybar")
@@ -190,6 +192,7 @@ class ScanScreen(KioskScreen[None]):
                 storage_full=app.storage_full,
             )
         )
+        self.query_one("#upload-progress", UploadProgress).show(app.sync_state)
         if self._banner_timer is None and self.banner.result is None:
             self.show_ready()
 

@@ -250,3 +250,25 @@ async def test_touch_targets_run_their_actions(kiosk: Kiosk) -> None:
         await pilot.click(lang)
         await settle(pilot)
         assert app.language == "ja"
+
+
+async def test_large_backlog_shows_upload_progress(kiosk: Kiosk) -> None:
+    from textual.widgets import ProgressBar
+
+    from screens.widgets.upload_progress import UploadProgress
+
+    sync = FakeSync()
+    app = kiosk.app(language="en", sync=sync)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_scan(pilot)
+        progress = app.screen.query_one(UploadProgress)
+        assert not progress.has_class("-active")
+        sync.push(SyncState(configured=True, online=True, pending=1500, backlog_at_start=2000))
+        await wait_until(pilot, lambda: progress.has_class("-active"))
+        bar = progress.query_one(ProgressBar)
+        assert (bar.total, bar.progress) == (2000, 500)
+        sync.push(SyncState(configured=True, online=True, pending=0, backlog_at_start=0))
+        await wait_until(pilot, lambda: not progress.has_class("-active"))
+        sync.push(SyncState(configured=True, online=True, pending=10, backlog_at_start=10))
+        await settle(pilot)
+        assert not progress.has_class("-active")  # a small backlog uploads without a bar
