@@ -125,7 +125,8 @@ def build_world(
 
     folder = folder or Path(tempfile.mkdtemp(prefix="furusato-demo-"))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.environ.setdefault("KIOSK_CREDENTIALS_DIR", str(folder / "credentials"))
+    # Demo secrets live and die with the demo folder, never in a real device's store.
+    os.environ["KIOSK_CREDENTIALS_DIR"] = str(folder / "credentials")
     database_url = f"sqlite:///{folder / 'national.db'}"
     engine = open_database(database_url)
     seed = seed_demo(engine, today or venue_today())
