@@ -9,10 +9,8 @@ All database work runs on thread workers; results come back as messages."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,7 +20,6 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
-from kiosk.clock import JST
 from kiosk.closeout import CloseoutResult, DaySummary, close_day, manual_checkin, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method, Outcome
@@ -31,6 +28,13 @@ from kiosk.tables import Attempt, Checkin
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.confirm import ConfirmCloseModal
 from screens.coordinator.context import CoordinatorContext
+from screens.coordinator.day_view import (
+    attempt_row,
+    counts_grid,
+    local_time,
+    receipt_text,
+    status_text,
+)
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
@@ -44,6 +48,15 @@ from screens.coordinator.pin import PinModal
 from screens.coordinator.reason import Correction, ReasonModal
 
 COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
+COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
+    "time": 8,
+    "outcome": 9,
+    "reason": 16,  # the longest reasons are cut; the audit view shows them whole
+    "registrant": 16,
+    "method": 10,
+    "state": 6,
+    "sync": 11,
+}
 ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
 _ERRORS = {
     "activity_closed": "error.activity_closed",
@@ -60,13 +73,6 @@ def error_key(exc: Exception) -> str:
     if isinstance(exc, StorageFull | StorageFailed):
         return "error.storage"
     return _ERRORS.get(str(exc), "error.generic")
-
-
-def local_time(stamp: str) -> str:
-    try:
-        return datetime.fromisoformat(stamp).astimezone(JST).strftime("%H:%M:%S")
-    except ValueError:
-        return stamp[:19]
 
 
 class CloseoutScreen(Screen[None]):
@@ -163,7 +169,7 @@ class CloseoutScreen(Screen[None]):
         table = self.query_one("#coord-attempts", DataTable)
         table.clear(columns=True)
         for key in COLUMNS:
-            table.add_column(Text(t(f"table.{key}")), key=key)
+            table.add_column(Text(t(f"table.{key}")), key=key, width=COLUMN_WIDTHS[key])
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -234,27 +240,7 @@ class CloseoutScreen(Screen[None]):
         heading.append(state, style="reverse bold")
         self.query_one("#coord-heading", Static).update(heading)
 
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column()
-        grid.add_column(justify="right")
-        rows: list[tuple[str, int]] = [
-            (t("counts.accepted"), c.accepted),
-            (t("counts.unique"), c.unique_people),
-            (t("counts.duplicates"), c.duplicates),
-            (t("counts.rejected"), c.rejected),
-        ]
-        rows += [
-            ("  " + self._reason_label(code), n) for code, n in sorted(c.rejected_by_reason.items())
-        ]
-        rows += [
-            (t("counts.voided"), c.voided),
-            (t("counts.pending"), c.pending_upload),
-            (t("counts.confirmed"), c.confirmed),
-            (t("counts.server_duplicates"), c.server_duplicates),
-        ]
-        for label, value in rows:
-            grid.add_row(Text(label), Text(str(value), style="bold"))
-        self.query_one("#coord-counts", Static).update(grid)
+        self.query_one("#coord-counts", Static).update(counts_grid(t, summary))
 
         hours = summary.hourly
         self.query_one("#coord-hourly", Sparkline).data = [h.count for h in hours] or [0]
@@ -279,70 +265,18 @@ class CloseoutScreen(Screen[None]):
         digest = Text(t("close.digest", n=summary.digest_count) + " ")
         digest.append(summary.digest[:16] + "…", style="bold")
         self.query_one("#coord-digest", Static).update(digest)
-        self.query_one("#coord-status", Static).update(self._status_text(summary))
-        self.query_one("#coord-receipt", Static).update(Text(self._receipt_text(summary)))
+        self.query_one("#coord-status", Static).update(status_text(t, summary, self.upload_error))
+        self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
         self._fill_table()
-
-    def _reason_label(self, code: str | None) -> str:
-        if not code:
-            return ""
-        key = f"reasons.{code}"
-        label = self.t(key)
-        return code if label == key else label
-
-    def _status_text(self, summary: DaySummary) -> Text:
-        t = self.t
-        if not summary.closed:
-            return Text(t("close.open_hint"))
-        receipt = summary.receipt
-        matched = receipt is not None and bool(receipt.get("digest_match"))
-        if matched and not summary.pending_ids:
-            return Text(t("close.all_confirmed", n=summary.digest_count), style="bold green")
-        parts = []
-        if summary.pending_ids:
-            parts.append(t("close.pending_uploads", n=len(summary.pending_ids)))
-        if receipt is None:
-            error = self.upload_error
-            parts.append(t("close.no_receipt") + (f" ({error})" if error else ""))
-        elif not matched:
-            parts.append(t("close.digest_mismatch"))
-        return Text(t("close.pending", items="・".join(parts)), style="bold yellow")
-
-    def _receipt_text(self, summary: DaySummary) -> str:
-        receipt = summary.receipt
-        if receipt is None:
-            return ""
-        return self.t(
-            "close.receipt",
-            receipt=str(receipt.get("receipt_id", ""))[:13],
-            combined=receipt.get("combined_unique_count", "?"),
-        )
-
-    def _row(self, attempt: Attempt) -> list[Text]:
-        t = self.t
-        checkin = self.checkins.get(attempt.checkin_id or "")
-        created = attempt.outcome == Outcome.ACCEPTED.value and checkin is not None
-        if created and checkin is not None:
-            state = t("state.voided") if checkin.voided else t("state.live")
-            sync = t(f"sync.{checkin.sync_status}")
-        else:
-            state, sync = "", ""
-        style = "strike dim" if created and checkin is not None and checkin.voided else ""
-        return [
-            Text(local_time(attempt.at)),
-            Text(t(f"outcome.{attempt.outcome}"), style=style),
-            Text(self._reason_label(attempt.reason)),
-            Text(attempt.registrant or ""),
-            Text(t(f"method.{attempt.method}")),
-            Text(state),
-            Text(sync),
-        ]
 
     def _fill_table(self) -> None:
         table = self.query_one("#coord-attempts", DataTable)
         selected = self.selected_attempt()
         needle = self.query_one("#coord-search", Input).value.strip().casefold()
-        rows = [(attempt, self._row(attempt)) for attempt in self.attempts]
+        rows = [
+            (attempt, attempt_row(self.t, attempt, self.checkins.get(attempt.checkin_id or "")))
+            for attempt in self.attempts
+        ]
         if needle:
             rows = [r for r in rows if any(needle in cell.plain.casefold() for cell in r[1])]
         column = COLUMNS.index(self.sort_column)

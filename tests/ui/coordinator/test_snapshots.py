@@ -60,7 +60,7 @@ def test_audit_log_after_a_void(day: Day, snap_compare: Any) -> None:
     async def void_then_audit(pilot: Pilot[None]) -> None:
         await _unlock(pilot)
         await pilot.press("v")  # the newest row: the paper record
-        await pilot.pause()
+        await _settle(pilot)
         await pilot.press(*"wrong person", "enter")
         await _settle(pilot)
         await pilot.press("l")
@@ -73,6 +73,6 @@ def test_manual_record_dialog(day: Day, snap_compare: Any) -> None:
     async def open_dialog(pilot: Pilot[None]) -> None:
         await _unlock(pilot)
         await pilot.press("a")
-        await pilot.pause()
+        await _settle(pilot)
 
     assert snap_compare(HostApp(day, "ja"), terminal_size=SIZE, run_before=open_dialog)
