@@ -22,6 +22,7 @@ from config.load import load_config
 from kiosk.cli import main
 from kiosk.pin import verify_pin
 from tests.e2e.sync.harness import ServerProcess
+from tests.keyrings import MemoryKeyring
 
 # The reference server runs in its own process (its tables and the kiosk's share SQLModel's
 # metadata, so they cannot live in one interpreter); HTTP goes over 127.0.0.1.
@@ -35,26 +36,6 @@ for _module, _why in (
 MUN = "131016"
 PIN = "739104"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """The test keyring backend (a desktop Secret Service stand-in)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("missing")
 
 
 @pytest.fixture
