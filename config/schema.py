@@ -36,11 +36,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from config.localgov import expected_check_digit, valid_local_government_code
+from config.localgov import expected_check_digit, is_valid_code
 
 
 def _municipality(code: str) -> str:
-    if not valid_local_government_code(code):
+    if not is_valid_code(code):
         digit = expected_check_digit(code)
         hint = f" (check digit should be {digit})" if digit is not None and len(code) == 6 else ""
         raise ValueError(

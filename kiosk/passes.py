@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.localgov import is_valid_code
+from config.localgov import is_valid_code
 from kiosk.models import PassClaims, Reason, Verification
 from kiosk.text import sanitize
 

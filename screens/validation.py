@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from config.localgov import is_valid_code
 from kiosk.clock import JST
-from kiosk.localgov import is_valid_code
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _REGISTRANT = re.compile(rf"^FR[{CROCKFORD}]{{10}}$")

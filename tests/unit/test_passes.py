@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.localgov import check_digit, is_valid_code
+from config.localgov import check_digit, is_valid_code
 from kiosk.models import Reason
 from kiosk.passes import PassVerifier, Revocations, TrustListError, parse_jwks
 from kiosk.text import sanitize
