@@ -23,17 +23,17 @@ dicts; `config.load` validates the result and reports errors with file and line.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from config.schema import DeviceSection, KioskConfig
 
 FLEET_KEY = "devices"
 DEVICE_ENV = "KIOSK_FLEET_DEVICE"  # picks the device when a fleet file is used directly
-_DEVICE_KEYS = frozenset(DeviceSection.model_fields) - {"id"}
+_DEVICE_KEYS = frozenset(f.name for f in dataclasses.fields(DeviceSection)) - {"id"}
 
 
 class FleetError(ValueError):
@@ -141,20 +141,36 @@ def _toml_value(value: Any) -> str:
     return _toml_string(str(value))
 
 
+def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
+    """Whether `value` is the field's default (a required field has none)."""
+    if field.default is not dataclasses.MISSING:
+        return bool(value == field.default)
+    if field.default_factory is not dataclasses.MISSING:
+        return bool(value == field.default_factory())
+    return False
+
+
+def _json(value: Any) -> Any:
+    """A value as plain TOML/JSON data: paths become strings."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
 def dump_toml(config: KioskConfig) -> str:
     """A device config file equivalent to `config`: required keys plus every value that
     differs from its default; loadable with `config.load.load_config`."""
     lines = [f"# furusato-kiosk device config for {config.device.id} (generated)"]
-    for name in KioskConfig.model_fields:
+    for name in (f.name for f in dataclasses.fields(KioskConfig)):
         section = getattr(config, name)
-        if not isinstance(section, BaseModel):
+        if section is None:
             continue  # an absent optional section ([activity], [api])
-        changed = section.model_dump(mode="json", exclude_defaults=True)
-        required = {k for k, f in type(section).model_fields.items() if f.is_required()}
         values = {
-            k: v
-            for k, v in section.model_dump(mode="json").items()
-            if (k in changed or k in required) and v is not None
+            f.name: _json(value)
+            for f in dataclasses.fields(section)
+            if (value := getattr(section, f.name)) is not None and not _is_default(f, value)
         }
         if not values:
             continue

@@ -17,11 +17,9 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from config.fleet import (
     DEVICE_ENV,
@@ -33,6 +31,7 @@ from config.fleet import (
     merge,
 )
 from config.schema import KioskConfig
+from config.validation import ValidationError, validate
 
 ENV_PREFIX = "KIOSK_"
 CONFIG_FILE_ENV = "KIOSK_CONFIG_FILE"
@@ -173,7 +172,7 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[tupl
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    """A message that says what was expected, in the file's terms (not pydantic's)."""
+    """A message that says what was expected, in the file's terms (not the validator's)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     fixed = {
@@ -209,7 +208,7 @@ def _message(error: Mapping[str, Any]) -> str:
             "may contain only letters, digits, '.', '_' and '-', starting with a letter or"
             f" digit (pattern {ctx.get('pattern')})"
         )
-    return str(error["msg"]).removeprefix("Value error, ")
+    return str(error["msg"])
 
 
 def _env_source(loc: tuple[str, ...], overrides: Mapping[tuple[str, ...], str]) -> str | None:
@@ -237,13 +236,13 @@ def parse_config(
     """Validate a dict. `device_prefix` places a fleet device's values in the file's text;
     `overrides` names the environment variables that set a path."""
     try:
-        return KioskConfig.model_validate(data)
+        return validate(KioskConfig, data)
     except ValidationError as exc:
         lines = key_lines(text) if text else {}
         problems = []
-        for error in exc.errors():
+        for error in exc.errors:
             loc = tuple(str(p) for p in error["loc"])
-            # pydantic reports errors of a section-level validator at the section itself
+            # errors of a section's cross_check are reported at the section itself
             dotted = ".".join(loc)
             value = None if error["type"] == "missing" else _shown(error.get("input"))
             if isinstance(error.get("input"), Mapping):
@@ -374,18 +373,17 @@ def load_fleet(path: Path, *, environ: Mapping[str, str] | None = None) -> dict[
 
 
 def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
-    def fix(p: Path | None) -> Path | None:
-        if p is None:
-            return None
+    def fix(p: Path) -> Path:
         p = p.expanduser()
         return p if p.is_absolute() else (base / p).resolve()
 
-    device = config.device.model_copy(update={"database": fix(config.device.database)})
-    trust = config.trust.model_copy(
-        update={
-            "jwks_file": fix(config.trust.jwks_file),
-            "revocations_file": fix(config.trust.revocations_file),
-        }
+    device = replace(config.device, database=fix(config.device.database))
+    revocations = config.trust.revocations_file
+    trust = replace(
+        config.trust,
+        jwks_file=fix(config.trust.jwks_file),
+        revocations_file=None if revocations is None else fix(revocations),
     )
-    logging = config.logging.model_copy(update={"directory": fix(config.logging.directory)})
-    return config.model_copy(update={"device": device, "trust": trust, "logging": logging})
+    directory = config.logging.directory
+    logging = replace(config.logging, directory=None if directory is None else fix(directory))
+    return replace(config, device=device, trust=trust, logging=logging)

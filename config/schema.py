@@ -31,12 +31,17 @@ Sections and keys (defaults in brackets):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from urllib.parse import urlsplit
 
 from config.localgov import expected_check_digit, is_valid_code
+from config.urls import http_url
+from config.validation import Check, Length, Parse, Pattern, Range
+
+# Each section is a frozen dataclass checked by `config.validation.validate`: constraints are
+# `Annotated` metadata; `cross_check` holds the rules between a section's fields.
 
 
 def _municipality(code: str) -> str:
@@ -49,8 +54,9 @@ def _municipality(code: str) -> str:
     return code
 
 
-def _http_url(url: HttpUrl) -> HttpUrl:
-    if url.scheme == "http" and url.host not in ("localhost", "127.0.0.1", "::1", "[::1]"):
+def _https_unless_loopback(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
         raise ValueError(
             "must use https:// (plain http:// is only allowed for localhost / 127.0.0.1)"
         )
@@ -63,132 +69,138 @@ def _sound_command(command: list[str]) -> list[str]:
     return command
 
 
-MunicipalityCode = Annotated[str, AfterValidator(_municipality)]
-ApiUrl = Annotated[HttpUrl, AfterValidator(_http_url)]
+MunicipalityCode = Annotated[str, Check(_municipality)]
+# a plain str, normalised as pydantic's HttpUrl did: "https://api.example.org" -> ".../"
+ApiUrl = Annotated[str, Parse(http_url), Check(_https_unless_loopback)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DeviceSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DeviceSection:
     """Who this kiosk is. `id` is this device's name in the fleet file and in logs."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    name: str = Field(min_length=1, max_length=64)
+    id: Annotated[str, Length(min=1, max=64), Pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    name: Annotated[str, Length(min=1, max=64)]
     municipality: MunicipalityCode
-    organisation: str = Field(default="", max_length=128)  # 自治会, RMO, NPO... (optional)
+    organisation: Annotated[str, Length(max=128)] = ""  # 自治会, RMO, NPO... (optional)
     database: Path
 
 
-class TrustSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TrustSection:
     jwks_file: Path  # initial trust list, refreshed from the API
     revocations_file: Path | None = None  # {"jti": [...], "sub": [...]}
-    clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
+    clock_skew_seconds: Annotated[int, Range(ge=0, le=86400)] = 300
 
 
-class ActivitySection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActivitySection:
     """The activity used when none was chosen or pulled from the API."""
 
-    id: str = Field(min_length=1, max_length=128)
-    name: str = Field(min_length=1, max_length=200)
+    id: Annotated[str, Length(min=1, max=128)]
+    name: Annotated[str, Length(min=1, max=200)]
     venue: str = ""
     organiser: str = ""
 
 
-class ApiSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ApiSection:
     url: ApiUrl  # base URL; API paths start with /v1
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    batch_size: int = Field(default=200, ge=1, le=500)  # check-ins per upload request
-    sync_interval_seconds: float = Field(default=15.0, ge=1, le=3600)  # outbox upload period
-    pull_interval_seconds: float = Field(default=300.0, ge=10, le=86400)  # activities/keys/revs
-    retry_max_seconds: float = Field(default=300.0, ge=1, le=3600)  # back-off cap when offline
+    timeout_seconds: Annotated[float, Range(gt=0, le=120)] = 10.0
+    batch_size: Annotated[int, Range(ge=1, le=500)] = 200  # check-ins per upload request
+    sync_interval_seconds: Annotated[float, Range(ge=1, le=3600)] = 15.0  # outbox upload period
+    pull_interval_seconds: Annotated[float, Range(ge=10, le=86400)] = 300.0  # activities/keys/revs
+    retry_max_seconds: Annotated[float, Range(ge=1, le=3600)] = 300.0  # back-off cap offline
 
 
-class CameraSection(Strict):
-    source: str = Field(default="0", min_length=1)  # index, /dev/videoN, file, folder, synthetic:
-    width: int = Field(default=1280, ge=160, le=4096)
-    height: int = Field(default=720, ge=120, le=4096)
-    fps: int = Field(default=30, ge=1, le=120)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CameraSection:
+    source: Annotated[str, Length(min=1)] = "0"  # index, /dev/videoN, file, folder, synthetic:
+    width: Annotated[int, Range(ge=160, le=4096)] = 1280
+    height: Annotated[int, Range(ge=120, le=4096)] = 720
+    fps: Annotated[int, Range(ge=1, le=120)] = 30
     backend: Literal["any", "v4l2", "gstreamer", "ffmpeg"] = "any"  # OpenCV capture API
-    read_timeout_seconds: float = Field(default=2.0, gt=0, le=60)  # slower read = reconnect
+    read_timeout_seconds: Annotated[float, Range(gt=0, le=60)] = 2.0  # slower read = reconnect
 
 
-class DecoderSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DecoderSection:
     backend: Literal["zxing", "pyzbar"] = "zxing"
-    rearm_seconds: float = Field(default=3.0, ge=0.2, le=600)  # same code again = no new scan
-    downscale_width: int = Field(default=640, ge=0, le=4096)  # 0 disables the fast pass
-    cascade_budget_ms: float = Field(default=30.0, ge=0, le=1000)  # recovery cascade bound
+    rearm_seconds: Annotated[float, Range(ge=0.2, le=600)] = 3.0  # same code again = no new scan
+    downscale_width: Annotated[int, Range(ge=0, le=4096)] = 640  # 0 disables the fast pass
+    cascade_budget_ms: Annotated[float, Range(ge=0, le=1000)] = 30.0  # recovery cascade bound
 
 
-class StorageSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StorageSection:
     synchronous: Literal["FULL", "EXTRA", "NORMAL"] = "FULL"
-    min_free_mb: int = Field(default=200, ge=0, le=1_000_000)  # doctor warns below this
+    min_free_mb: Annotated[int, Range(ge=0, le=1_000_000)] = 200  # doctor warns below this
 
 
-class UiSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UiSection:
     language: Literal["ja", "en"] = "ja"
-    banner_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    banner_seconds: Annotated[float, Range(ge=0.5, le=60)] = 3.0
     sound: Literal["bell", "command", "off"] = "bell"
-    sound_command: Annotated[list[str], AfterValidator(_sound_command)] = Field(
+    sound_command: Annotated[list[str], Check(_sound_command)] = field(
         default_factory=list
     )  # e.g. ["aplay", "-q", "{sound}"]
 
-    @model_validator(mode="after")
-    def _command_given(self) -> UiSection:
+    def cross_check(self) -> None:
         if self.sound == "command" and not self.sound_command:
             raise ValueError(
                 'sound = "command" needs sound_command, e.g. ["aplay", "-q", "{sound}"]'
             )
-        return self
 
 
-class CoordinatorSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CoordinatorSection:
     """The coordinator PIN screen (the PIN hash itself lives in the keyring)."""
 
-    pin_min_length: int = Field(default=4, ge=4, le=12)
-    max_failures: int = Field(default=5, ge=1, le=20)  # wrong PINs before the first lock-out
-    lockout_seconds: float = Field(default=30.0, ge=1, le=3600)  # doubles per further failure
-    lockout_max_seconds: float = Field(default=900.0, ge=1, le=86400)
+    pin_min_length: Annotated[int, Range(ge=4, le=12)] = 4
+    max_failures: Annotated[int, Range(ge=1, le=20)] = 5  # wrong PINs before the first lock-out
+    lockout_seconds: Annotated[float, Range(ge=1, le=3600)] = 30.0  # doubles per further failure
+    lockout_max_seconds: Annotated[float, Range(ge=1, le=86400)] = 900.0
 
-    @model_validator(mode="after")
-    def _ordered(self) -> CoordinatorSection:
+    def cross_check(self) -> None:
         if self.lockout_max_seconds < self.lockout_seconds:
             raise ValueError("lockout_max_seconds must be >= lockout_seconds")
-        return self
 
 
-class RetentionSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetentionSection:
     # Paper-form names/contacts and rejected-scan details are purged this many days after the
     # scan, once synced and the day closed (`kiosk purge`). 0 = at the next purge.
-    personal_data_days: int = Field(default=30, ge=0, le=3650)
+    personal_data_days: Annotated[int, Range(ge=0, le=3650)] = 30
 
 
-class LoggingSection(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LoggingSection:
     directory: Path | None = None  # default: $XDG_STATE_HOME/furusato-kiosk/log, root: /var/log
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    max_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
-    backups: int = Field(default=5, ge=1, le=100)
+    max_bytes: Annotated[int, Range(ge=64 * 1024, le=1024 * 1024 * 1024)] = 5 * 1024 * 1024
+    backups: Annotated[int, Range(ge=1, le=100)] = 5
 
 
-class DoctorSection(Strict):
-    camera_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    max_clock_offset_seconds: float = Field(default=30.0, ge=1, le=86400)
-    min_columns: int = Field(default=80, ge=20, le=1000)
-    min_rows: int = Field(default=24, ge=10, le=1000)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DoctorSection:
+    camera_timeout_seconds: Annotated[float, Range(gt=0, le=60)] = 5.0
+    api_timeout_seconds: Annotated[float, Range(gt=0, le=60)] = 5.0
+    max_clock_offset_seconds: Annotated[float, Range(ge=1, le=86400)] = 30.0
+    min_columns: Annotated[int, Range(ge=20, le=1000)] = 80
+    min_rows: Annotated[int, Range(ge=10, le=1000)] = 24
 
 
-class KioskConfig(Strict):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KioskConfig:
     device: DeviceSection
     trust: TrustSection
     activity: ActivitySection | None = None
     api: ApiSection | None = None  # absent: offline-only
-    camera: CameraSection = CameraSection()
-    decoder: DecoderSection = DecoderSection()
-    storage: StorageSection = StorageSection()
-    ui: UiSection = UiSection()
-    coordinator: CoordinatorSection = CoordinatorSection()
-    retention: RetentionSection = RetentionSection()
-    logging: LoggingSection = LoggingSection()
-    doctor: DoctorSection = DoctorSection()
+    camera: CameraSection = field(default_factory=CameraSection)
+    decoder: DecoderSection = field(default_factory=DecoderSection)
+    storage: StorageSection = field(default_factory=StorageSection)
+    ui: UiSection = field(default_factory=UiSection)
+    coordinator: CoordinatorSection = field(default_factory=CoordinatorSection)
+    retention: RetentionSection = field(default_factory=RetentionSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+    doctor: DoctorSection = field(default_factory=DoctorSection)

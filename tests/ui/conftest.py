@@ -19,6 +19,7 @@ from textual import events
 from textual.pilot import Pilot
 
 from config.schema import KioskConfig
+from config.validation import validate
 from kiosk.clock import FixedClock
 from kiosk.compose import Services, build_services
 from kiosk.models import Method
@@ -121,7 +122,8 @@ class Kiosk:
 
 def write_config(root: Path, jwks: Path, **ui: object) -> KioskConfig:
     ui_section = {"sound": "off", "banner_seconds": 3.0, **ui}
-    return KioskConfig.model_validate(
+    return validate(
+        KioskConfig,
         {
             "device": {
                 "id": "kiosk-test-01",
@@ -133,7 +135,7 @@ def write_config(root: Path, jwks: Path, **ui: object) -> KioskConfig:
             "trust": {"jwks_file": str(jwks)},
             "activity": {"id": ACTIVITY, "name": "Beach clean-up"},
             "ui": ui_section,
-        }
+        },
     )
 
 
