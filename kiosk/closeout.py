@@ -9,6 +9,9 @@ by the server. A check-in the server answered `duplicate` (another kiosk recorde
 registrant first) or `rejected` is not this device's participation, and the server leaves it out
 of its own digest the same way. Pending uploads are included: they are expected to be accepted,
 and until they are the receipt says the digests differ and the screen lists what is pending.
+Corrections (void / restore) work the same way: the device's digest reflects them at once, the
+server's once they are sent (`POST /v1/checkins:corrections`); until then the close-out lists
+them as pending, and sending the close-out again after they are sent gives a matching receipt.
 
 Uploading goes through an injected `submit_closeout(payload) -> receipt` callable so this module
 never imports the sync client. Nothing here touches Textual.
@@ -136,6 +139,7 @@ class DaySummary:
     pending_ids: tuple[str, ...]  # counted check-ins not yet confirmed by the server
     closed_at: datetime | None
     receipt: dict[str, object] | None
+    pending_corrections: tuple[str, ...] = ()  # check-ins whose void/restore is not yet sent
 
     @property
     def premium_share(self) -> float | None:
@@ -166,6 +170,9 @@ def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
         pending_ids=tuple(c.id for c in mine if c.sync_status != "accepted"),
         closed_at=datetime.fromisoformat(activity.closed_at) if activity.closed_at else None,
         receipt=parse_receipt(activity.closeout_receipt),
+        pending_corrections=tuple(
+            dict.fromkeys(c.checkin_id for c in store.pending_corrections(activity_id))
+        ),
     )
 
 
@@ -182,6 +189,7 @@ class CloseoutResult:
     receipt: dict[str, object] | None = None
     upload_error: str | None = None  # why the receipt is missing (offline, server error)
     uploaded: bool = False  # this call sent the close-out
+    pending_corrections: tuple[str, ...] = ()  # check-ins whose correction is not yet sent
 
     @property
     def digest_match(self) -> bool | None:
@@ -197,7 +205,7 @@ class CloseoutResult:
 
     @property
     def all_confirmed(self) -> bool:
-        return not self.pending_ids and self.digest_match is True
+        return not self.pending_ids and not self.pending_corrections and self.digest_match is True
 
     def describe(self) -> str:
         """One line for logs and the CLI (the UI uses its own catalog strings)."""
@@ -206,6 +214,8 @@ class CloseoutResult:
         parts = []
         if self.pending_ids:
             parts.append(f"{len(self.pending_ids)} check-ins not yet uploaded")
+        if self.pending_corrections:
+            parts.append(f"{len(self.pending_corrections)} corrections not yet uploaded")
         if self.receipt is None:
             parts.append(
                 "no server receipt" + (f" ({self.upload_error})" if self.upload_error else "")
@@ -235,9 +245,10 @@ def close_day(
     """Freeze the activity on this device, then upload its digest and store the receipt.
 
     Safe to call again: a closed day is not closed twice; the close-out is (re)sent while no
-    matching receipt is stored, e.g. once the device is back online or the last check-ins have
-    been uploaded. The upload sends the digest of the check-ins counted now (the server may have
-    refused some since closing); the digest frozen at close stays in the activity row.
+    matching receipt is stored, e.g. once the device is back online or the last check-ins and
+    corrections have been uploaded (the result lists what is still pending). The upload sends
+    the digest of the check-ins counted now (the server may have refused some since closing);
+    the digest frozen at close stays in the activity row.
     """
     activity = store.activity(activity_id)
     if activity is None:
@@ -281,6 +292,7 @@ def close_day(
         receipt=receipt,
         upload_error=error,
         uploaded=uploaded,
+        pending_corrections=summary.pending_corrections,
     )
 
 

@@ -59,6 +59,44 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, value)
     );
     """,
+    # 3: corrections (void / restore) for the national API, sent in the order they were made.
+    # `seq` is that order. `outbox_seq` is the last outbox row when the correction was made:
+    # check-ins up to it are uploaded before it, later ones after it (causal order, so a void
+    # frees the registrant on the server before a re-scan of the same person arrives).
+    # `outbox.sent_at`: a request carrying the check-in was started, so the server may have it
+    # (a check-in voided before that is withdrawn instead of uploaded).
+    # Existing rows: every outbox row counts as sent (nobody knows better), and every voided
+    # check-in gets its void correction, ordered right after its own upload.
+    """
+    CREATE TABLE correction (
+        id TEXT PRIMARY KEY, checkin_id TEXT NOT NULL REFERENCES checkin(id),
+        action TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, created_at TEXT NOT NULL,
+        done_at TEXT, status TEXT NOT NULL DEFAULT 'pending', result_reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+        seq INTEGER NOT NULL UNIQUE, outbox_seq INTEGER NOT NULL
+    );
+    CREATE INDEX correction_pending ON correction(seq) WHERE status = 'pending';
+    CREATE INDEX correction_checkin ON correction(checkin_id);
+    ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+    UPDATE outbox SET sent_at = COALESCE(done_at, created_at);
+    INSERT INTO correction (id, checkin_id, action, reason, at, created_at, seq, outbox_seq)
+    SELECT
+        lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4'
+            || substr(lower(hex(randomblob(2))), 2) || '-'
+            || substr('89ab', 1 + abs(random() % 4), 1)
+            || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
+        c.id, 'void',
+        COALESCE((SELECT a.reason FROM audit a WHERE a.checkin_id = c.id
+                  AND a.action = 'void' ORDER BY a.id DESC LIMIT 1), ''),
+        COALESCE((SELECT a.at FROM audit a WHERE a.checkin_id = c.id
+                  AND a.action = 'void' ORDER BY a.id DESC LIMIT 1), c.scanned_at),
+        COALESCE((SELECT a.at FROM audit a WHERE a.checkin_id = c.id
+                  AND a.action = 'void' ORDER BY a.id DESC LIMIT 1), c.scanned_at),
+        ROW_NUMBER() OVER (ORDER BY o.id),
+        o.id
+    FROM checkin c JOIN outbox o ON o.checkin_id = c.id
+    WHERE c.voided = 1
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,6 +1,10 @@
 """Durable check-in store. Every decision is one SQLite transaction: the attempt, and for an
 accepted scan the check-in, its audit entry and its outbox row. Nothing is deleted by normal
-operation; corrections are void/restore entries with a reason and an operator."""
+operation; corrections are void/restore entries with a reason and an operator, each queued for
+the national API in the same transaction (`kiosk.store_corrections`).
+
+Plain SQL on the standard library's `sqlite3` (pool, write lock and transactions in
+`kiosk.store_base`, row types in `kiosk.tables`)."""
 
 from __future__ import annotations
 
@@ -19,17 +23,11 @@ __all__ = [
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-
-from kiosk.database import open_engine
+from kiosk.database import Database
 from kiosk.models import Method, Outcome, Reason, mask_registrant
 from kiosk.store_base import (
     RecordError,
@@ -37,15 +35,11 @@ from kiosk.store_base import (
     StorageFull,
     StoreBase,
     _iso,
+    _select,
 )
-from kiosk.store_sync import OutboxItem, SyncRecords
-from kiosk.tables import (
-    Activity,
-    Attempt,
-    Audit,
-    Checkin,
-    PaperRecord,
-)
+from kiosk.store_corrections import CorrectionRecords, queue_correction
+from kiosk.store_sync import OutboxItem
+from kiosk.tables import Activity, Attempt, Audit, Checkin, PaperRecord, as_params, insert_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +89,23 @@ _INSERT_ATTEMPT = (
 )
 
 
+def _insert_audit(
+    cur: sqlite3.Cursor,
+    *,
+    at: str,
+    operator: str,
+    action: str,
+    activity_id: str | None,
+    checkin_id: str | None = None,
+    reason: str = "",
+) -> None:
+    cur.execute(
+        "INSERT INTO audit (at, operator, action, activity_id, checkin_id, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (at, operator, action, activity_id, checkin_id, reason),
+    )
+
+
 def _insert_checkin(
     cur: sqlite3.Cursor, new: NewCheckin, checkin_id: str, *, action: str, reason: str
 ) -> None:
@@ -121,81 +132,51 @@ def _insert_checkin(
             new.operator,
         ),
     )
-    cur.execute(
-        "INSERT INTO audit (at, operator, action, activity_id, checkin_id, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (at, new.operator, action, new.activity_id, checkin_id, reason),
+    _insert_audit(
+        cur,
+        at=at,
+        operator=new.operator,
+        action=action,
+        activity_id=new.activity_id,
+        checkin_id=checkin_id,
+        reason=reason,
     )
     cur.execute("INSERT INTO outbox (checkin_id, created_at) VALUES (?, ?)", (checkin_id, at))
 
 
-class Store(SyncRecords):
+class Store(CorrectionRecords):
     """All reads and writes of the kiosk database. Safe to share between threads."""
 
     @classmethod
     def open(
         cls, path: Path, *, synchronous: str = "FULL", max_page_count: int | None = None
     ) -> Store:
-        return cls(open_engine(path, synchronous=synchronous, max_page_count=max_page_count))
+        return cls(Database.open(path, synchronous=synchronous, max_page_count=max_page_count))
 
     # -- activities -------------------------------------------------------------------------
 
     def upsert_activity(self, activity: Activity) -> None:
-        with self._write() as session:
-            existing = session.get(Activity, activity.id)
-            if existing is None:
-                session.add(activity)
-                return
-            for name in ("name", "date", "venue", "organiser", "municipality", "designated"):
-                setattr(existing, name, getattr(activity, name))
-            existing.updated_at = activity.updated_at
-            session.add(existing)
+        """Add an activity, or update its details (never its close-out) when it is known."""
+        with self._write() as cur:
+            cur.execute(
+                insert_sql(Activity)
+                + " ON CONFLICT (id) DO UPDATE SET name = excluded.name, date = excluded.date,"
+                " venue = excluded.venue, organiser = excluded.organiser,"
+                " municipality = excluded.municipality, designated = excluded.designated,"
+                " updated_at = excluded.updated_at",
+                as_params(activity),
+            )
 
     def activity(self, activity_id: str) -> Activity | None:
-        with self._read() as session:
-            return session.get(Activity, activity_id)
+        return self._one(Activity, _select(Activity, "id = ?"), (activity_id,))
 
     def activities(self, on_date: str | None = None) -> list[Activity]:
-        with self._read() as session:
-            query = select(Activity).order_by(col(Activity.date), col(Activity.name))
-            if on_date is not None:
-                query = query.where(Activity.date == on_date)
-            return list(session.exec(query))
+        if on_date is None:
+            return self._all(Activity, _select(Activity, tail="ORDER BY date, name"))
+        sql = _select(Activity, "date = ?", "ORDER BY date, name")
+        return self._all(Activity, sql, (on_date,))
 
     # -- the gate ---------------------------------------------------------------------------
-
-    @contextmanager
-    def _write_raw(self) -> Iterator[sqlite3.Cursor]:
-        """A write transaction on the pooled DBAPI connection, for the gate's hot path.
-
-        Measured on the project machine: SQLAlchemy Core adds ~0.25 ms per statement, which
-        made a check-in (6 statements) 4x slower than the same SQL through sqlite3. The SQL
-        below names the columns of `kiosk.tables`; `test_tables_match_the_migrated_schema`
-        and the store tests keep them in step.
-        """
-        with self._write_lock:
-            pooled = self.engine.raw_connection()
-            try:
-                cursor = pooled.cursor()
-                try:
-                    cursor.execute("BEGIN IMMEDIATE")
-                    yield cursor  # type: ignore[misc]
-                    cursor.execute("COMMIT")
-                except BaseException:
-                    pooled.dbapi_connection.rollback()  # type: ignore[union-attr]
-                    raise
-                finally:
-                    cursor.close()
-            except sqlite3.IntegrityError:
-                raise
-            except sqlite3.OperationalError as exc:
-                raise (StorageFull if "full" in str(exc).lower() else StorageFailed)(
-                    str(exc)
-                ) from exc
-            except sqlite3.DatabaseError as exc:
-                raise StorageFailed(str(exc)) from exc
-            finally:
-                pooled.close()
 
     def record_rejection(
         self,
@@ -209,7 +190,7 @@ class Store(SyncRecords):
         latency_ms: float = 0.0,
     ) -> Stored:
         attempt_id = str(uuid.uuid4())
-        with self._write_raw() as cur:
+        with self._write() as cur:
             cur.execute(
                 _INSERT_ATTEMPT,
                 (
@@ -237,7 +218,7 @@ class Store(SyncRecords):
         checkin_id: str | None = None
         first: datetime | None = None
         reason: Reason | None = None
-        with self._write_raw() as cur:
+        with self._write() as cur:
             row = cur.execute(
                 "SELECT a.closed_at IS NOT NULL, c.id, c.scanned_at FROM activity a"
                 " LEFT JOIN checkin c ON c.activity_id = a.id AND c.registrant = ?"
@@ -281,7 +262,7 @@ class Store(SyncRecords):
         attempt_id = str(uuid.uuid4())
         checkin_id = str(uuid.uuid4())
         try:
-            with self._write_raw() as cur:
+            with self._write() as cur:
                 row = cur.execute(
                     "SELECT closed_at FROM activity WHERE id = ?", (new.activity_id,)
                 ).fetchone()
@@ -318,6 +299,8 @@ class Store(SyncRecords):
     # -- corrections ------------------------------------------------------------------------
 
     def void(self, checkin_id: str, *, reason: str, operator: str, at: datetime) -> None:
+        """Void a check-in: its audit entry and its correction for the national API (or its
+        withdrawal, when it never left the device) are written in the same transaction."""
         self._set_voided(checkin_id, True, reason=reason, operator=operator, at=at)
 
     def restore(self, checkin_id: str, *, reason: str, operator: str, at: datetime) -> None:
@@ -328,139 +311,136 @@ class Store(SyncRecords):
     ) -> None:
         if not reason.strip():
             raise RecordError("a reason is required")
-        with self._write() as session:
-            checkin = session.get(Checkin, checkin_id)
-            if checkin is None:
+        with self._write() as cur:
+            row = cur.execute(
+                "SELECT c.activity_id, c.voided, a.closed_at FROM checkin c"
+                " LEFT JOIN activity a ON a.id = c.activity_id WHERE c.id = ?",
+                (checkin_id,),
+            ).fetchone()
+            if row is None:
                 raise RecordError("unknown check-in")
-            activity = session.get(Activity, checkin.activity_id)
-            if activity is not None and activity.closed_at is not None:
+            activity_id, was_voided, closed_at = row
+            if closed_at is not None:
                 raise RecordError("activity_closed")
-            if checkin.voided == voided:
+            if bool(was_voided) == voided:
                 raise RecordError("already voided" if voided else "not voided")
-            checkin.voided = voided
-            session.add(checkin)
-            session.add(
-                Audit(
-                    at=_iso(at),
-                    operator=operator,
-                    action="void" if voided else "restore",
-                    activity_id=checkin.activity_id,
-                    checkin_id=checkin_id,
-                    reason=reason,
-                )
-            )
             try:
-                session.flush()
-            except IntegrityError as exc:
+                cur.execute("UPDATE checkin SET voided = ? WHERE id = ?", (voided, checkin_id))
+            except sqlite3.IntegrityError as exc:  # the partial unique index: one live check-in
                 raise RecordError("registrant already has a live check-in") from exc
+            _insert_audit(
+                cur,
+                at=_iso(at),
+                operator=operator,
+                action="void" if voided else "restore",
+                activity_id=activity_id,
+                checkin_id=checkin_id,
+                reason=reason,
+            )
+            queue_correction(cur, checkin_id, voided=voided, reason=reason, at=at)
 
     def last_accepted(self, activity_id: str) -> Checkin | None:
-        with self._read() as session:
-            return session.exec(
-                select(Checkin)
-                .where(Checkin.activity_id == activity_id, col(Checkin.voided).is_(False))
-                .order_by(col(Checkin.monotonic_s).desc(), col(Checkin.scanned_at).desc())
-            ).first()
+        sql = _select(
+            Checkin,
+            "activity_id = ? AND voided = 0",
+            "ORDER BY monotonic_s DESC, scanned_at DESC LIMIT 1",
+        )
+        return self._one(Checkin, sql, (activity_id,))
 
     # -- reads ------------------------------------------------------------------------------
 
     def checkins(self, activity_id: str, *, include_voided: bool = True) -> list[Checkin]:
-        with self._read() as session:
-            query = select(Checkin).where(Checkin.activity_id == activity_id)
-            if not include_voided:
-                query = query.where(col(Checkin.voided).is_(False))
-            return list(session.exec(query.order_by(col(Checkin.scanned_at))))
+        where = "activity_id = ?" if include_voided else "activity_id = ? AND voided = 0"
+        return self._all(Checkin, _select(Checkin, where, "ORDER BY scanned_at"), (activity_id,))
 
     def checkin(self, checkin_id: str) -> Checkin | None:
-        with self._read() as session:
-            return session.get(Checkin, checkin_id)
+        return self._one(Checkin, _select(Checkin, "id = ?"), (checkin_id,))
 
     def attempts(self, activity_id: str, limit: int | None = None) -> list[Attempt]:
-        with self._read() as session:
-            query = (
-                select(Attempt)
-                .where(Attempt.activity_id == activity_id)
-                .order_by(col(Attempt.at).desc())
-            )
-            if limit is not None:
-                query = query.limit(limit)
-            return list(session.exec(query))
+        if limit is None:
+            sql = _select(Attempt, "activity_id = ?", "ORDER BY at DESC")
+            return self._all(Attempt, sql, (activity_id,))
+        sql = _select(Attempt, "activity_id = ?", "ORDER BY at DESC LIMIT ?")
+        return self._all(Attempt, sql, (activity_id, limit))
 
     def audit_trail(self, checkin_id: str | None = None) -> list[Audit]:
-        with self._read() as session:
-            query = select(Audit).order_by(col(Audit.id))
-            if checkin_id is not None:
-                query = query.where(Audit.checkin_id == checkin_id)
-            return list(session.exec(query))
+        if checkin_id is None:
+            return self._all(Audit, _select(Audit, tail="ORDER BY id"))
+        return self._all(Audit, _select(Audit, "checkin_id = ?", "ORDER BY id"), (checkin_id,))
 
     def paper_record(self, checkin_id: str) -> PaperRecord | None:
-        with self._read() as session:
-            return session.get(PaperRecord, checkin_id)
+        return self._one(PaperRecord, _select(PaperRecord, "checkin_id = ?"), (checkin_id,))
 
     def counts(self, activity_id: str) -> Counts:
-        with self._read() as session:
-            live = select(Checkin).where(
-                Checkin.activity_id == activity_id, col(Checkin.voided).is_(False)
+        """The day's numbers, all from one read transaction (one consistent state)."""
+        with self._snapshot() as con:
+            live = con.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT registrant),"
+                " COALESCE(SUM(sync_status = 'pending'), 0),"
+                " COALESCE(SUM(sync_status = 'accepted'), 0),"
+                " COALESCE(SUM(sync_status = 'duplicate'), 0),"
+                " COALESCE(SUM(tier = 'premium'), 0)"
+                " FROM checkin WHERE activity_id = ? AND voided = 0",
+                (activity_id,),
+            ).fetchone()
+            voided = con.execute(
+                "SELECT COUNT(*) FROM checkin WHERE activity_id = ? AND voided = 1",
+                (activity_id,),
+            ).fetchone()[0]
+            by_outcome: dict[str, int] = dict(
+                con.execute(
+                    "SELECT outcome, COUNT(*) FROM attempt WHERE activity_id = ? GROUP BY outcome",
+                    (activity_id,),
+                ).fetchall()
             )
-            rows = list(session.exec(live))
-            voided = session.exec(
-                select(func.count())
-                .select_from(Checkin)
-                .where(Checkin.activity_id == activity_id, col(Checkin.voided).is_(True))
-            ).one()
-            by_outcome = dict(
-                session.exec(
-                    select(Attempt.outcome, func.count())
-                    .where(Attempt.activity_id == activity_id)
-                    .group_by(col(Attempt.outcome))
-                ).all()
+            by_reason: dict[str | None, int] = dict(
+                con.execute(
+                    "SELECT reason, COUNT(*) FROM attempt WHERE activity_id = ? AND outcome = ?"
+                    " GROUP BY reason",
+                    (activity_id, Outcome.REJECTED.value),
+                ).fetchall()
             )
-            by_reason = dict(
-                session.exec(
-                    select(Attempt.reason, func.count())
-                    .where(
-                        Attempt.activity_id == activity_id,
-                        Attempt.outcome == Outcome.REJECTED.value,
-                    )
-                    .group_by(col(Attempt.reason))
-                ).all()
-            )
+        accepted, unique_people, pending, confirmed, server_duplicates, premium = live
         return Counts(
-            accepted=len(rows),
-            unique_people=len({r.registrant for r in rows}),
+            accepted=accepted,
+            unique_people=unique_people,
             duplicates=by_outcome.get(Outcome.DUPLICATE.value, 0),
             rejected=by_outcome.get(Outcome.REJECTED.value, 0),
             voided=voided,
-            pending_upload=sum(1 for r in rows if r.sync_status == "pending"),
-            confirmed=sum(1 for r in rows if r.sync_status == "accepted"),
-            server_duplicates=sum(1 for r in rows if r.sync_status == "duplicate"),
-            premium=sum(1 for r in rows if r.tier == "premium"),
+            pending_upload=pending,
+            confirmed=confirmed,
+            server_duplicates=server_duplicates,
+            premium=premium,
             rejected_by_reason={str(k): v for k, v in by_reason.items()},
         )
 
     # -- close-out --------------------------------------------------------------------------
 
     def close_activity(self, activity_id: str, *, digest: str, operator: str, at: datetime) -> None:
-        with self._write() as session:
-            activity = session.get(Activity, activity_id)
-            if activity is None:
+        with self._write() as cur:
+            row = cur.execute(
+                "SELECT closed_at FROM activity WHERE id = ?", (activity_id,)
+            ).fetchone()
+            if row is None:
                 raise RecordError("no_activity")
-            if activity.closed_at is not None:
+            if row[0] is not None:
                 raise RecordError("activity_closed")
-            activity.closed_at = _iso(at)
-            activity.closeout_digest = digest
-            session.add(activity)
-            session.add(
-                Audit(at=_iso(at), operator=operator, action="close", activity_id=activity_id)
+            cur.execute(
+                "UPDATE activity SET closed_at = ?, closeout_digest = ? WHERE id = ?",
+                (_iso(at), digest, activity_id),
+            )
+            _insert_audit(
+                cur, at=_iso(at), operator=operator, action="close", activity_id=activity_id
             )
 
     def store_receipt(self, activity_id: str, receipt: dict[str, object]) -> None:
-        with self._write() as session:
-            activity = session.get(Activity, activity_id)
-            if activity is None:
+        text = json.dumps(receipt, ensure_ascii=False)
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE activity SET closeout_receipt = ? WHERE id = ?", (text, activity_id)
+            )
+            if cur.rowcount == 0:
                 raise RecordError("no_activity")
-            activity.closeout_receipt = json.dumps(receipt, ensure_ascii=False)
-            session.add(activity)
 
     # -- retention (additive: used by kiosk.retention) --------------------------------------
 
@@ -474,48 +454,42 @@ class Store(SyncRecords):
         if before.tzinfo is None:
             raise ValueError("naive datetime")
         stamp = _iso(at)
-        papers = attempts = 0
         touched: dict[str, list[int]] = {}
-        with self._write() as session:
+        with self._write() as cur:
             closed = {
-                a.id
-                for a in session.exec(select(Activity).where(col(Activity.closed_at).is_not(None)))
+                r[0] for r in cur.execute("SELECT id FROM activity WHERE closed_at IS NOT NULL")
             }
-            rows = session.exec(
-                select(PaperRecord, Checkin)
-                .join(Checkin, col(Checkin.id) == col(PaperRecord.checkin_id))
-                .where(col(PaperRecord.purged_at).is_(None), Checkin.sync_status != "pending")
-            ).all()
-            for paper, checkin in rows:
-                if checkin.activity_id not in closed:
-                    continue
-                if datetime.fromisoformat(checkin.scanned_at) >= before:
-                    continue
-                paper.name, paper.contact, paper.purged_at = "", "", stamp
-                session.add(paper)
-                papers += 1
-                touched.setdefault(checkin.activity_id, [0, 0])[0] += 1
-            for attempt in session.exec(
-                select(Attempt).where(
-                    Attempt.outcome == Outcome.REJECTED.value, Attempt.detail != ""
-                )
-            ):
-                if attempt.activity_id not in closed:
-                    continue
-                if datetime.fromisoformat(attempt.at) >= before:
-                    continue
-                attempt.detail = ""
-                session.add(attempt)
-                attempts += 1
-                touched.setdefault(attempt.activity_id, [0, 0])[1] += 1
+            papers: list[str] = []
+            for checkin_id, activity_id, scanned_at in cur.execute(
+                "SELECT p.checkin_id, c.activity_id, c.scanned_at FROM paperrecord p"
+                " JOIN checkin c ON c.id = p.checkin_id"
+                " WHERE p.purged_at IS NULL AND c.sync_status != 'pending'"
+            ).fetchall():
+                # the timestamps carry their offsets: compare them as datetimes, not as text
+                if activity_id in closed and datetime.fromisoformat(scanned_at) < before:
+                    papers.append(checkin_id)
+                    touched.setdefault(activity_id, [0, 0])[0] += 1
+            cur.executemany(
+                "UPDATE paperrecord SET name = '', contact = '', purged_at = ?"
+                " WHERE checkin_id = ?",
+                [(stamp, checkin_id) for checkin_id in papers],
+            )
+            attempts: list[str] = []
+            for attempt_id, activity_id, attempted_at in cur.execute(
+                "SELECT id, activity_id, at FROM attempt WHERE outcome = ? AND detail != ''",
+                (Outcome.REJECTED.value,),
+            ).fetchall():
+                if activity_id in closed and datetime.fromisoformat(attempted_at) < before:
+                    attempts.append(attempt_id)
+                    touched.setdefault(activity_id, [0, 0])[1] += 1
+            cur.executemany("UPDATE attempt SET detail = '' WHERE id = ?", [(a,) for a in attempts])
             for activity_id, (p, a) in sorted(touched.items()):
-                session.add(
-                    Audit(
-                        at=stamp,
-                        operator=operator,
-                        action="purge",
-                        activity_id=activity_id,
-                        reason=f"retention: {p} paper records, {a} rejected-scan details",
-                    )
+                _insert_audit(
+                    cur,
+                    at=stamp,
+                    operator=operator,
+                    action="purge",
+                    activity_id=activity_id,
+                    reason=f"retention: {p} paper records, {a} rejected-scan details",
                 )
-        return papers, attempts
+        return len(papers), len(attempts)

@@ -7,12 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, text
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
-
 from kiosk.store_base import StoreBase, _iso
-from kiosk.tables import Checkin, Outbox, RevokedEntry, SyncCursor
+from kiosk.tables import Checkin, columns, from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,47 +17,77 @@ class OutboxItem:
     checkin: Checkin
 
 
+_NEXT_BATCH = (
+    f"SELECT o.id, o.sent_at, {columns(Checkin, 'c.')} FROM outbox o"
+    " JOIN checkin c ON c.id = o.checkin_id WHERE o.done_at IS NULL"
+    " AND o.id <= COALESCE((SELECT MIN(outbox_seq) FROM correction WHERE status = 'pending'),"
+    " 1 << 62) ORDER BY o.id LIMIT ?"
+)
+_SET_CURSOR = (
+    "INSERT INTO synccursor (name, value, updated_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+
+
 class SyncRecords(StoreBase):
     """Outbox and sync state. `kiosk.store.Store` includes these methods."""
 
     # -- outbox -----------------------------------------------------------------------------
 
     def pending_count(self) -> int:
-        with self._read() as session:
-            return session.exec(
-                select(func.count()).select_from(Outbox).where(col(Outbox.done_at).is_(None))
-            ).one()
+        """What the device still has to send: check-ins and corrections (the header's count)."""
+        checkins, corrections = self.pending_counts()
+        return checkins + corrections
+
+    def pending_counts(self) -> tuple[int, int]:
+        """(check-ins waiting for upload, corrections waiting to be sent), one consistent read."""
+        with self._read() as con:
+            row = con.execute(
+                "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at IS NULL),"
+                " (SELECT COUNT(*) FROM correction WHERE status = 'pending')"
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     def next_batch(self, limit: int) -> list[OutboxItem]:
-        """The oldest pending check-ins, at most `limit`, in the order they were made."""
-        with self._read() as session:
-            rows = session.exec(
-                select(Outbox, Checkin)
-                .join(Checkin, col(Checkin.id) == col(Outbox.checkin_id))
-                .where(col(Outbox.done_at).is_(None))
-                .order_by(col(Outbox.id))
-                .limit(limit)
-            ).all()
-            return [OutboxItem(outbox.id or 0, checkin) for outbox, checkin in rows]
+        """The oldest pending check-ins that may go now, at most `limit`, in the order they were
+        made: none made after a correction that is still pending (see `kiosk.store_corrections`)."""
+        with self._read() as con:
+            rows = con.execute(_NEXT_BATCH, (limit,)).fetchall()
+        return [OutboxItem(row[0] or 0, from_row(Checkin, row[2:])) for row in rows]
+
+    def claim_batch(self, limit: int, *, at: datetime) -> list[OutboxItem]:
+        """`next_batch`, marking the rows as sent in the same transaction: from now on the
+        server may have them, so a void no longer withdraws them but is sent as a correction.
+        Rows already marked (a retry) are read without taking the write lock."""
+        with self._read() as con:
+            rows = con.execute(_NEXT_BATCH, (limit,)).fetchall()
+        if any(row[1] is None for row in rows):
+            with self._write() as cur:  # read again: a void may have withdrawn one meanwhile
+                rows = cur.execute(_NEXT_BATCH, (limit,)).fetchall()
+                cur.executemany(
+                    "UPDATE outbox SET sent_at = ? WHERE id = ?",
+                    [(_iso(at), row[0]) for row in rows if row[1] is None],
+                )
+        return [OutboxItem(row[0] or 0, from_row(Checkin, row[2:])) for row in rows]
 
     def apply_results(
         self, results: Sequence[tuple[str, str, str | None]], *, at: datetime
     ) -> None:
         """Apply the server's per-item results (checkin_id, status, reason) in one transaction."""
         stamp = _iso(at)
-        with self._write() as session:
+        with self._write() as cur:
             for checkin_id, status, reason in results:
-                checkin = session.get(Checkin, checkin_id)
-                outbox = session.exec(select(Outbox).where(Outbox.checkin_id == checkin_id)).first()
-                if checkin is None or outbox is None:
-                    continue
-                checkin.sync_status = status
-                checkin.sync_reason = reason
-                checkin.synced_at = stamp
-                outbox.done_at = stamp
-                outbox.attempts += 1
-                session.add(checkin)
-                session.add(outbox)
+                cur.execute(
+                    "UPDATE checkin SET sync_status = ?, sync_reason = ?, synced_at = ?"
+                    " WHERE id = ? AND EXISTS (SELECT 1 FROM outbox WHERE checkin_id = ?)",
+                    (status, reason, stamp, checkin_id, checkin_id),
+                )
+                if cur.rowcount:  # both the check-in and its outbox row exist
+                    cur.execute(
+                        "UPDATE outbox SET done_at = ?, attempts = attempts + 1"
+                        " WHERE checkin_id = ?",
+                        (stamp, checkin_id),
+                    )
 
     def apply_upload_results(
         self, results: Sequence[tuple[str, str, str | None]], *, at: datetime
@@ -76,68 +102,58 @@ class SyncRecords(StoreBase):
             {"id": checkin_id, "status": status, "reason": reason, "at": stamp}
             for checkin_id, status, reason in results
         ]
-        with self._write() as session:
-            done = session.execute(
-                text(
-                    "UPDATE outbox SET done_at = :at, attempts = attempts + 1"
-                    " WHERE checkin_id = :id AND done_at IS NULL"
-                ),
+        with self._write() as cur:
+            cur.executemany(
+                "UPDATE outbox SET done_at = :at, attempts = attempts + 1"
+                " WHERE checkin_id = :id AND done_at IS NULL",
                 rows,
             )
-            session.execute(
-                text(
-                    "UPDATE checkin SET sync_status = :status, sync_reason = :reason,"
-                    " synced_at = :at WHERE id = :id"
-                ),
+            done = cur.rowcount
+            cur.executemany(
+                "UPDATE checkin SET sync_status = :status, sync_reason = :reason,"
+                " synced_at = :at WHERE id = :id",
                 rows,
             )
-            return int(getattr(done, "rowcount", 0) or 0)
+        return max(done, 0)
 
     def note_upload_failure(self, checkin_ids: Sequence[str], error: str) -> None:
-        with self._write() as session:
-            for outbox in session.exec(
-                select(Outbox).where(col(Outbox.checkin_id).in_(list(checkin_ids)))
-            ):
-                outbox.attempts += 1
-                outbox.last_error = error[:200]
-                session.add(outbox)
+        with self._write() as cur:
+            cur.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE checkin_id = ?",
+                [(error[:200], checkin_id) for checkin_id in dict.fromkeys(checkin_ids)],
+            )
 
     def fill_corrected_times(self, session_id: str, offset: timedelta) -> int:
         """Give pending check-ins of this kiosk session that were made with an untrusted clock
         and no correction their corrected time (raw + server offset); returns how many."""
-        with self._write() as session:
-            rows = session.exec(
-                select(Checkin).where(
-                    Checkin.session_id == session_id,
-                    col(Checkin.clock_trusted).is_(False),
-                    col(Checkin.scanned_at_corrected).is_(None),
-                    Checkin.sync_status == "pending",
-                )
-            ).all()
-            for checkin in rows:
-                raw = datetime.fromisoformat(checkin.scanned_at)
-                checkin.scanned_at_corrected = _iso(raw + offset)
-                session.add(checkin)
-            return len(rows)
+        with self._write() as cur:
+            rows = cur.execute(
+                "SELECT id, scanned_at FROM checkin WHERE session_id = ? AND clock_trusted = 0"
+                " AND scanned_at_corrected IS NULL AND sync_status = 'pending'",
+                (session_id,),
+            ).fetchall()
+            cur.executemany(
+                "UPDATE checkin SET scanned_at_corrected = ? WHERE id = ?",
+                [
+                    (_iso(datetime.fromisoformat(scanned_at) + offset), checkin_id)
+                    for checkin_id, scanned_at in rows
+                ],
+            )
+        return len(rows)
 
     # -- sync state (pull cursors, revocations pulled from the national API) ----------------
 
     def sync_cursor(self, name: str) -> str | None:
-        with self._read() as session:
-            row = session.get(SyncCursor, name)
-            return row.value if row is not None else None
+        value = self._value("SELECT value FROM synccursor WHERE name = ?", (name,))
+        return None if value is None else str(value)
 
     def set_sync_cursor(self, name: str, value: str | None, *, at: datetime) -> None:
         """Set (or with None, forget) a pull cursor."""
-        with self._write() as session:
-            row = session.get(SyncCursor, name)
+        with self._write() as cur:
             if value is None:
-                if row is not None:
-                    session.delete(row)
-                return
-            row = row or SyncCursor(name=name, value=value, updated_at=_iso(at))
-            row.value, row.updated_at = value, _iso(at)
-            session.add(row)
+                cur.execute("DELETE FROM synccursor WHERE name = ?", (name,))
+            else:
+                cur.execute(_SET_CURSOR, (name, value, _iso(at)))
 
     def add_revocations(
         self,
@@ -150,21 +166,20 @@ class SyncRecords(StoreBase):
     ) -> None:
         """Record revoked pass ids and registrants and the new cursor in one transaction."""
         stamp = _iso(at)
-        rows = [{"kind": "jti", "value": v, "added_at": stamp} for v in jti]
-        rows += [{"kind": "sub", "value": v, "added_at": stamp} for v in sub]
-        with self._write() as session:
-            if rows:
-                session.execute(sqlite_insert(RevokedEntry).values(rows).on_conflict_do_nothing())
-            row = session.get(SyncCursor, cursor_name)
-            row = row or SyncCursor(name=cursor_name, value=cursor, updated_at=stamp)
-            row.value, row.updated_at = cursor, stamp
-            session.add(row)
+        rows = [("jti", v, stamp) for v in jti] + [("sub", v, stamp) for v in sub]
+        with self._write() as cur:
+            cur.executemany(
+                "INSERT INTO revokedentry (kind, value, added_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                rows,
+            )
+            cur.execute(_SET_CURSOR, (cursor_name, cursor, stamp))
 
     def revoked(self) -> tuple[set[str], set[str]]:
         """All pulled revocations: (jti values, registrant ids)."""
-        with self._read() as session:
-            jti: set[str] = set()
-            sub: set[str] = set()
-            for kind, value in session.exec(select(RevokedEntry.kind, RevokedEntry.value)):
+        jti: set[str] = set()
+        sub: set[str] = set()
+        with self._read() as con:
+            for kind, value in con.execute("SELECT kind, value FROM revokedentry"):
                 (jti if kind == "jti" else sub).add(value)
-            return jti, sub
+        return jti, sub

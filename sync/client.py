@@ -21,6 +21,8 @@ from kiosk.text import sanitize
 USER_AGENT = "furusato-kiosk/0.1"
 SAMPLE_MAX_AGE_S = 300.0  # a precise clock sample older than this yields to a Date header
 _REGISTRANT = re.compile(r"^FR[0-9A-HJKMNP-TV-Z]{10}$")
+CORRECTION_STATUSES = ("applied", "unchanged", "rejected")
+CORRECTION_REASON_MAX = 500  # the API's limit for a correction's reason
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -128,6 +130,13 @@ class ItemResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionResult:
+    id: str
+    status: str  # applied | unchanged | rejected
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Health:
     time: datetime
     version: str
@@ -162,6 +171,19 @@ def checkin_payload(
     if tier in ("basic", "premium"):
         item["tier"] = tier
     return item
+
+
+def correction_payload(
+    *, correction_id: str, checkin_id: str, action: str, reason: str, at: str
+) -> dict[str, Any]:
+    """One item of `POST /v1/checkins:corrections`."""
+    return {
+        "id": correction_id,
+        "checkin_id": checkin_id,
+        "action": action,
+        "reason": reason[:CORRECTION_REASON_MAX],
+        "at": at,
+    }
 
 
 # -- parsing helpers ------------------------------------------------------------------------
@@ -442,6 +464,33 @@ class ApiClient:
                     status=str(entry["status"]),
                     reason=entry.get("reason"),
                     first_checkin_id=entry.get("first_checkin_id"),
+                )
+            )
+        return parsed
+
+    def upload_corrections(
+        self, items: Sequence[Mapping[str, Any]], idempotency_key: str
+    ) -> list[CorrectionResult]:
+        """POST /v1/checkins:corrections: one result per item (applied, unchanged, rejected)."""
+        response = self._request(
+            "POST",
+            "/v1/checkins:corrections",
+            json={"corrections": list(items)},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        results = self._json(response).get("results")
+        if not isinstance(results, list):
+            raise ServerError("corrections response without results")
+        parsed: list[CorrectionResult] = []
+        for entry in results:
+            if not isinstance(entry, dict) or entry.get("status") not in CORRECTION_STATUSES:
+                raise ServerError("corrections response with a malformed result")
+            reason = entry.get("reason")
+            parsed.append(
+                CorrectionResult(
+                    id=str(entry.get("id", "")).lower(),
+                    status=str(entry["status"]),
+                    reason=sanitize(reason, 64) if isinstance(reason, str) else None,
                 )
             )
         return parsed

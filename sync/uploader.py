@@ -1,4 +1,5 @@
-"""Outbox uploader: pending check-ins go to `POST /v1/checkins:batch` in batches.
+"""Outbox uploader: pending check-ins go to `POST /v1/checkins:batch` in batches, and
+corrections (void / restore) to `POST /v1/checkins:corrections`.
 
 Exactly-once, end to end:
 
@@ -15,11 +16,18 @@ Exactly-once, end to end:
 * A 422 for a whole batch (one malformed item poisons the batch) is bisected so the good items
   go through and only the bad one is marked ``rejected`` locally.
 
+Corrections travel the same way (content-derived key, backoff, 401, bisection), in the order
+they were made, each after its check-in's own upload, and check-ins made after a correction
+after it (`kiosk.store_corrections`): a void reaches the server before a re-scan of the same
+person, so the re-scan is `accepted` there, not `duplicate`. Corrections of check-ins the server
+refused are settled on the device without a request.
+
 The uploader holds at most one batch in memory, whatever the backlog.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -27,18 +35,21 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from kiosk.store import OutboxItem, Store
+from kiosk.tables import Correction
 from sync.backoff import Backoff, Waiter
 from sync.client import (
     ApiClient,
     ApiError,
+    CorrectionResult,
     ItemResult,
     RequestRejected,
     ServerError,
     Unauthorized,
     checkin_payload,
+    correction_payload,
 )
 
 log = logging.getLogger("sync.uploader")
@@ -103,6 +114,60 @@ def item_of(outbox: OutboxItem) -> dict[str, Any]:
     )
 
 
+def correction_item(correction: Correction) -> dict[str, Any]:
+    """The API payload for one pending correction."""
+    return correction_payload(
+        correction_id=correction.id,
+        checkin_id=correction.checkin_id,
+        action=correction.action,
+        reason=correction.reason,
+        at=correction.at,
+    )
+
+
+class Answer(Protocol):
+    """One per-item result of a batch (`ItemResult` or `CorrectionResult`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+def _tally(reasons: dict[str, int], reason: str | None) -> None:
+    key = reason or "unknown"
+    reasons[key] = reasons.get(key, 0) + 1
+
+
+@dataclass
+class CorrectionSummary:
+    """What one `drain` did with corrections."""
+
+    sent: int = 0  # corrections the server answered for
+    applied: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0  # settled on the device: the server never counted the check-in
+    invalid: int = 0  # settled as rejected after the server refused the item as malformed
+    batches: int = 0
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, results: Sequence[CorrectionResult]) -> None:
+        self.sent += len(results)
+        for r in results:
+            if r.status == "applied":
+                self.applied += 1
+            elif r.status == "unchanged":
+                self.unchanged += 1
+            else:
+                self.rejected += 1
+                _tally(self.rejected_reasons, r.reason)
+
+
 @dataclass
 class UploadSummary:
     """What one `drain` did."""
@@ -118,6 +183,13 @@ class UploadSummary:
     backlog_at_start: int = 0
     stopped: bool = False
     rejected_reasons: dict[str, int] = field(default_factory=dict)
+    corrections: CorrectionSummary = field(default_factory=CorrectionSummary)
+
+    @property
+    def done(self) -> int:
+        """Check-ins and corrections answered or settled so far (progress)."""
+        c = self.corrections
+        return self.uploaded + self.invalid + c.sent + c.skipped + c.invalid
 
     def count(self, results: Sequence[ItemResult]) -> None:
         self.uploaded += len(results)
@@ -128,10 +200,11 @@ class UploadSummary:
                 self.duplicate += 1
             else:
                 self.rejected += 1
-                key = r.reason or "unknown"
-                self.rejected_reasons[key] = self.rejected_reasons.get(key, 0) + 1
+                _tally(self.rejected_reasons, r.reason)
 
 
+Send = Callable[[UploadSummary, Waiter, int | None, Callable[[], bool]], bool]
+"""send(summary, wait, max_failures, should_stop) -> answered (False: told to stop first)."""
 Progress = Callable[[int, int, int], None]
 """on_progress(done, backlog_at_start, in_flight) after each step of a drain."""
 
@@ -140,6 +213,20 @@ def sleep_wait(seconds: float) -> bool:
     """The default waiter: sleep, never interrupted."""
     time.sleep(seconds)
     return False
+
+
+A = TypeVar("A", bound=Answer)
+
+
+@dataclass(frozen=True, slots=True)
+class Lane(Generic[A]):
+    """One kind of batch: where it is posted and what the store does with the answers."""
+
+    name: str
+    post: Callable[[Sequence[Mapping[str, Any]], str], Sequence[A]]
+    apply: Callable[[Batch, Sequence[A], UploadSummary], int]
+    note_failure: Callable[[Sequence[str], str], None]
+    refuse: Callable[[str, UploadSummary], None]  # one item the server refused as malformed
 
 
 class Uploader:
@@ -166,8 +253,22 @@ class Uploader:
         self.session_id = session_id
         self._clock_offset = clock_offset or (lambda: None)
         self._filled = False
+        self.checkins: Lane[ItemResult] = Lane(
+            "check-ins",
+            client.upload_batch,
+            self._apply,
+            store.note_upload_failure,
+            self._refuse_checkin,
+        )
+        self.corrections: Lane[CorrectionResult] = Lane(
+            "corrections",
+            client.upload_corrections,
+            self._apply_corrections,
+            store.note_correction_failure,
+            self._refuse_correction,
+        )
 
-    def _fill_corrections(self) -> None:
+    def _fill_corrected_times(self) -> None:
         """Check-ins of this session made before the offset was known get corrected times.
 
         Once the clock has an offset, new check-ins carry their corrected time from the gate,
@@ -198,26 +299,41 @@ class Uploader:
         requests_before = self.client.requests
         try:
             while not should_stop():
-                self._fill_corrections()
-                pending = self.store.next_batch(self.batch_size)
-                if not pending:
+                self._fill_corrected_times()
+                step = self._next(summary)
+                if step is None:
                     break
-                batch = Batch.of([item_of(p) for p in pending])
+                size, send = step
                 if on_progress is not None:
-                    on_progress(summary.uploaded, summary.backlog_at_start, len(batch))
-                if not self._send(batch, summary, wait, max_failures, should_stop):
+                    on_progress(summary.done, summary.backlog_at_start, size)
+                if not send(summary, wait, max_failures, should_stop):
                     summary.stopped = True
                     break
                 if on_progress is not None:
-                    on_progress(summary.uploaded, summary.backlog_at_start, 0)
+                    on_progress(summary.done, summary.backlog_at_start, 0)
             else:
                 summary.stopped = True
         finally:
             summary.requests = self.client.requests - requests_before
         return summary
 
+    def _next(self, summary: UploadSummary) -> tuple[int, Send] | None:
+        """The next batch in causal order — check-ins up to the oldest pending correction, else
+        the corrections that may go now — as (size, its sender); None when all is sent."""
+        pending = self.store.claim_batch(self.batch_size, at=self._now())
+        if pending:
+            batch = Batch.of([item_of(p) for p in pending])
+            return len(batch), functools.partial(self._send, self.checkins, batch)
+        summary.corrections.skipped += self.store.settle_corrections(at=self._now())
+        corrections = self.store.next_corrections(self.batch_size)
+        if corrections:
+            batch = Batch.of([correction_item(c) for c in corrections])
+            return len(batch), functools.partial(self._send, self.corrections, batch)
+        return None
+
     def _send(
         self,
+        lane: Lane[A],
         batch: Batch,
         summary: UploadSummary,
         wait: Waiter,
@@ -229,32 +345,35 @@ class Uploader:
         failures = 0
         while True:
             try:
-                results = self.client.upload_batch(batch.items, batch.key)
+                results = lane.post(batch.items, batch.key)
             except Unauthorized as exc:
-                self.store.note_upload_failure(batch.ids, str(exc))
+                lane.note_failure(batch.ids, str(exc))
                 raise NeedsEnrollment(str(exc)) from None
             except RequestRejected as exc:
                 if exc.status in _BISECT_STATUSES:
-                    return self._bisect(batch, exc, summary, wait, max_failures, should_stop)
+                    return self._bisect(lane, batch, exc, summary, wait, max_failures, should_stop)
                 error: ApiError = exc
             except ApiError as exc:
                 error = exc
             else:
-                if self._apply(batch, results, summary):
+                if lane.apply(batch, results, summary):
                     return True
                 error = ServerError("the batch response answered none of its items")
             failures += 1
             summary.failures += 1
-            self.store.note_upload_failure(batch.ids, str(error))
+            lane.note_failure(batch.ids, str(error))
             if max_failures is not None and failures >= max_failures:
                 raise UploadStalled(f"{failures} attempts failed: {error}", error)
             delay = self.backoff.next_delay(error.retry_after)
-            log.info("batch of %d failed (%s); retry in %.2f s", len(batch), error, delay)
+            log.info(
+                "batch of %d %s failed (%s); retry in %.2f s", len(batch), lane.name, error, delay
+            )
             if wait(delay) or should_stop():
                 return False
 
     def _bisect(
         self,
+        lane: Lane[A],
         batch: Batch,
         error: RequestRejected,
         summary: UploadSummary,
@@ -263,18 +382,26 @@ class Uploader:
         should_stop: Callable[[], bool],
     ) -> bool:
         if len(batch) == 1:
-            checkin_id = batch.ids[0]
-            log.warning("check-in %s refused as malformed: %s", checkin_id, error)
-            self.store.apply_upload_results(
-                [(checkin_id, "rejected", INVALID_REASON)], at=self._now()
+            log.warning(
+                "one of the %s (%s) refused as malformed: %s", lane.name, batch.ids[0], error
             )
-            summary.invalid += 1
+            lane.refuse(batch.ids[0], summary)
             return True
         middle = len(batch) // 2
         for half in (batch.items[:middle], batch.items[middle:]):
-            if not self._send(Batch.of(half), summary, wait, max_failures, should_stop):
+            if not self._send(lane, Batch.of(half), summary, wait, max_failures, should_stop):
                 return False
         return True
+
+    def _refuse_checkin(self, checkin_id: str, summary: UploadSummary) -> None:
+        self.store.apply_upload_results([(checkin_id, "rejected", INVALID_REASON)], at=self._now())
+        summary.invalid += 1
+
+    def _refuse_correction(self, correction_id: str, summary: UploadSummary) -> None:
+        self.store.apply_correction_results(
+            [(correction_id, "rejected", INVALID_REASON)], at=self._now()
+        )
+        summary.corrections.invalid += 1
 
     def _apply(self, batch: Batch, results: Sequence[ItemResult], summary: UploadSummary) -> int:
         """Apply the answered items in one transaction; returns how many were answered."""
@@ -294,4 +421,26 @@ class Uploader:
         if missing:  # a server bug; keep them pending and try again in a later batch
             self.store.note_upload_failure(sorted(missing), "no result in the batch response")
             log.warning("%d check-ins had no result; they stay pending", len(missing))
+        return len(answered)
+
+    def _apply_corrections(
+        self, batch: Batch, results: Sequence[CorrectionResult], summary: UploadSummary
+    ) -> int:
+        """Apply the answered corrections in one transaction; returns how many were answered."""
+        local = {i.lower(): i for i in batch.ids}
+        answered = [r for r in results if r.id in local]
+        self.store.apply_correction_results(
+            [
+                (local[r.id], r.status, r.reason if r.status == "rejected" else None)
+                for r in answered
+            ],
+            at=self._now(),
+        )
+        if answered:
+            summary.corrections.batches += 1
+        summary.corrections.count(answered)
+        missing = set(local.values()) - {local[r.id] for r in answered}
+        if missing:  # a server bug; keep them pending and try again later
+            self.store.note_correction_failure(sorted(missing), "no result in the response")
+            log.warning("%d corrections had no result; they stay pending", len(missing))
         return len(answered)

@@ -1,7 +1,10 @@
-"""`kiosk sync`: upload the outbox and pull activities, trust list and revocations.
+"""`kiosk sync`: upload the outbox (check-ins, then corrections) and pull activities, trust list
+and revocations.
 
-``--once`` does one pass and prints a summary (``--json`` for one JSON object); exit status 1
-with a one-line reason when the national API is unreachable or the device is not enrolled.
+``--once`` does one pass and prints a summary (``--json`` for one JSON object: ``pending``
+counts check-ins and corrections still to send, ``corrections`` what happened to corrections);
+exit status 1 with a one-line reason when the national API is unreachable or the device is not
+enrolled.
 Without ``--once`` it keeps syncing in the foreground (one line per state change) until
 SIGINT/SIGTERM — for headless kiosks that scan with ``kiosk scan`` in another process.
 """
@@ -66,6 +69,15 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
         "rejected": upload.rejected + upload.invalid,
         "rejected_reasons": dict(sorted(upload.rejected_reasons.items())),
         "pending": report.pending,
+        "corrections": {
+            "sent": upload.corrections.sent,
+            "applied": upload.corrections.applied,
+            "unchanged": upload.corrections.unchanged,
+            "rejected": upload.corrections.rejected + upload.corrections.invalid,
+            "rejected_reasons": dict(sorted(upload.corrections.rejected_reasons.items())),
+            "skipped": upload.corrections.skipped,
+            "pending": report.pending_corrections,
+        },
         "batches": upload.batches,
         "requests": upload.requests,
         "retries": upload.failures,
@@ -95,6 +107,10 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
             f"duplicate  {summary['duplicate']}",
             f"rejected   {summary['rejected']}",
             f"pending    {summary['pending']}",
+            "corrections {sent} sent ({applied} applied, {unchanged} unchanged, {rejected} "
+            "rejected), {skipped} settled on this device, {pending} pending".format(
+                **summary["corrections"]
+            ),
             f"activities {summary['activities']} pulled; trust list {summary['trust_list']}; "
             f"{summary['revocations_added']} revocations added",
             f"clock      {'unknown' if offset is None else f'{offset:+.3f} s vs server'}",
@@ -110,13 +126,20 @@ def _fail_reason(report: SyncReport, url: str) -> str | None:
             "`kiosk provision FILE --enrollment-token TOKEN`"
         )
     if report.error is not None:
-        left = f"; {report.pending} check-ins still pending"
+        left = f"; {_still_pending(report)}"
         if report.error.status is None:
             return f"national API unreachable at {url}: {report.error}{left}"
         return f"sync failed: {report.error}{left}"
     if report.upload.stopped:
-        return f"sync interrupted; {report.pending} check-ins still pending"
+        return f"sync interrupted; {_still_pending(report)}"
     return None
+
+
+def _still_pending(report: SyncReport) -> str:
+    checkins = report.pending - report.pending_corrections
+    if report.pending_corrections:
+        return f"{checkins} check-ins and {report.pending_corrections} corrections still pending"
+    return f"{checkins} check-ins still pending"
 
 
 def _run_once(service: SyncService, url: str, as_json: bool) -> int:

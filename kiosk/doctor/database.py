@@ -1,7 +1,7 @@
 """Database health: integrity, writability, schema version, and what to do when it fails.
 
-Plain `sqlite3` (no engine, no migrations), so a damaged or full database is examined without
-changing it, and `kiosk doctor` does not pay for importing SQLAlchemy. Errors are
+Plain `sqlite3` without the store's pool or migrations, so a damaged or full database is
+examined without changing it. Errors are
 `kiosk.database.DatabaseError` (imported when raised). The recovery texts are the ones
 docs/operations.md explains step by step.
 """
@@ -41,7 +41,7 @@ RECOVER_FULL = (
 
 
 def _error(message: str) -> Exception:
-    from kiosk.database import DatabaseError  # SQLAlchemy loads only on this failure path
+    from kiosk.database import DatabaseError  # loaded only on this failure path
 
     return DatabaseError(message)
 

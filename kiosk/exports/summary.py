@@ -126,6 +126,12 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         lines += [f"    {cid}" for cid in summary.pending_ids[:20]]
         if len(summary.pending_ids) > 20:
             lines.append(f"    … +{len(summary.pending_ids) - 20}")
+    if summary.pending_corrections:
+        corrections = summary.pending_corrections
+        lines.append(_line("未送信の訂正 (corrections not yet sent)", len(corrections)))
+        lines += [f"    {cid}" for cid in corrections[:20]]
+        if len(corrections) > 20:
+            lines.append(f"    … +{len(corrections) - 20}")
     lines += [
         _rule("="),
         "  ダイジェスト: 取消・サーバ拒否を除く記録IDを小文字・昇順で改行連結した SHA-256",

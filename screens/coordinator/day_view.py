@@ -60,11 +60,13 @@ def status_text(t: CoordinatorText, summary: DaySummary, upload_error: str | Non
         return Text(t("close.open_hint"))
     receipt = summary.receipt
     matched = receipt is not None and bool(receipt.get("digest_match"))
-    if matched and not summary.pending_ids:
+    if matched and not summary.pending_ids and not summary.pending_corrections:
         return Text(t("close.all_confirmed", n=summary.digest_count), style="bold green")
     parts = []
     if summary.pending_ids:
         parts.append(t("close.pending_uploads", n=len(summary.pending_ids)))
+    if summary.pending_corrections:
+        parts.append(t("close.pending_corrections", n=len(summary.pending_corrections)))
     if receipt is None:
         error = upload_error
         parts.append(t("close.no_receipt") + (f" ({error})" if error else ""))

@@ -1,33 +1,41 @@
-"""POST /v1/checkins:batch: one transaction per batch, response stored per Idempotency-Key."""
+"""POST /v1/checkins:batch and :corrections: one transaction per request, the response stored
+per (device, Idempotency-Key) and replayed for a retry with the same body."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from sync.server.codes import utc_now
+from sync.server.corrections import CorrectionDecider
 from sync.server.decide import BatchDecider
 from sync.server.deps import ServerContext
 from sync.server.models import Device, IdempotentResponse
 from sync.server.problems import ProblemError
-from sync.server.schemas import CheckinBatch
+from sync.server.schemas import CheckinBatch, CorrectionBatch
 
-__all__ = ["process_batch", "request_hash"]
+__all__ = ["process_batch", "process_corrections", "request_hash"]
 _ATTEMPTS = 3
+Decide = Callable[[Session, datetime], dict[str, Any]]
 
 
-def request_hash(batch: CheckinBatch) -> str:
+def request_hash(body: BaseModel) -> str:
+    """SHA-256 of the canonical JSON of a request body (its top-level member names the
+    endpoint, so one key reused across the two endpoints is a different body too)."""
     canonical = json.dumps(
-        batch.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+        body.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _process(ctx: ServerContext, device: Device, key: str, batch: CheckinBatch) -> str:
-    digest = request_hash(batch)
+def _process(ctx: ServerContext, device: Device, key: str, digest: str, decide: Decide) -> str:
     with Session(ctx.engine) as session:
         stored = session.get(IdempotentResponse, (device.id, key))
         if stored is not None:
@@ -39,8 +47,7 @@ def _process(ctx: ServerContext, device: Device, key: str, batch: CheckinBatch) 
                 )
             return stored.body
         now = utc_now()
-        results = BatchDecider(session, device, batch.checkins).decide_all(batch.checkins, now)
-        body = json.dumps({"results": results}, separators=(",", ":"))
+        body = json.dumps(decide(session, now), separators=(",", ":"))
         session.add(
             IdempotentResponse(
                 device_id=device.id,
@@ -55,13 +62,34 @@ def _process(ctx: ServerContext, device: Device, key: str, batch: CheckinBatch) 
         return body
 
 
-def process_batch(ctx: ServerContext, device: Device, key: str, batch: CheckinBatch) -> str:
-    """Decide a batch in one transaction and store the response under the key; JSON text."""
+def _idempotent(ctx: ServerContext, device: Device, key: str, digest: str, decide: Decide) -> str:
+    """Decide in one transaction and store the response under the key; JSON text."""
     for attempt in range(_ATTEMPTS):
         try:
             with ctx.write_lock:
-                return _process(ctx, device, key, batch)
+                return _process(ctx, device, key, digest, decide)
         except (IntegrityError, OperationalError):  # another process wrote first: decide again
             if attempt == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def process_batch(ctx: ServerContext, device: Device, key: str, batch: CheckinBatch) -> str:
+    """Decide a batch of check-ins; the stored (or replayed) response as JSON text."""
+
+    def decide(session: Session, now: datetime) -> dict[str, Any]:
+        results = BatchDecider(session, device, batch.checkins).decide_all(batch.checkins, now)
+        return {"results": results}
+
+    return _idempotent(ctx, device, key, request_hash(batch), decide)
+
+
+def process_corrections(
+    ctx: ServerContext, device: Device, key: str, batch: CorrectionBatch
+) -> str:
+    """Apply a batch of corrections in order; the stored (or replayed) response as JSON text."""
+
+    def decide(session: Session, now: datetime) -> dict[str, Any]:
+        return {"results": CorrectionDecider(session, device).apply_all(batch.corrections, now)}
+
+    return _idempotent(ctx, device, key, request_hash(batch), decide)

@@ -1,4 +1,9 @@
-"""Close-out of a day at an activity: compare the device's digest with the server's records."""
+"""Close-out of a day at an activity: compare the device's digest with the server's records.
+
+Both the digest and the counts cover live check-ins only (accepted, not voided). A correction
+that arrives after a close-out is still applied (the device made it before it closed the day;
+it may simply have reached the server later): the stored receipt stays as it was, and the
+device closes out again to get a receipt for the corrected state."""
 
 from __future__ import annotations
 
@@ -30,12 +35,17 @@ def close_out(session: Session, device: Device, req: CloseoutRequest) -> Closeou
             col(Checkin.activity_id) == activity.id,
             col(Checkin.device_id) == device.id,
             col(Checkin.status) == "accepted",
+            col(Checkin.voided).is_(False),
         )
     ).all()
     combined = session.exec(
         select(func.count())
         .select_from(Checkin)
-        .where(col(Checkin.activity_id) == activity.id, col(Checkin.status) == "accepted")
+        .where(
+            col(Checkin.activity_id) == activity.id,
+            col(Checkin.status) == "accepted",
+            col(Checkin.voided).is_(False),
+        )
     ).one()
     server_digest = checkin_digest(list(mine))
     row = Closeout(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Table, event, inspect, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -61,7 +61,21 @@ def make_engine(database_url: str = DEFAULT_DATABASE_URL) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent)."""
-    from sync.server import models  # noqa: F401  (registers the tables)
+    """Create every table that does not exist yet (idempotent), then bring a database made
+    before check-ins had `voided` up to date (`create_all` adds tables, never columns)."""
+    from sync.server import models
 
     SQLModel.metadata.create_all(engine)
+    _add_voided(engine, models.Checkin.__table__)  # type: ignore[attr-defined]
+
+
+def _add_voided(engine: Engine, checkin: Table) -> None:
+    """The one schema change since the first release: `checkin.voided` (corrections) and the
+    one-live-participation index that depends on it, replacing the index that ignored it."""
+    if "voided" in {c["name"] for c in inspect(engine).get_columns(checkin.name)}:
+        return
+    with engine.begin() as con:
+        con.execute(text("ALTER TABLE checkin ADD COLUMN voided BOOLEAN NOT NULL DEFAULT false"))
+        con.execute(text("DROP INDEX IF EXISTS one_accepted_per_registrant"))
+        for index in checkin.indexes:
+            index.create(con, checkfirst=True)

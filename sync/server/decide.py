@@ -83,6 +83,7 @@ class BatchDecider:
             "reason": None,
             "first_checkin_id": None,
             "received_at": now,
+            "voided": False,
         }
         if draft["id"] not in self.known:
             draft["reason"] = self._item_reason(item, draft)
@@ -116,7 +117,7 @@ class BatchDecider:
         for rev in self._in(Revocation, Revocation.value, list(jtis | subs)):
             self.revoked[(rev.kind, rev.value)] = rev.created_at
         for row in self._in(Checkin, Checkin.registrant, list(subs)):
-            if row.status == "accepted" and row.registrant is not None:
+            if row.status == "accepted" and not row.voided and row.registrant is not None:
                 self.first[(row.activity_id, row.registrant)] = row.id
 
     def _finish(self, draft: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import Boolean, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from sync.server.db import UTCDateTime
@@ -79,17 +79,23 @@ class Revocation(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+LIVE = "status = 'accepted' AND NOT voided AND registrant IS NOT NULL"
+
+
 class Checkin(SQLModel, table=True):
-    """One uploaded check-in with the server's decision (stored for every status)."""
+    """One uploaded check-in with the server's decision (stored for every status).
+
+    A live participation is `status == "accepted"` and not `voided`: only those count (premium,
+    close-out digests, duplicate detection). `voided` is set and cleared by corrections."""
 
     __table_args__ = (
         Index(
-            "one_accepted_per_registrant",
+            "one_live_per_registrant",
             "activity_id",
             "registrant",
             unique=True,
-            sqlite_where=text("status = 'accepted' AND registrant IS NOT NULL"),
-            postgresql_where=text("status = 'accepted' AND registrant IS NOT NULL"),
+            sqlite_where=text(LIVE),
+            postgresql_where=text(LIVE),
         ),
     )
 
@@ -106,6 +112,26 @@ class Checkin(SQLModel, table=True):
     status: str  # accepted | duplicate | rejected
     reason: str | None = None
     first_checkin_id: str | None = None
+    received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    voided: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
+
+
+class Correction(SQLModel, table=True):
+    """A void or restore a device sent (`POST /v1/checkins:corrections`), with the answer.
+
+    Stored for every answer, so a repeated correction id is answered from here (`unchanged`
+    when it was applied) and the history of a check-in can be audited."""
+
+    id: str = Field(primary_key=True)  # UUID made on the device, canonical lower-case form
+    device_id: str = Field(index=True)
+    checkin_id: str = Field(index=True)
+    action: str  # void | restore
+    reason: str = ""
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # device time
+    status: str  # applied | unchanged | rejected
+    result_reason: str | None = None
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -45,13 +45,15 @@ class ParticipationReport:
 
 
 def participations(session: Session, registrant: str, fiscal_year: int) -> ParticipationReport:
-    """Accepted check-ins of a registrant at activities dated within the fiscal year."""
+    """Live (accepted, not voided) check-ins of a registrant at activities dated within the
+    fiscal year."""
     start, end = fiscal_year_bounds(fiscal_year)
     rows = session.exec(
         select(Activity)
         .join(Checkin, col(Checkin.activity_id) == col(Activity.id))
         .where(col(Checkin.registrant) == registrant)
         .where(col(Checkin.status) == "accepted")
+        .where(col(Checkin.voided).is_(False))
         .where(col(Activity.date) >= start)
         .where(col(Activity.date) <= end)
         .order_by(col(Activity.date), col(Activity.id))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 MAX_BATCH = 500
+REASON_MAX = 500
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 REGISTRANT_PATTERN = r"^FR[0-9A-HJKMNP-TV-Z]{10}$"
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
@@ -113,6 +114,28 @@ class CheckinResultOut(BaseModel):
 
 class CheckinBatchResponse(BaseModel):
     results: list[CheckinResultOut]
+
+
+class CorrectionIn(_In):
+    id: str = Field(pattern=UUID_PATTERN)
+    checkin_id: str = Field(pattern=UUID_PATTERN)
+    action: Literal["void", "restore"]
+    reason: str = Field(max_length=REASON_MAX)
+    at: AwareTimestamp
+
+
+class CorrectionBatch(_In):
+    corrections: list[CorrectionIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class CorrectionResultOut(BaseModel):
+    id: str
+    status: Literal["applied", "unchanged", "rejected"]
+    reason: str | None
+
+
+class CorrectionBatchResponse(BaseModel):
+    results: list[CorrectionResultOut]
 
 
 class CloseoutRequest(_In):

@@ -1,7 +1,8 @@
 """Verify + decide + commit one durable check-in, against a bare sqlite3 insert baseline.
 
 Both run in the same process on the same disk with the same durability (WAL, synchronous=FULL),
-so the ratio shows what verification, the decision and SQLModel cost on top of the bare write.
+so the ratio shows what verification, the decision, the attempt/audit/outbox rows and the
+store's locking cost on top of the bare write.
 """
 
 from __future__ import annotations

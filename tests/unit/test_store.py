@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
+import types
+import typing
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kiosk.clock import FixedClock
-from kiosk.database import DatabaseError
+from kiosk.database import Database, DatabaseError
 from kiosk.migrations import SCHEMA_VERSION
 from kiosk.models import Method, Outcome, Reason
 from kiosk.service import CheckinService, build_service
 from kiosk.store import NewCheckin, RecordError, Store
-from kiosk.tables import KioskTable
+from kiosk.tables import TABLES, Activity
 from tests.passkit import PassKit
 
 ACTIVITY = "act-2026-11-23-beach"
@@ -33,8 +40,8 @@ def service(tmp_path: Path, jwks_file: Path, clock: FixedClock) -> CheckinServic
     return build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=clock)
 
 
-def pass_at(kit: PassKit, **claims: object) -> str:
-    window = {"iat": int(T0.timestamp()) - 60, "exp": int(T0.timestamp()) + 86400}
+def pass_at(kit: PassKit, **claims: Any) -> str:
+    window: dict[str, Any] = {"iat": int(T0.timestamp()) - 60, "exp": int(T0.timestamp()) + 86400}
     return kit.sign(**{**window, **claims})
 
 
@@ -179,13 +186,104 @@ def test_database_file_is_private_and_in_wal_mode(tmp_path: Path, jwks_file: Pat
         assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+AFFINITY = {"TEXT": (str,), "INTEGER": (int, bool), "REAL": (float,)}
+NO_DEFAULT = "(required)"
+
+
+def _field_shape(field: dataclasses.Field[Any], hint: Any) -> tuple[str, str, bool, object]:
+    """(name, Python type, optional, default) of a dataclass field."""
+    args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    base = next(a for a in args if a is not type(None))
+    default = NO_DEFAULT if field.default is dataclasses.MISSING else field.default
+    return (field.name, base.__name__, type(None) in args, default)
+
+
+def _column_shape(
+    con: sqlite3.Connection, cls: type, column: tuple[Any, ...]
+) -> tuple[str, str, bool, object]:
+    """What the field for a `PRAGMA table_info` row must look like, in `_field_shape` terms."""
+    _, name, declared, notnull, default_sql, pk = column
+    hints = typing.get_type_hints(cls)
+    base = typing.get_args(hints[name]) or (hints[name],)
+    python = next((t for t in base if t in AFFINITY[declared]), AFFINITY[declared][0])
+    rowid = bool(pk) and declared == "INTEGER"  # INTEGER PRIMARY KEY: the database numbers it
+    optional = rowid or (not notnull and not pk)
+    if default_sql is not None:
+        default = con.execute(f"SELECT {default_sql}").fetchone()[0]
+        default = python(default)
+    else:
+        default = None if optional else NO_DEFAULT
+    return (name, python.__name__, optional, default)
+
+
+def schema_mismatches(con: sqlite3.Connection, table: str, cls: type) -> list[str]:
+    """Differences between a row dataclass and its migrated table: column names in order, the
+    Python type for the column's type, optional ⇔ nullable, and defaults."""
+    assert dataclasses.is_dataclass(cls)
+    hints = typing.get_type_hints(cls)
+    got = [_field_shape(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    columns = con.execute(f"PRAGMA table_info({table})").fetchall()
+    if [c[1] for c in columns] != [g[0] for g in got]:
+        return [f"{table}: columns {[c[1] for c in columns]} but fields {[g[0] for g in got]}"]
+    want = [_column_shape(con, cls, c) for c in columns]
+    return [f"{table}: column {w} but field {g}" for w, g in zip(want, got, strict=True) if w != g]
+
+
 def test_tables_match_the_migrated_schema(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "k.db")
     store.close()
     with sqlite3.connect(tmp_path / "k.db") as con:
-        for table in KioskTable.metadata.sorted_tables:
-            columns = {row[1] for row in con.execute(f"PRAGMA table_info({table.name})")}
-            assert columns == {c.name for c in table.columns}, table.name
+        names = {
+            row[0]
+            for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not row[0].startswith("sqlite_")
+        }
+        assert names == set(TABLES)
+        for table, cls in TABLES.items():
+            assert schema_mismatches(con, table, cls) == []
+
+
+@dataclasses.dataclass(kw_only=True)
+class _MisnamedActivity:  # `when` for `date`
+    id: str
+    name: str
+    when: str
+
+
+@dataclasses.dataclass(kw_only=True)
+class _LooseActivity:  # the right names, but `name` optional and `venue` without its default
+    id: str
+    name: str | None = None
+    date: str
+    venue: str
+    organiser: str = ""
+    municipality: str = ""
+    designated: bool = True
+    closed_at: str | None = None
+    closeout_digest: str | None = None
+    closeout_receipt: str | None = None
+    updated_at: str = ""
+
+
+def test_the_schema_check_sees_a_mismatch(tmp_path: Path) -> None:
+    Store.open(tmp_path / "k.db").close()
+    with sqlite3.connect(tmp_path / "k.db") as con:
+        assert schema_mismatches(con, "activity", Activity) == []
+        assert schema_mismatches(con, "activity", _MisnamedActivity) != []
+        loose = schema_mismatches(con, "activity", _LooseActivity)
+        assert len(loose) == 2, loose
+        assert schema_mismatches(con, "checkin", TABLES["attempt"]) != []
+
+
+def test_bool_columns_read_back_as_bool(service: CheckinService, kit: PassKit) -> None:
+    checkin_id = service.submit(pass_at(kit), Method.CAMERA).checkin_id or ""
+    stored = service.store.checkin(checkin_id)
+    activity = service.store.activity(ACTIVITY)
+    assert stored is not None
+    assert activity is not None
+    assert type(stored.voided) is bool
+    assert type(stored.clock_trusted) is bool
+    assert type(activity.designated) is bool
 
 
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
@@ -225,3 +323,53 @@ def test_full_disk_rejects_clearly_and_keeps_committed_data(
     assert stored_ok <= ids
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_kiosk_side_imports_no_orm() -> None:
+    """The store is plain sqlite3: SQLAlchemy/SQLModel (~1.3 s of start-up) stay unloaded."""
+    code = (
+        "import sys, kiosk.compose, kiosk.service, kiosk.store\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_pool_reuses_connections_and_closes_them_all(tmp_path: Path) -> None:
+    database = Database.open(tmp_path / "k.db", synchronous="NORMAL")
+    with database.connection() as first:
+        assert first.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert first.execute("PRAGMA busy_timeout").fetchone()[0] == 10000
+        assert first.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        with database.connection() as second:  # one in use: another is made
+            assert second is not first
+    with database.connection() as again:
+        assert again in (first, second)
+        database.close()
+        database.close()  # twice is fine
+        again.execute("SELECT 1")  # a borrowed connection stays usable until given back
+    for con in (first, second):
+        with pytest.raises(sqlite3.ProgrammingError):
+            con.execute("SELECT 1")
+
+
+def test_a_failed_write_is_rolled_back_and_reads_do_not_wait_for_writes(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "k.db")
+    store.upsert_activity(Activity(id=ACTIVITY, name="beach", date="2026-11-23"))
+
+    def change_then_fail() -> None:
+        with store._write() as cur:
+            cur.execute("UPDATE activity SET name = 'lost' WHERE id = ?", (ACTIVITY,))
+            raise RecordError("changed my mind")
+
+    with pytest.raises(RecordError):
+        change_then_fail()
+    with store._write() as cur, ThreadPoolExecutor(1) as pool:
+        cur.execute("UPDATE activity SET name = 'kept' WHERE id = ?", (ACTIVITY,))
+        seen = pool.submit(store.activity, ACTIVITY).result(timeout=5)
+        assert seen is not None
+        assert seen.name == "beach"  # WAL: a reader sees the last commit, without waiting
+    now = store.activity(ACTIVITY)
+    assert now is not None
+    assert now.name == "kept"
+    store.close()

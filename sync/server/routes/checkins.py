@@ -1,4 +1,4 @@
-"""POST /v1/checkins:batch and POST /v1/closeouts."""
+"""POST /v1/checkins:batch, POST /v1/checkins:corrections and POST /v1/closeouts."""
 
 from __future__ import annotations
 
@@ -8,16 +8,34 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlmodel import Session
 
-from sync.server.checkins import process_batch
+from sync.server.checkins import process_batch, process_corrections
 from sync.server.closeouts import close_out
 from sync.server.deps import context, current_device, session
 from sync.server.models import Device
 from sync.server.problems import ProblemError
 from sync.server.routes.common import problems
-from sync.server.schemas import CheckinBatch, CheckinBatchResponse, CloseoutRequest, Receipt
+from sync.server.schemas import (
+    CheckinBatch,
+    CheckinBatchResponse,
+    CloseoutRequest,
+    CorrectionBatch,
+    CorrectionBatchResponse,
+    Receipt,
+)
 
 router = APIRouter()
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def checked_key(idempotency_key: str | None) -> str:
+    """The Idempotency-Key header, or a 400 problem when it is missing or malformed."""
+    if idempotency_key is None:
+        raise ProblemError(400, "idempotency-key-missing", "the Idempotency-Key header is required")
+    if IDEMPOTENCY_KEY_RE.fullmatch(idempotency_key) is None:
+        raise ProblemError(
+            400, "idempotency-key-invalid", "Idempotency-Key must be 1-255 visible ASCII characters"
+        )
+    return idempotency_key
 
 
 @router.post(
@@ -32,13 +50,25 @@ def checkins_batch(
     device: Annotated[Device, Depends(current_device)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    if idempotency_key is None:
-        raise ProblemError(400, "idempotency-key-missing", "the Idempotency-Key header is required")
-    if IDEMPOTENCY_KEY_RE.fullmatch(idempotency_key) is None:
-        raise ProblemError(
-            400, "idempotency-key-invalid", "Idempotency-Key must be 1-255 visible ASCII characters"
-        )
-    body = process_batch(context(request), device, idempotency_key, batch)
+    key = checked_key(idempotency_key)
+    body = process_batch(context(request), device, key, batch)
+    return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/v1/checkins:corrections",
+    response_model=CorrectionBatchResponse,
+    responses=problems(400, 401, 422),
+    operation_id="correctCheckins",
+)
+def checkins_corrections(
+    request: Request,
+    batch: CorrectionBatch,
+    device: Annotated[Device, Depends(current_device)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    key = checked_key(idempotency_key)
+    body = process_corrections(context(request), device, key, batch)
     return Response(body, media_type="application/json")
 
 

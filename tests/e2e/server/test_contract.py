@@ -90,6 +90,7 @@ def test_every_endpoint_of_the_architecture_is_present(written_spec: dict[str, A
         ("/v1/trust/jwks", "get"),
         ("/v1/revocations", "get"),
         ("/v1/checkins:batch", "post"),
+        ("/v1/checkins:corrections", "post"),
         ("/v1/closeouts", "post"),
         ("/v1/health", "get"),
     }

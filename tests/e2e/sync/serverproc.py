@@ -138,7 +138,7 @@ class Server:
         return {"state": self.running.faults.snapshot()}
 
     def op_checkins(self) -> dict[str, Any]:
-        """Every stored check-in: [id, status, activity_id, registrant, device_id]."""
+        """Every stored check-in: [id, status, activity_id, registrant, device_id, voided]."""
         from sqlmodel import select
 
         from sync.server.models import Checkin
@@ -147,7 +147,30 @@ class Server:
             rows = s.exec(select(Checkin)).all()
             return {
                 "checkins": [
-                    [r.id, r.status, r.activity_id, r.registrant, r.device_id] for r in rows
+                    [r.id, r.status, r.activity_id, r.registrant, r.device_id, r.voided]
+                    for r in rows
+                ]
+            }
+
+    def op_participations(self, registrant: str, fiscal_year: int) -> dict[str, Any]:
+        """The server's premium counting for one registrant and fiscal year."""
+        from sync.server import admin
+
+        with self.session() as s:
+            return {"report": admin.participations(s, registrant, fiscal_year).to_json()}
+
+    def op_corrections(self) -> dict[str, Any]:
+        """Every stored correction: [id, checkin_id, action, status, result_reason, device_id]."""
+        from sqlmodel import select
+
+        from sync.server.models import Correction
+
+        with self.session() as s:
+            rows = s.exec(select(Correction)).all()
+            return {
+                "corrections": [
+                    [r.id, r.checkin_id, r.action, r.status, r.result_reason, r.device_id]
+                    for r in rows
                 ]
             }
 

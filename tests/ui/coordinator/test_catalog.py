@@ -21,7 +21,7 @@ def used_keys() -> set[str]:
         keys |= set(LITERAL.findall(source.read_text("utf-8")))
     keys |= {f"outcome.{o.value}" for o in Outcome} | {f"method.{m.value}" for m in Method}
     keys |= {f"reasons.{r.value}" for r in Reason}
-    keys |= {f"sync.{s}" for s in ("pending", "accepted", "duplicate", "rejected")}
+    keys |= {f"sync.{s}" for s in ("pending", "accepted", "duplicate", "rejected", "withdrawn")}
     keys |= {f"action.{a}" for a in ACTIONS} | {f"table.{c}" for c in COLUMNS}
     keys |= {f"audit.action_{a}" for a in ("checkin", "manual_add", "void", "restore", "close")}
     keys |= {f"{a}.done" for a in ("void", "restore", "add")}

@@ -1,8 +1,8 @@
 """Runs the reference server's close-out code in a separate interpreter.
 
-The kiosk's and the server's SQLModel tables share SQLModel's default metadata (both have an
-`activity` table), so one process cannot import both. Tests call `server_digests` and
-`server_closeout`, which run this module with `python -m` and exchange JSON on stdin/stdout.
+The server's code runs apart from the kiosk's, as it does in the field: nothing the kiosk
+imported can leak into the server's answer. Tests call `server_digests` and `server_closeout`,
+which run this module with `python -m` and exchange JSON on stdin/stdout.
 """
 
 from __future__ import annotations

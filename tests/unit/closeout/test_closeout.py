@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.clock import FixedClock
+from kiosk.clock import JST, FixedClock
 from kiosk.closeout import (
-    JST,
     PAPER_PREFIX,
     checkin_digest,
     close_day,
@@ -268,3 +267,34 @@ def test_closeout_submitter_adapts_the_api_client(
     assert calls == [
         {"activity_id": ACTIVITY_ID, "day": date(2026, 11, 23), "n": 1, "d": checkin_digest([cid])}
     ]
+
+
+def test_corrections_not_yet_sent_are_listed_as_pending(
+    service: CheckinService, kit: PassKit, clock: FixedClock
+) -> None:
+    from kiosk.exports.summary import summary_text
+
+    store = service.store
+    ids = [accept(service, kit, sub) for sub in SUBS[:2]]
+    store.claim_batch(10, at=clock.now())  # uploaded: a void is now a correction to send
+    store.apply_results([(i, "accepted", None) for i in ids], at=clock.now())
+    store.void(ids[0], reason="wrong person", operator="coord", at=clock.now())
+
+    offline = close_day(store, ACTIVITY_ID, "coord", clock)
+    assert offline.pending_ids == ()
+    assert offline.pending_corrections == (ids[0],)
+    assert offline.count == 1
+    assert "1 corrections not yet uploaded" in offline.describe()
+    assert summarize(store, ACTIVITY_ID).pending_corrections == (ids[0],)
+    assert ids[0] in summary_text([summarize(store, ACTIVITY_ID)], generated_at=clock.now())
+
+    [correction] = store.next_corrections(10)
+    store.apply_correction_results([(correction.id, "applied", None)], at=clock.now())
+
+    def server(payload: dict[str, object]) -> dict[str, object]:
+        assert payload["digest"] == checkin_digest(ids[1:])
+        return {"receipt_id": "r-1", "digest_match": True, "combined_unique_count": 1}
+
+    later = close_day(store, ACTIVITY_ID, "coord", clock, server)
+    assert later.pending_corrections == ()
+    assert later.all_confirmed, later.describe()

@@ -24,8 +24,7 @@ from kiosk.pin import verify_pin
 from tests.e2e.sync.harness import ServerProcess
 from tests.keyrings import MemoryKeyring
 
-# The reference server runs in its own process (its tables and the kiosk's share SQLModel's
-# metadata, so they cannot live in one interpreter); HTTP goes over 127.0.0.1.
+# The reference server runs in its own process, as in the field; HTTP goes over 127.0.0.1.
 for _module, _why in (
     ("sync.enroll", "sync/enroll.py (enroll_device) is not written yet"),
     ("sync.server.runner", "sync/server/runner.py (the reference server) is not written yet"),
