@@ -31,7 +31,7 @@ from kiosk.store import Store
 from kiosk.text import sanitize
 from sync.backoff import Backoff, OnlineTracker, Waiter
 from sync.client import ApiClient, ApiError, Unauthorized
-from sync.pulls import Puller, PullSummary, restore_revocations
+from sync.pulls import Puller, PullSummary
 from sync.uploader import NeedsEnrollment, Uploader, UploadStalled, UploadSummary
 
 log = logging.getLogger("sync.service")
@@ -54,7 +54,13 @@ class SyncReport:
     offset: timedelta | None = None
     needs_enrollment: bool = False
     error: ApiError | None = None
-    pending: int = 0
+    pending: int = 0  # check-ins and corrections still to send (the header's count)
+    pending_corrections: int = 0  # of which corrections
+
+    def count_pending(self, store: Store) -> int:
+        checkins, corrections = store.pending_counts()
+        self.pending, self.pending_corrections = checkins + corrections, corrections
+        return self.pending
 
     @property
     def ok(self) -> bool:
@@ -225,8 +231,9 @@ class SyncService:
             token = self._token()
         except Exception as exc:  # e.g. SecretStoreError: a credentials file with bad modes
             report.error = ApiError(f"cannot read the device token: {exc}", status=None)
-            report.pending = self.store.pending_count()
-            self._update(message=sanitize(str(report.error)), pending=report.pending)
+            self._update(
+                message=sanitize(str(report.error)), pending=report.count_pending(self.store)
+            )
             return report
         self.client.token = token
         refused = token == self._rejected_token and (
@@ -242,6 +249,7 @@ class SyncService:
             except ApiError as exc:
                 report.error = exc
             report.offset = self._apply_offset()
+            report.count_pending(self.store)
             return report
         pending = self.store.pending_count()
         self._update(needs_enrollment=False, pending=pending)
@@ -280,7 +288,7 @@ class SyncService:
         except TrustListError as exc:  # a trust list we could not use; keep the old one
             log.warning("trust list: %s", exc)
         report.offset = self._apply_offset() or report.offset
-        report.pending = self.store.pending_count()
+        report.count_pending(self.store)
         changes: dict[str, object] = {
             "pending": report.pending,
             "uploading": 0,
@@ -327,8 +335,8 @@ def build_sync_service(
 ) -> SyncService | None:
     """The sync service for built kiosk services, or None for an offline-only device.
 
-    Pulled revocations are applied to the services' verifier at once, so a revoked pass
-    stays rejected after a restart without network. The device token is read from `secrets`
+    Revocations pulled before a restart are already in the verifier (`kiosk.compose` loads
+    them from the store when it builds the services). The device token is read from `secrets`
     at every pass, so a re-enrollment (e.g. `kiosk provision` in another process) is picked up.
     `wait` replaces the real backoff waits (tests).
     """
@@ -336,7 +344,6 @@ def build_sync_service(
     if config.api is None:
         return None
     base = base_revocations_of(config.trust.revocations_file)
-    restore_revocations(services.store, services.verifier, base)
     return SyncService(
         store=services.store,
         verifier=services.verifier,

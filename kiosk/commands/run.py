@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,12 @@ if TYPE_CHECKING:
     from config.secrets import SecretStore
     from kiosk.closeout import SubmitCloseout
     from kiosk.ports import SyncController
-    from screens.app import CoordinatorHook
+    from screens.app import CoordinatorHook, KioskApp
 
 log = logging.getLogger("kiosk.run")
+# Sync starts this long after the App: building it imports the HTTP stack, which would
+# otherwise compete with the first screen for the interpreter (see sync.deferred).
+SYNC_START_DELAY_S = 2.0
 
 
 def log_file(services: Services) -> Path:
@@ -42,12 +46,26 @@ def configure_logging(services: Services) -> logging.Handler:
 
 
 def sync_controller(services: Services, secrets: SecretStore) -> SyncController | None:
-    """The background sync when `[api]` is configured and the sync package is installed."""
+    """The background sync when `[api]` is configured and the sync package is installed.
+
+    The service itself (and the HTTP stack it imports) is built on a thread once the App has
+    drawn its first frame; see `sync.deferred`."""
     if services.config.api is None or importlib.util.find_spec("sync.service") is None:
         return None
-    from sync.service import build_sync_service
+    from kiosk.models import SyncState
+    from sync.deferred import DeferredSync
 
-    return build_sync_service(services, secrets)
+    def build() -> SyncController:
+        from sync.service import build_sync_service
+
+        service = build_sync_service(services, secrets)
+        if service is None:
+            raise RuntimeError("the config has no [api] section")
+        return service
+
+    pending = services.store.pending_count()
+    initial = SyncState(configured=True, online=True, pending=pending)
+    return DeferredSync(build, initial, delay_s=SYNC_START_DELAY_S)
 
 
 def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout | None:
@@ -83,7 +101,26 @@ def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook | N
     )
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass
+class RunningKiosk:
+    """The App as `kiosk run` builds it, and what must be released after it ran."""
+
+    app: KioskApp
+    services: Services
+    log_handler: logging.Handler
+
+    def close(self) -> None:
+        _release(self.services, self.log_handler)
+
+
+def _release(services: Services, handler: logging.Handler) -> None:
+    services.close()
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
+    """Everything `kiosk run` does before the first frame (the start-up benchmark runs this)."""
     try:
         config = read_config(args.config)
         services = build_services(config)
@@ -108,9 +145,16 @@ def run(args: argparse.Namespace) -> int:
             coordinator=coordinator(services, secrets),
             heartbeat=Watchdog.from_environment(),
         )
-        app.run()
+    except BaseException:
+        _release(services, handler)
+        raise
+    return RunningKiosk(app, services, handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    kiosk = build_kiosk(args)
+    try:
+        kiosk.app.run()
     finally:
-        services.close()
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+        kiosk.close()
     return EXIT_OK

@@ -7,7 +7,10 @@ The App opens them through a hook (`screens.app.CoordinatorHook`, called with th
     app = make_app(services, coordinator=hook)
 
 `open_coordinator(context)` builds the same screen from an explicit `CoordinatorContext`
-(tests, other hosts). The screen asks for the PIN before it shows or loads anything."""
+(tests, other hosts). The screen asks for the PIN before it shows or loads anything.
+
+The close-out screen and what it needs (exports, charts) are imported when the coordinator
+first opens it, not at start-up: the gate's first frame does not wait for them."""
 
 from __future__ import annotations
 
@@ -16,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from kiosk.closeout import SubmitCloseout
-from screens.coordinator.closeout import CloseoutScreen
 from screens.coordinator.context import CoordinatorContext, PinVerifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from kiosk.closeout import SubmitCloseout
     from screens.app import KioskApp
+    from screens.coordinator.closeout import CloseoutScreen
 
 __all__ = [
     "CloseoutScreen",
@@ -36,7 +39,17 @@ __all__ = [
 
 def open_coordinator(context: CoordinatorContext) -> Screen[Any]:
     """The close-out screen for `context` (locked until the PIN dialog is passed)."""
+    from screens.coordinator.closeout import CloseoutScreen
+
     return CloseoutScreen(context)
+
+
+def __getattr__(name: str) -> type[CloseoutScreen]:
+    if name == "CloseoutScreen":  # re-exported without importing it at start-up
+        from screens.coordinator.closeout import CloseoutScreen
+
+        return CloseoutScreen
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def coordinator_hook(

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.clock import Clock
-from kiosk.closeout import SubmitCloseout
 from kiosk.pin import PinAttempt
 from kiosk.store import Store
 from screens.coordinator.text import CoordinatorText
+
+if TYPE_CHECKING:
+    from kiosk.closeout import SubmitCloseout
 
 
 class PinVerifier(Protocol):

@@ -143,7 +143,7 @@ def test_revoked_pass_is_rejected_offline_after_a_pull_and_a_restart(
     kiosk.close()
     restarted = build_services(load_config(kiosk.config_path))
     try:
-        restored = build_sync_service(restarted, kiosk.secrets)  # restores revocations
+        restored = build_sync_service(restarted, kiosk.secrets)
         assert restored is not None
         restored.stop()
         again = restarted.checkins.submit(by_jti, Method.WEDGE)
