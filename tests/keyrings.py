@@ -7,7 +7,7 @@ import keyring.errors
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]

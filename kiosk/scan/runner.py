@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import TextIO
 
 from kiosk.models import CheckinResult, Method
@@ -24,7 +24,7 @@ def iter_decisions(
     *,
     settings: ScanSettings | None = None,
     stop: threading.Event | None = None,
-) -> Iterator[CheckinResult]:
+) -> Generator[CheckinResult, None, None]:
     """Yield one decision per admitted scan from a camera, video, image folder or synthetic feed.
 
     Ends at end of input (or when `stop` is set). Raises `SpecError` for a spec that cannot be

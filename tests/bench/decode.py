@@ -63,7 +63,10 @@ def _decode_corpus(
     found = expected = false_positives = 0
     misses: list[str] = []
     for item in images:
-        gray = to_gray(cv2.imread(str(item.path)))
+        image = cv2.imread(str(item.path))
+        if image is None:
+            raise FileNotFoundError(item.path)
+        gray = to_gray(image)
         runs = []
         cpu_runs = []
         payloads: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -23,8 +24,8 @@ def verifier(kit: PassKit, **kwargs: object) -> PassVerifier:
     return PassVerifier(parse_jwks(kit.jwks()), **kwargs)  # type: ignore[arg-type]
 
 
-def fresh(kit: PassKit, **claims: object) -> str:
-    window: dict[str, object] = {"iat": NOW - 60, "exp": NOW + 86400}
+def fresh(kit: PassKit, **claims: Any) -> str:
+    window: dict[str, Any] = {"iat": NOW - 60, "exp": NOW + 86400}
     return kit.sign(**{**window, **claims})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
@@ -16,9 +18,7 @@ from tests.passkit import PassKit
 BACKENDS = [pytest.param(ZxingDecoder, id="zxing"), pytest.param(PyzbarDecoder, id="pyzbar")]
 
 
-def gray_of(
-    codes: list[CodeSpec], width: int = 640, height: int = 480, **style: float
-) -> np.ndarray:
+def gray_of(codes: list[CodeSpec], width: int = 640, height: int = 480, **style: Any) -> np.ndarray:
     return to_gray(render_frame(codes, width=width, height=height, style=Style(**style)))
 
 
@@ -117,7 +117,9 @@ def test_corpus_success_rate(corpus: Corpus, backend: Backend, minimum: float) -
     scanner = FrameScanner(make_decoder(backend))
     found = expected = false_positives = 0
     for item in corpus.images:
-        payloads = scanner.scan_image(cv2.imread(str(item.path))).payloads
+        image = cv2.imread(str(item.path))
+        assert image is not None, item.path
+        payloads = scanner.scan_image(image).payloads
         expected += len(item.payloads)
         found += len(set(payloads) & set(item.payloads))
         false_positives += len(set(payloads) - set(item.payloads))

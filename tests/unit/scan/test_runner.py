@@ -68,8 +68,7 @@ def test_stopping_early_stops_the_pipeline(kit: PassKit, tmp_path: Path) -> None
     early = iter_decisions(spec, sink)
     next(early)
     early.close()  # the consumer walking away also stops and releases the source
-    assert not [t for t in threading.enumerate() if t.name.startswith("scan-")] or all(
-        not t.is_alive() or t.join(5) is None
-        for t in threading.enumerate()
-        if t.name.startswith("scan-")
-    )
+    scanners = [t for t in threading.enumerate() if t.name.startswith("scan-")]
+    for thread in scanners:
+        thread.join(5)
+    assert [t.name for t in scanners if t.is_alive()] == []
