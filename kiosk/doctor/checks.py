@@ -19,6 +19,7 @@ from kiosk.doctor import Context, Result, check, fail, ok, skip, warn
 from kiosk.doctor.database import (
     RECOVER_FULL,
     integrity,
+    pending_corrections,
     pending_uploads,
     personal_data_due,
     recover_corrupt,
@@ -358,16 +359,25 @@ def pending(ctx: Context) -> Result:
         return skip("no database yet")
     try:
         count, oldest, error = pending_uploads(path)
+        corrections = pending_corrections(path)
     except Exception as exc:  # a damaged database is reported by the database check
         return skip(f"cannot read the outbox: {exc}")
-    if count == 0:
-        return ok("no check-ins waiting for upload")
+    if count == 0 and corrections == 0:
+        return ok("no check-ins or corrections waiting for upload")
     if ctx.config.api is None:
         return ok(f"{count} check-ins recorded offline (offline-only device: export them)")
-    summary = f"{count} check-ins waiting for upload (oldest {oldest})"
+    waiting = [f"{count} check-ins (oldest {oldest})"] if count else []
+    if corrections:
+        waiting.append(f"{corrections} voids/restores")
+    summary = " and ".join(waiting) + " waiting for upload"
     if error:
         summary += f"; last error: {error[:80]}"
-    return warn(summary, "connect to the network and run `kiosk sync --once`", pending=count)
+    return warn(
+        summary,
+        "connect to the network and run `kiosk sync --once`",
+        pending=count,
+        corrections=corrections,
+    )
 
 
 @check("retention", timeout=5.0, needs_config=True)

@@ -107,6 +107,21 @@ def pending_uploads(path: Path) -> tuple[int, str | None, str | None]:
     return int(count), oldest, error[0] if error else None
 
 
+def pending_corrections(path: Path) -> int:
+    """Voids and restores not yet sent to the national API (0 before schema version 3)."""
+    with _connect(path) as con:
+        if (
+            con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'correction'"
+            ).fetchone()
+            is None
+        ):
+            return 0
+        return int(
+            con.execute("SELECT count(*) FROM correction WHERE status = 'pending'").fetchone()[0]
+        )
+
+
 def personal_data_due(path: Path, before: str) -> int:
     """Paper records and rejected-scan details of closed activities recorded before `before`
     (ISO 8601 UTC) that are still unpurged (synced or not)."""
