@@ -48,8 +48,8 @@ def configure_logging(services: Services) -> logging.Handler:
 def sync_controller(services: Services, secrets: SecretStore) -> SyncController | None:
     """The background sync when `[api]` is configured and the sync package is installed.
 
-    The service itself (and the HTTP stack it imports) is built on a thread once the App has
-    drawn its first frame; see `sync.deferred`."""
+    The service itself (and the HTTP stack it imports) is built on a thread
+    `SYNC_START_DELAY_S` after the App starts it; see `sync.deferred`."""
     if services.config.api is None or importlib.util.find_spec("sync.service") is None:
         return None
     from kiosk.models import SyncState
