@@ -27,7 +27,9 @@ from sync.server.keys import (
     remove_key,
     rotate_key,
 )
-from sync.server.models import (
+from sync.server.participation import ParticipationReport, participations
+from sync.server.passes import ISSUER, TIERS, sign_pass
+from sync.server.tables import (
     Activity,
     Counter,
     Device,
@@ -36,8 +38,6 @@ from sync.server.models import (
     Organisation,
     Revocation,
 )
-from sync.server.participation import ParticipationReport, participations
-from sync.server.passes import ISSUER, TIERS, sign_pass
 
 __all__ = [
     "IssuedPass",

@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from sync.server.codes import utc_now
 from sync.server.decide import activity_visible
-from sync.server.models import Activity, Checkin, Closeout, Device
 from sync.server.problems import ProblemError
 from sync.server.schemas import CloseoutRequest
+from sync.server.tables import Activity, Checkin, Closeout, Device
 
 
 def checkin_digest(checkin_ids: list[str]) -> str:

@@ -25,8 +25,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sync.server.models import Checkin, Correction, Device
 from sync.server.schemas import CorrectionIn
+from sync.server.tables import Checkin, Correction, Device
 
 Result = dict[str, str | None]
 APPLIED, UNCHANGED, REJECTED = "applied", "unchanged", "rejected"

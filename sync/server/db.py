@@ -63,10 +63,10 @@ def make_engine(database_url: str = DEFAULT_DATABASE_URL) -> Engine:
 def init_db(engine: Engine) -> None:
     """Create every table that does not exist yet (idempotent), then bring a database made
     before check-ins had `voided` up to date (`create_all` adds tables, never columns)."""
-    from sync.server import models
+    from sync.server import tables
 
     SQLModel.metadata.create_all(engine)
-    _add_voided(engine, models.Checkin.__table__)  # type: ignore[attr-defined]
+    _add_voided(engine, tables.Checkin.__table__)  # type: ignore[attr-defined]
 
 
 def _add_voided(engine: Engine, checkin: Table) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from sync.server.keys import public_keys
-from sync.server.models import Activity, Checkin, Device, Revocation
 from sync.server.passes import verify_pass
 from sync.server.schemas import CheckinIn
+from sync.server.tables import Activity, Checkin, Device, Revocation
 
 PASS_METHODS = ("camera", "wedge")
 _CHUNK = 500

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from sync.server.admin import hash_secret
-from sync.server.models import Device
 from sync.server.problems import ProblemError
+from sync.server.tables import Device
 
 
 @dataclass

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlmodel import Session, col, select
 
 from sync.server.codes import b64url_decode, b64url_encode, utc_now
-from sync.server.models import SigningKey
+from sync.server.tables import SigningKey
 
 
 class KeyOperationError(Exception):

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from sync.server.models import Activity, Checkin
+from sync.server.tables import Activity, Checkin
 
 PREMIUM_THRESHOLD = 3
 

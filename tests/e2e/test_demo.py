@@ -12,7 +12,7 @@ from sqlmodel import Session, create_engine, select
 from kiosk.commands.demo import build_world, make_demo_app
 from kiosk.models import Outcome
 from kiosk.scan.frames import SourceState
-from sync.server.models import Checkin as ServerCheckin
+from sync.server.tables import Checkin as ServerCheckin
 from tests.ui.conftest import settle, wait_until
 
 

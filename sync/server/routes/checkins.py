@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlmodel import Session
 
-from sync.server.checkins import process_batch, process_corrections
 from sync.server.closeouts import close_out
 from sync.server.deps import context, current_device, session
-from sync.server.models import Device
+from sync.server.idempotency import process_batch, process_corrections
 from sync.server.problems import ProblemError
 from sync.server.routes.common import problems
 from sync.server.schemas import (
@@ -22,6 +21,7 @@ from sync.server.schemas import (
     CorrectionBatchResponse,
     Receipt,
 )
+from sync.server.tables import Device
 
 router = APIRouter()
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")

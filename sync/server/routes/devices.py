@@ -12,10 +12,10 @@ from sqlmodel import Session, col
 from sync.server.admin import hash_secret
 from sync.server.codes import utc_now
 from sync.server.deps import context, session
-from sync.server.models import Device, EnrollmentToken
 from sync.server.problems import ProblemError
 from sync.server.routes.common import problems
 from sync.server.schemas import EnrollRequest, EnrollResponse
+from sync.server.tables import Device, EnrollmentToken
 
 router = APIRouter()
 

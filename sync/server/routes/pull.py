@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from sync.server.deps import current_device, session
 from sync.server.keys import jwks, jwks_etag
-from sync.server.models import Activity, Device, Revocation
 from sync.server.problems import ProblemError
 from sync.server.routes.common import problems
 from sync.server.schemas import (
@@ -22,6 +21,7 @@ from sync.server.schemas import (
     RevocationsResponse,
     parse_iso_date,
 )
+from sync.server.tables import Activity, Device, Revocation
 
 router = APIRouter()
 PAGE = 1000

@@ -10,8 +10,8 @@ import httpx
 from sqlmodel import Session, select
 
 from sync.server import admin
-from sync.server.models import Checkin
 from sync.server.runner import RunningServer
+from sync.server.tables import Checkin
 
 from .conftest import Device, checkin, enroll
 

@@ -15,8 +15,8 @@ from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from sync.server import admin
-from sync.server.models import Checkin, Correction
 from sync.server.runner import RunningServer
+from sync.server.tables import Checkin, Correction
 
 from .conftest import TODAY, Device, checkin, enroll, now_iso
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from sync.server import admin
 from sync.server.faults import FaultConfig, FaultState, parse_fault_flags
-from sync.server.models import Checkin
 from sync.server.runner import RunningServer
+from sync.server.tables import Checkin
 
 from .conftest import Device, checkin
 

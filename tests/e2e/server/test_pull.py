@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from sync.server import admin
 from sync.server.codes import utc_now
-from sync.server.models import Revocation
 from sync.server.runner import RunningServer
+from sync.server.tables import Revocation
 
 from .conftest import MUN, OTHER_MUN, TODAY, Device, checkin, enroll
 

@@ -141,7 +141,7 @@ class Server:
         """Every stored check-in: [id, status, activity_id, registrant, device_id, voided]."""
         from sqlmodel import select
 
-        from sync.server.models import Checkin
+        from sync.server.tables import Checkin
 
         with self.session() as s:
             rows = s.exec(select(Checkin)).all()
@@ -163,7 +163,7 @@ class Server:
         """Every stored correction: [id, checkin_id, action, status, result_reason, device_id]."""
         from sqlmodel import select
 
-        from sync.server.models import Correction
+        from sync.server.tables import Correction
 
         with self.session() as s:
             rows = s.exec(select(Correction)).all()
@@ -177,7 +177,7 @@ class Server:
     def op_checkin_times(self) -> dict[str, Any]:
         from sqlmodel import select
 
-        from sync.server.models import Checkin
+        from sync.server.tables import Checkin
 
         with self.session() as s:
             rows = s.exec(select(Checkin)).all()

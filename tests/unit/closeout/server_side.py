@@ -53,7 +53,7 @@ def _main() -> None:  # pragma: no cover - runs in the child interpreter
 
     from sqlmodel import Session
 
-    from sync.server import admin, models
+    from sync.server import admin, tables
     from sync.server.closeouts import checkin_digest, close_out
     from sync.server.schemas import CloseoutRequest, Receipt
 
@@ -71,13 +71,13 @@ def _main() -> None:  # pragma: no cover - runs in the child interpreter
         )
         for name in ("dev-a", "dev-b"):
             s.add(
-                models.Device(
+                tables.Device(
                     id=name, token_hash=name, municipality=act["municipality"], enrolled_at=now
                 )
             )
         for c in request["checkins"]:
             s.add(
-                models.Checkin(
+                tables.Checkin(
                     id=c["id"],
                     device_id=c["device"],
                     activity_id=act["id"],
@@ -91,7 +91,7 @@ def _main() -> None:  # pragma: no cover - runs in the child interpreter
         s.commit()
         receipts = []
         for payload in request["payloads"]:
-            device = s.get(models.Device, "dev-a")
+            device = s.get(tables.Device, "dev-a")
             assert device is not None
             row = close_out(s, device, CloseoutRequest.model_validate(payload))
             receipts.append(

@@ -1,4 +1,4 @@
-"""Database tables of the reference national server (SQLModel)."""
+"""Database tables of the reference national server (SQLModel; `kiosk.store` holds the kiosk's)."""
 
 from __future__ import annotations
 

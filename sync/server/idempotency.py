@@ -1,5 +1,5 @@
-"""POST /v1/checkins:batch and :corrections: one transaction per request, the response stored
-per (device, Idempotency-Key) and replayed for a retry with the same body."""
+"""Idempotency for POST /v1/checkins:batch and :corrections: one transaction per request,
+the response stored per (device, Idempotency-Key) and replayed for a retry with the same body."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from sync.server.codes import utc_now
 from sync.server.corrections import CorrectionDecider
 from sync.server.decide import BatchDecider
 from sync.server.deps import ServerContext
-from sync.server.models import Device, IdempotentResponse
 from sync.server.problems import ProblemError
 from sync.server.schemas import CheckinBatch, CorrectionBatch
+from sync.server.tables import Device, IdempotentResponse
 
 __all__ = ["process_batch", "process_corrections", "request_hash"]
 _ATTEMPTS = 3
