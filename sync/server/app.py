@@ -6,24 +6,35 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sync.server.contract import ContractAPI
 from sync.server.db import init_db, make_engine
 from sync.server.deps import ServerContext
 from sync.server.faults import FaultConfig, FaultMiddleware, FaultState
 from sync.server.keys import ensure_signing_key
 from sync.server.problems import install_problem_handlers
-from sync.server.routes import admin, checkins, devices, health, pull
+from sync.server.routes import admin, checkins, devices, health, premium, pull, status
+from sync.server.rules import ScanRules
 
 API_TITLE = "Furusato national API (reference server)"
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 
-def build_api(engine: Engine, admin_token: str | None, faults: FaultState) -> FastAPI:
-    """The FastAPI app alone (routes, problem handlers); no fault injection."""
-    api = FastAPI(title=API_TITLE, version=API_VERSION, docs_url=None, redoc_url=None)
-    api.state.ctx = ServerContext(engine=engine, admin_token=admin_token)
+def build_api(
+    engine: Engine,
+    admin_token: str | None,
+    faults: FaultState,
+    *,
+    rules: ScanRules | None = None,
+) -> FastAPI:
+    """The FastAPI app alone (routes, problem handlers); no fault injection. Its
+    `/openapi.json` is the contract (sync/server/contract.py)."""
+    api = ContractAPI(title=API_TITLE, version=API_VERSION, docs_url=None, redoc_url=None)
+    api.state.ctx = ServerContext(
+        engine=engine, admin_token=admin_token, rules=rules or ScanRules()
+    )
     api.state.faults = faults
     install_problem_handlers(api)
-    for module in (devices, pull, checkins, health, admin):
+    for module in (devices, pull, checkins, status, premium, health, admin):
         api.include_router(module.router)
     return api
 
@@ -45,6 +56,7 @@ def create_app(
     faults: FaultConfig | None = None,
     *,
     engine: Engine | None = None,
+    rules: ScanRules | None = None,
 ) -> NationalApp:
     """The served app. Creates tables and a first signing key when the database has none."""
     if engine is None:
@@ -55,4 +67,4 @@ def create_app(
     with Session(engine) as s:
         ensure_signing_key(s)
     state = FaultState(faults)
-    return NationalApp(build_api(engine, admin_token, state), state, engine)
+    return NationalApp(build_api(engine, admin_token, state, rules=rules), state, engine)
