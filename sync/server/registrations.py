@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from sync.server.counting_tables import Registration
@@ -38,8 +39,10 @@ def record_registrations(
             col(Registration.registrant).in_(chunk)
         )
         have.update((sub, mun) for sub, mun in session.exec(query).all())
-    new = sorted(wanted - have)
-    for sub, mun in new:
-        session.add(Registration(registrant=sub, municipality=mun, source=source, recorded_at=now))
-    session.flush()
+    new = [
+        {"registrant": sub, "municipality": mun, "source": source, "recorded_at": now}
+        for sub, mun in sorted(wanted - have)
+    ]
+    if new:
+        session.execute(insert(Registration), new)
     return len(new)

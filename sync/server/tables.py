@@ -111,7 +111,7 @@ class Checkin(SQLModel, table=True):
     clock_trusted: bool = True
     status: str  # accepted | duplicate | rejected
     reason: str | None = None
-    first_checkin_id: str | None = None
+    first_checkin_id: str | None = Field(default=None, index=True)  # duplicates prove firsts
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     voided: bool = Field(
         default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())

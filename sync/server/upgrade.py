@@ -1,7 +1,7 @@
 """Bringing an existing database up to the current tables: columns added since it was made.
 
-`SQLModel.metadata.create_all` creates missing tables but never adds a column to a table that
-exists. Every column added to a table after its first release has a server default (or is
+`SQLModel.metadata.create_all` creates missing tables but never adds a column (or an index)
+to a table that exists. Every column added to a table after its first release has a server default (or is
 nullable), so it can be added in place; a few also need their existing rows filled in."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ class UpgradeError(RuntimeError):
 
 
 def add_missing_columns(engine: Engine) -> set[tuple[str, str]]:
-    """Add every column the tables define and the database lacks; returns (table, column)."""
+    """Add every column and index the tables define and the database lacks; returns the
+    (table, column) pairs added."""
     inspector = inspect(engine)
     existing = set(inspector.get_table_names())
     preparer = engine.dialect.identifier_preparer
@@ -36,6 +37,8 @@ def add_missing_columns(engine: Engine) -> set[tuple[str, str]]:
                 spec = ddl.get_column_specification(column)
                 con.execute(text(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {spec}"))
                 added.add((table.name, column.name))
+            for index in table.indexes:
+                index.create(con, checkfirst=True)
         _fill_in(con, added)
     return added
 

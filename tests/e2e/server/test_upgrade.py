@@ -41,6 +41,7 @@ def test_database_from_before_true_counts_is_upgraded(tmp_path: Path) -> None:
             con.execute(f"ALTER TABLE closeout DROP COLUMN {column}")
         for table in NEW_TABLES:
             con.execute(f"DROP TABLE {table}")
+        con.execute("DROP INDEX ix_checkin_first_checkin_id")
         con.execute(_ROW, ("scanned", "FR0000000001", "camera", "jti-1", "accepted"))
         con.execute(_ROW, ("typed", "FR0000000002", "manual", None, "accepted"))
         con.execute(_ROW, ("refused", "FR0000000003", "camera", "jti-3", "rejected"))
@@ -56,6 +57,8 @@ def test_database_from_before_true_counts_is_upgraded(tmp_path: Path) -> None:
         assert set(NEW_TABLES) <= set(inspector.get_table_names())
         columns = {c["name"] for c in inspector.get_columns("checkin")}
         assert set(NEW_CHECKIN_COLUMNS) <= columns
+        indexes = {i["name"] for i in inspector.get_indexes("checkin")}
+        assert {"ix_checkin_first_checkin_id", "one_live_per_registrant"} <= indexes
         with Session(engine) as s:
             rows = [s.get(Checkin, i) for i in ("scanned", "typed", "refused")]
             evidenced = {row.id: row.evidenced for row in rows if row is not None}
