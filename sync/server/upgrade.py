@@ -1,8 +1,9 @@
 """Bringing an existing database up to the current tables: columns added since it was made.
 
 `SQLModel.metadata.create_all` creates missing tables but never adds a column (or an index)
-to a table that exists. Every column added to a table after its first release has a server default (or is
-nullable), so it can be added in place; a few also need their existing rows filled in."""
+to a table that exists. Every column added to a table after its first release has a server
+default (or is nullable), so it can be added in place; a few also need their existing rows
+filled in."""
 
 from __future__ import annotations
 

@@ -62,6 +62,7 @@ def checked_key(idempotency_key: str | None) -> str:
     response_model=CheckinBatchResponse,
     responses=problems(401, 422, extra={400: _BAD_KEY}),
     operation_id="uploadCheckins",
+    response_description="One result per item, in the order of the request.",
     summary="Upload up to 500 check-ins; one result per item, in request order.",
     description=docs.UPLOAD_CHECKINS,
     openapi_extra={"parameters": [IDEMPOTENCY_PARAMETER]},
@@ -79,6 +80,7 @@ def checkins_batch(
     response_model=CorrectionBatchResponse,
     responses=problems(401, 422, extra={400: _BAD_KEY}),
     operation_id="correctCheckins",
+    response_description="One result per item, in the order of the request.",
     summary="Void or restore this device's uploaded check-ins; one result per item, in order.",
     description=docs.CORRECT_CHECKINS,
     openapi_extra={"parameters": [IDEMPOTENCY_PARAMETER]},
@@ -99,6 +101,7 @@ def checkins_corrections(
         401, 422, extra={404: "No such activity for this device (`unknown-activity`)."}
     ),
     operation_id="closeOut",
+    response_description="The receipt.",
     summary="Close out a day at an activity; the server compares digests and returns a receipt.",
     description=docs.CLOSE_OUT,
 )

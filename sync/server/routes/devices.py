@@ -33,6 +33,7 @@ router = APIRouter(tags=["devices"])
         },
     ),
     operation_id="enrollDevice",
+    response_description="Enrolled.",
     summary="Exchange a one-time enrollment token for a device id and device token.",
     description=docs.ENROLL,
     openapi_extra={"security": []},

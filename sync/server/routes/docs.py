@@ -173,11 +173,11 @@ devices with `pending_uploads > 0`, or silent since the check-ins it knows of.
 
 PREMIUM = """\
 Administrators only (the admin bearer token; `404` when the server has none configured).
-Premium registration needs at least `threshold` (3) designated volunteer activities a
-fiscal year (April to March, by activity date) designated by a local government the
-registrant is registered with, for up to `max_municipalities` (3) local governments (a
-prefecture does not count toward them when a municipality inside it is registered). Per
-local government: the counting participations at activities it designated, and whether
-the registrant qualifies with it. Participations that do not count (a manual or paper
-record without attestation) are listed with `not_counted_reason`.
+Premium registration needs at least `threshold` (3) participations a fiscal year (April to
+March, by activity date) in volunteer activities designated by a local government the
+registrant is registered with; premium is held with up to `max_municipalities` (3) of them
+(a prefecture does not count toward the three when a municipality inside it is registered).
+Per local government: the counting participations at activities it designated, and whether
+the registrant qualifies with it. Participations that do not count (a manual or paper record
+without attestation) are listed with `not_counted_reason`.
 """

@@ -16,6 +16,7 @@ router = APIRouter(tags=["health"])
     response_model=Health,
     responses=problems(),
     operation_id="health",
+    response_description="The server is up.",
     summary="Liveness and server time.",
     openapi_extra={"security": []},
 )

@@ -32,6 +32,7 @@ _ADMIN_401 = {
         },
     ),
     operation_id="premiumReport",
+    response_description="The premium report.",
     summary="A registrant's premium qualification for a fiscal year, per municipality.",
     description=docs.PREMIUM,
     dependencies=[Depends(require_admin)],

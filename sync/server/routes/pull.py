@@ -44,6 +44,7 @@ class JwkSetResponse(JSONResponse):
     response_model=ActivitiesResponse,
     responses=problems(401, 422),
     operation_id="listActivities",
+    response_description="Activities in revision order.",
     summary="Activities run by this device's municipality or organisation.",
     description=docs.ACTIVITIES,
 )
@@ -117,6 +118,7 @@ def trust_jwks(
     response_model=RevocationsResponse,
     responses=problems(401, 422),
     operation_id="listRevocations",
+    response_description="Revocations after the cursor.",
     summary="Revoked pass ids (`jti`) and registrant ids (`sub`), incrementally.",
     description=docs.REVOCATIONS,
 )

@@ -27,6 +27,7 @@ router = APIRouter(tags=["status"])
         401, 422, extra={404: "No such activity for this device (`unknown-activity`)."}
     ),
     operation_id="activityDevices",
+    response_description="The devices of the activity.",
     summary="Per device of an activity: last contact, declared pending uploads, uploads.",
     description=docs.ACTIVITY_DEVICES,
 )
