@@ -37,11 +37,11 @@ def valid_pass(db: Session) -> str:
 def test_scan_times_must_fall_on_the_activity_day_and_not_in_the_future(
     device: Device, db: Session
 ) -> None:
-    admin.create_activity(db, "act-fy-end", "Next March", dt.date(2027, 3, 31), MUN)
+    admin.create_activity(db, "act-later", "In four months", TODAY + dt.timedelta(days=120), MUN)
     admin.create_activity(db, "act-past", "Ten days ago", LONG_AGO, MUN)
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     items = [
-        checkin(valid_pass(db), "act-fy-end"),  # scanned today for an activity next March
+        checkin(valid_pass(db), "act-later"),  # scanned today for an activity months ahead
         checkin(valid_pass(db), scanned_at=future),  # the device clock runs an hour ahead
         checkin(valid_pass(db), scanned_at="2024-06-01T10:00:00+09:00"),  # back-dated years
         checkin(valid_pass(db), "act-past", scanned_at=at(LONG_AGO, 10)),  # offline, late
