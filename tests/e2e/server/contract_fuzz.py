@@ -124,6 +124,7 @@ def run(seconds: int, keep: Path | None) -> int:
                 check=False,
                 text=True,
                 capture_output=True,
+                cwd=folder,  # schemathesis keeps a cache in its working directory
             )
         print(done.stdout[-6000:])
         if not har.exists():
