@@ -27,7 +27,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from sync.server.jws import sign_compact
-from sync.server.keys import jwks
+from sync.server.keys import ensure_signing_key, jwks
 from sync.server.passes import ISSUER
 from sync.server.settings import NationalSettings
 from sync.server.tables import Revocation, TrustStatementRecord
@@ -57,6 +57,7 @@ def statement_parts(session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
         "kid": anchor.kid,
         "jwk": {k: jwk[k] for k in ("kty", "crv", "x")},
     }
+    ensure_signing_key(session)  # never a statement without a pass key
     content: dict[str, Any] = {"jwks": jwks(session), "revocations": _revocations(session)}
     upcoming = next_anchor(session)
     # The next anchor's announcement (signed by this anchor), else this anchor's own (signed by
