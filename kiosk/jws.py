@@ -59,10 +59,15 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(segment: str) -> bytes:
-    """Unpadded base64url only (no padding, whitespace or standard alphabet)."""
+    """Canonical unpadded base64url only: no padding, whitespace, standard alphabet, or unused
+    trailing bits set (so a token has exactly one spelling)."""
     if _B64URL.fullmatch(segment) is None or len(segment) % 4 == 1:
         raise JwsError("not base64url")
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    tail = len(raw) % 3 or 3  # the last quantum: where unused bits could hide
+    if raw and not segment.endswith(b64url_encode(raw[-tail:])):
+        raise JwsError("not canonical base64url")
+    return raw
 
 
 def _bounded_int(text: str) -> int:

@@ -153,21 +153,32 @@ def _announced(jws: CompactJws, signer: Ed25519PublicKey) -> _Anchor | str:
     return _Anchor(successor, okp_public_key(anchor))
 
 
+def _pinned(jws: CompactJws, state: TrustState) -> _Anchor | None:
+    """The pinned anchor that signed `jws` (by its header `kid`), with its key.
+
+    A pin by thumbprint only takes the key from the header's `jwk` when its thumbprint matches."""
+    kid = jws.header["kid"]
+    pin = state.find(kid)
+    if pin is None:
+        return None
+    if pin.key is not None:
+        return _Anchor(kid, pin.key)
+    carried = jws.header.get("jwk")
+    return _Anchor(kid, okp_public_key(carried)) if thumbprint_of(carried) == kid else None
+
+
 def _signing_key(jws: CompactJws, state: TrustState) -> _Anchor | Refused:
     """The trusted anchor named by the header: pinned, or announced by a pinned anchor."""
     kid: str = jws.header["kid"]
-    pin = state.find(kid)
-    if pin is not None and pin.key is not None:
-        return _Anchor(kid, pin.key)
-    if pin is not None:  # pinned by thumbprint only: the key travels in the header
-        carried = jws.header.get("jwk")
-        if thumbprint_of(carried) != kid:
-            return _refuse(Refusal.UNKNOWN_ANCHOR, "thumbprint pin without a matching header jwk")
-        return _Anchor(kid, okp_public_key(carried))
+    pinned = _pinned(jws, state)
+    if pinned is not None:
+        return pinned
+    if state.find(kid) is not None:
+        return _refuse(Refusal.UNKNOWN_ANCHOR, "thumbprint pin without a matching header jwk")
     proof = _decode_announcement(jws.payload.get("anchor_announcement"))
     if isinstance(proof, CompactJws):
-        announcer = state.find(proof.header["kid"])
-        if announcer is not None and announcer.key is not None:
+        announcer = _pinned(proof, state)
+        if announcer is not None:
             successor = _announced(proof, announcer.key)
             if isinstance(successor, _Anchor) and successor.thumbprint == kid:
                 return successor

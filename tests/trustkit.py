@@ -39,7 +39,13 @@ class Anchor:
 
     def announce(self, successor: Anchor, **overrides: Any) -> str:
         claims = {"iss": ISSUER, "v": 1, "iat": NOW, "anchor": successor.jwk, **overrides}
-        header = {"alg": "EdDSA", "typ": ANNOUNCEMENT_TYPE, "kid": self.kid}
+        jwk = self.jwk
+        header = {
+            "alg": "EdDSA",
+            "typ": ANNOUNCEMENT_TYPE,
+            "kid": self.kid,
+            "jwk": {k: jwk[k] for k in ("kty", "crv", "x")},
+        }
         return sign_compact(header, claims, self.private)
 
     def payload(self, kit: PassKit, seq: int = 1, **overrides: Any) -> dict[str, Any]:

@@ -100,7 +100,13 @@ def announce_anchor(session: Session) -> str:
     now = utc_now()
     row, _ = _new_key(NEXT, now)
     payload = {"iss": ISSUER, "v": 1, "iat": int(now.timestamp()), "anchor": anchor_jwk(row)}
-    header = {"alg": "EdDSA", "typ": ANNOUNCEMENT_TYPE, "kid": current.kid}
+    jwk = anchor_jwk(current)
+    header = {
+        "alg": "EdDSA",
+        "typ": ANNOUNCEMENT_TYPE,
+        "kid": current.kid,
+        "jwk": {k: jwk[k] for k in ("kty", "crv", "x")},  # for kiosks pinned by thumbprint
+    }
     row.announcement = sign_compact(header, payload, anchor_signer(current))
     session.add(row)
     session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,17 @@ def test_garbage_is_bad_encoding(token: str) -> None:
     assert refused(verify_statement(token, anchor.state(), NOW)) is Refusal.BAD_ENCODING
 
 
+def test_one_spelling_only_non_canonical_base64url_is_refused(kit: PassKit) -> None:
+    anchor = Anchor()
+    token = anchor.statement(kit)
+    # A 64-byte signature ends in a character with 4 unused bits (always A, Q, g or w); the
+    # next letter decodes to the same bytes but is another spelling of the token.
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    assert token[-1] in "AQgw"
+    variant = token[:-1] + alphabet[alphabet.index(token[-1]) + 1]
+    assert refused(verify_statement(variant, anchor.state(), NOW)) is Refusal.BAD_ENCODING
+
+
 def test_an_oversized_statement_is_refused_before_parsing() -> None:
     anchor = Anchor()
     outcome = verify_statement("a" * (16 * 1024 * 1024 + 1), anchor.state(), NOW)
@@ -237,6 +249,24 @@ def test_a_kiosk_that_missed_the_announcement_follows_the_proof(kit: PassKit) ->
     result = accepted(verify_statement(with_proof, old.state(3), NOW))
     assert [p.thumbprint for p in result.state.anchors] == [new.kid]
     assert result.statement.next_anchor is None
+
+
+def test_a_thumbprint_pinned_kiosk_first_online_after_a_switch_follows_the_proof(
+    kit: PassKit,
+) -> None:
+    old, new = Anchor(), Anchor()
+    state = TrustState((AnchorPin.from_thumbprint(old.kid),))
+    with_proof = new.statement(kit, seq=9, anchor_announcement=old.announce(new))
+    result = accepted(verify_statement(with_proof, state, NOW))
+    assert [p.thumbprint for p in result.state.anchors] == [new.kid]
+    impostor = Anchor()  # an announcement carrying another key under the pinned thumbprint
+    forged_proof = sign_compact(
+        {"alg": "EdDSA", "typ": ANNOUNCEMENT_TYPE, "kid": old.kid, "jwk": impostor.jwk},
+        {"iss": "furusato-national", "v": 1, "iat": NOW, "anchor": new.jwk},
+        impostor.private,
+    )
+    forged = new.statement(kit, seq=9, anchor_announcement=forged_proof)
+    assert refused(verify_statement(forged, state, NOW)) is Refusal.UNKNOWN_ANCHOR
 
 
 def test_an_anchor_nobody_announced_is_refused(kit: PassKit) -> None:
