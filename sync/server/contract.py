@@ -93,6 +93,7 @@ def contract_document(api: FastAPI) -> dict[str, Any]:
     components = doc.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    _add_documented_schemas(components["schemas"])
     components["schemas"] = dict(sorted(components["schemas"].items()))
     _share_responses(doc)
     for item in doc["paths"].values():
@@ -104,6 +105,20 @@ def contract_document(api: FastAPI) -> dict[str, Any]:
     _drop_titles(components["schemas"])
     _drop_titles(doc["paths"])
     return doc
+
+
+def _add_documented_schemas(schemas: dict[str, Any]) -> None:
+    """Bodies no operation carries as JSON but the prose refers to (inside a JWS)."""
+    from sync.server.schemas_app import TrustStatementPayload
+
+    for model in (TrustStatementPayload,):
+        schema = model.model_json_schema(
+            ref_template="#/components/schemas/{model}", mode="serialization"
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            if schemas.setdefault(name, definition) != definition:
+                raise ValueError(f"schema {name} documented two ways")
+        schemas[model.__name__] = schema
 
 
 def _share_responses(doc: dict[str, Any]) -> None:

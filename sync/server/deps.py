@@ -17,6 +17,7 @@ from sync.server.codes import utc_now
 from sync.server.contact import MAX_PENDING, PENDING_HEADER, ContactRecorder
 from sync.server.problems import ProblemError
 from sync.server.rules import ScanRules
+from sync.server.settings import NationalSettings
 from sync.server.tables import Device
 
 
@@ -29,6 +30,7 @@ class ServerContext:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     rules: ScanRules = field(default_factory=ScanRules)
     contacts: ContactRecorder = field(default_factory=ContactRecorder)
+    settings: NationalSettings = field(default_factory=NationalSettings)
 
 
 def context(request: Request) -> ServerContext:

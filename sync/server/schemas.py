@@ -251,7 +251,8 @@ class Receipt(_Out):
         description="Live check-ins the server holds from this device for the activity."
     )
     combined_unique_count: int = Field(
-        description="Unique participants at the activity across all devices (live check-ins)."
+        description="Unique participants at the activity across all devices and the registrant "
+        "app (live check-ins)."
     )
     received_at: dt.datetime
     received_count: int = Field(
@@ -274,6 +275,20 @@ class Receipt(_Out):
     unsynced_devices: list[UnsyncedDevice] = Field(
         default_factory=list,
         description="Other devices of the activity that last declared uploads waiting.",
+    )
+    # The whole activity (every device and the registrant app; `sync.server.activity_totals`)
+    app_count: int = Field(
+        default=0, description="Live self check-ins from the registrant app at the activity."
+    )
+    by_method: dict[str, int] = Field(
+        default_factory=dict,
+        description="Live check-ins at the activity per method (camera, wedge, manual, paper, "
+        "app; 0 when none).",
+    )
+    activity_digest: str = Field(
+        default="",
+        description="Close-out digest rule over every live check-in id at the activity (all "
+        "devices and the app).",
     )
 
 

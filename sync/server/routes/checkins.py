@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
+from sync.server.activity_totals import record_closeout_totals
 from sync.server.closeouts import close_out, receipt_of
 from sync.server.deps import context, current_device, session
 from sync.server.idempotency import process_batch, process_corrections
@@ -112,5 +113,12 @@ def closeouts(
     s: Annotated[Session, Depends(session)],
 ) -> Receipt:
     with context(request).write_lock:
-        row = close_out(s, device, req)
-    return receipt_of(row)
+        receipt = receipt_of(close_out(s, device, req))
+        totals = record_closeout_totals(s, receipt.receipt_id, receipt.activity_id)
+    return receipt.model_copy(
+        update={
+            "app_count": totals.app,
+            "by_method": totals.by_method,
+            "activity_digest": totals.digest,
+        }
+    )

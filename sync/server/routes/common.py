@@ -20,6 +20,13 @@ _RETRY_AFTER = {
         "schema": {"type": "integer", "minimum": 0},
     }
 }
+ETAG_HEADER = {
+    "ETag": {
+        "description": "Entity tag of the document (quoted string).",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
 _SHARED: dict[int, dict[str, Any]] = {
     401: {
         SHARED: "Unauthorized",

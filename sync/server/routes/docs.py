@@ -29,6 +29,9 @@ Conventions every client relies on:
 - A request the server never answered (connection dropped, timeout) may or may not have been
   processed: retry `POST /v1/checkins:batch` (or `POST /v1/checkins:corrections`) with the
   same `Idempotency-Key` and body.
+- Trust: a device pinned to the national trust anchor takes pass keys and revocations only
+  from `GET /v1/trust/statement` (signed); the unsigned `GET /v1/trust/jwks` and
+  `GET /v1/revocations` remain for devices without a pin.
 - A participation is *live* while its check-in is `accepted` and not voided by a correction;
   it *counts* (toward premium) when it is live and evidenced: read from a verified pass, or a
   manual/paper record a coordinator attested (or a later duplicate of it was read from a
@@ -180,4 +183,83 @@ registrant is registered with; premium is held with up to `max_municipalities` (
 Per local government: the counting participations at activities it designated, and whether
 the registrant qualifies with it. Participations that do not count (a manual or paper record
 without attestation) are listed with `not_counted_reason`.
+"""
+
+# -- signed national trust, activity codes and the app (issue 17) ------------------------
+
+TRUST_STATEMENT = """\
+A compact JWS (RFC 7515) served as `application/jose`. This is the only trust list a
+device pinned to a trust anchor may use; `GET /v1/trust/jwks` and `GET /v1/revocations`
+stay for older devices and carry no signature.
+
+Protected header: `{"alg": "EdDSA", "typ": "furusato-trust+jwt", "kid": <anchor
+thumbprint>, "jwk": <anchor public JWK (kty, crv, x)>}`. `kid` is the RFC 7638 SHA-256
+thumbprint (base64url) of the Ed25519 anchor key, which is not a pass-signing key. The
+payload is a `TrustStatementPayload`: every pass-signing key (`jwks`), every revocation
+ever made (`revocations`, complete, so one statement is a whole signed view), a sequence
+number `seq` that only grows, `iat` and `exp` (epoch seconds).
+
+A device accepts a statement only if its signature verifies with a pinned (or properly
+announced) anchor, `typ`/`alg` are as above, `seq` is greater than the last accepted one,
+it has not expired, and it lists at least one pass key; otherwise it keeps the last good
+statement. The same statement (same `seq`, same bytes) is served again while nothing
+changed and it is less than a day old; any change (key rotation or removal, a revocation,
+an anchor announcement or switch) gives a new statement with the next `seq`.
+
+Anchor rotation: `anchor_announcement` is a compact JWS (`typ` `furusato-anchor+jwt`,
+signed by an anchor, `kid` its thumbprint) whose payload `{"iss", "v": 1, "iat", "anchor":
+<JWK with kid>}` names that anchor's successor. Signed by the statement's own anchor, it
+announces the next anchor (devices start trusting it too). After the switch, statements are
+signed by the new anchor and carry the announcement its predecessor signed, so a device
+that missed it can verify the succession with the anchor it pinned. An anchor that no
+trusted anchor announced is never accepted.
+
+Send the last `ETag` in `If-None-Match` to get `304 Not Modified` when nothing changed.
+"""
+
+
+ACTIVITY_CODE_KEYS = """\
+One entry per activity this device may see dated `from` .. `from + days - 1` (default:
+today in Japan and tomorrow). `seed` is a 32-byte Ed25519 private key bound to (activity,
+day, device): a secret. Keep it in the device's secret store, never in a file, a database
+or a log; the response has `Cache-Control: no-store`. The same request gives the same
+keys again. `certificate` is a compact JWS (`typ` `furusato-activity-key+jwt`) signed by
+a current pass-signing key (verify it with the keys of the trust statement); its payload
+`{"iss", "v": 1, "sub": <kid>, "act", "day", "dev", "win": <window seconds>, "jwk":
+<public key>, "iat", "nbf", "exp"}` binds the key to the activity, the day and the device.
+
+With the key the device makes one activity code per window, offline: a compact JWS with
+header `{"alg": "EdDSA", "typ": "furusato-activity+jwt", "kid": <kid>}` and payload
+`{"act": <activity id>, "day": "YYYY-MM-DD", "dev": <device id>, "nbf": <window start>,
+"exp": <window end>}`, windows aligned to the epoch (`nbf` = now rounded down to a
+multiple of `window_seconds`). The registrant app sends it to `POST /v1/checkins:self`.
+"""
+
+
+SELF_CHECKIN = """\
+No device token: the pass authenticates the registrant, the activity code proves presence
+at the venue. The code is checked first; a refused code stores nothing and answers
+`rejected` with `bad_code` (not an activity code: encoding, `typ`, `alg`, claims, window
+longer than the server's), `code_bad_signature` (not signed by the key of its activity,
+day and device), `code_key_revoked` (the device is disabled or no longer sees the
+activity), `unknown_activity`, `code_wrong_day` (the code's day is not today in Japan, or
+the activity moved to another day), `code_not_yet_valid` or `code_expired` (now is outside
+[nbf - skew, exp + skew), skew 15 s by default).
+
+With a valid code, the pass is verified at the server's receive time and the participation
+decided exactly as for `POST /v1/checkins:batch` (same rejection reasons, revocation and
+duplicate rules): one live participation per registrant and activity, whatever the way in.
+An app check-in of a registrant already checked in at the gate is `duplicate` (and a gate
+upload after an app check-in gets `duplicate` too). App check-ins are stored with `method`
+`app` and are nobody's device upload: a device's close-out digest and its corrections
+never include them; the activity's totals (`GET /v1/activities/{activity_id}/counts`,
+receipts) count them. A retry after a lost response answers `duplicate`.
+"""
+
+
+ACTIVITY_COUNTS = """\
+For the close-out screen: the gate's and the app's check-ins side by side. Every live
+check-in at the activity (status `accepted`, not voided) counts once under its `method`;
+`total` = `gate` + `app` (the receipt's `combined_unique_count`). `digest` follows the
+close-out digest rule over every one of those ids, app check-ins included.
 """

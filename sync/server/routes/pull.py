@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from sync.server.deps import current_device, session
 from sync.server.keys import jwks, jwks_etag
 from sync.server.routes import docs
-from sync.server.routes.common import problems
+from sync.server.routes.common import ETAG_HEADER, problems
 from sync.server.schemas import (
     CURSOR_PATTERN,
     ActivitiesResponse,
@@ -26,13 +26,6 @@ from sync.server.tables import Activity, Device, Revocation
 router = APIRouter(tags=["pull"])
 PAGE = 1000
 JWK_SET_MEDIA_TYPE = "application/jwk-set+json"
-_ETAG = {
-    "ETag": {
-        "description": "Entity tag of the key set (quoted string).",
-        "required": True,
-        "schema": {"type": "string"},
-    }
-}
 
 
 class JwkSetResponse(JSONResponse):
@@ -83,10 +76,10 @@ def activities(
     responses=problems(
         422,
         extra={
-            200: {"description": "The key set.", "headers": _ETAG},
+            200: {"description": "The key set.", "headers": ETAG_HEADER},
             304: {
                 "description": "Not modified; the key set with this ETag is still current.",
-                "headers": _ETAG,
+                "headers": ETAG_HEADER,
             },
         },
     ),

@@ -88,6 +88,10 @@ def test_every_endpoint_is_present(written: dict[str, Any]) -> None:
         ("/v1/closeouts", "post"),
         ("/v1/registrants/{registrant}/premium", "get"),
         ("/v1/health", "get"),
+        ("/v1/trust/statement", "get"),
+        ("/v1/activity-code-keys", "get"),
+        ("/v1/checkins:self", "post"),
+        ("/v1/activities/{activity_id}/counts", "get"),
     }
 
 

@@ -39,7 +39,7 @@ from .fuzz_hooks import HEADER, keyed_by_body
 
 EXAMPLES_PER_OPERATION = 15
 BUDGET_S = 60.0
-OPERATIONS = 10
+OPERATIONS = 14
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
