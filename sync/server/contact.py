@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from sync.server.counting_tables import DeviceContact
 
 PENDING_HEADER = "Pending-Uploads"
-MAX_PENDING = 10_000_000
+PENDING_PATTERN = r"^[0-9]{1,7}$"
 
 
 class ContactRecorder:

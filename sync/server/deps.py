@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from sync.server.admin import hash_secret
 from sync.server.codes import utc_now
-from sync.server.contact import MAX_PENDING, PENDING_HEADER, ContactRecorder
+from sync.server.contact import PENDING_HEADER, PENDING_PATTERN, ContactRecorder
 from sync.server.problems import ProblemError
 from sync.server.rules import ScanRules
 from sync.server.settings import NationalSettings
@@ -52,14 +52,15 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+# Declared as digits, not an integer: a header is text on the wire (and generic tools that
+# re-read it as JSON would see a string where an integer is documented).
 PendingUploads = Annotated[
-    int | None,
+    str | None,
     Header(
         alias=PENDING_HEADER,
-        ge=0,
-        le=MAX_PENDING,
+        pattern=PENDING_PATTERN,
         description="Check-ins and corrections this device still holds for upload (over all "
-        "activities); see `GET /v1/activities/{activity_id}/devices`.",
+        "activities), 0 to 9999999; see `GET /v1/activities/{activity_id}/devices`.",
     ),
 ]
 
@@ -75,7 +76,8 @@ def current_device(request: Request, pending: PendingUploads = None) -> Device:
         device = s.exec(select(Device).where(col(Device.token_hash) == hash_secret(token))).first()
     if device is None or device.disabled:
         raise ProblemError(401, "invalid-token", "device token unknown or revoked; re-enroll")
-    ctx.contacts.record(ctx.engine, device.id, pending, utc_now())
+    declared = int(pending) if pending is not None else None
+    ctx.contacts.record(ctx.engine, device.id, declared, utc_now())
     return device
 
 

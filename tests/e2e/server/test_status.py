@@ -60,8 +60,9 @@ def test_activity_devices_report_contact_and_pending(server: RunningServer, db: 
     gate2.client.get("/v1/revocations")  # no declaration: the last one stands
     assert devices_of(gate1)["Gate 2"]["pending_uploads"] == 0
 
-    bad = gate2.client.get("/v1/activities", headers={"Pending-Uploads": "many"})
-    assert bad.status_code == 422
+    for bad in ("many", "-1", "1.5", "10000000"):
+        response = gate2.client.get("/v1/activities", headers={"Pending-Uploads": bad})
+        assert response.status_code == 422, bad
     for activity in ("act-sapporo", "act-nowhere"):
         missing = gate1.client.get(f"/v1/activities/{activity}/devices")
         assert missing.status_code == 404
