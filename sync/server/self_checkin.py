@@ -72,7 +72,8 @@ def _decide(
         "tier": None,
     }
     item = CheckinIn.model_construct(**fields)
-    (result,) = BatchDecider(session, _app_device(activity, now), [item]).decide_all([item], now)
+    decider = BatchDecider(session, _app_device(activity, now), [item], ctx.rules)
+    (result,) = decider.decide_all([item], now)
     session.commit()
     return {
         "checkin_id": result["id"],

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from datetime import timedelta
 
 from sync.server.app import create_app
 from sync.server.faults import parse_fault_flags
+from sync.server.rules import ScanRules
 from sync.server.runner import bind_socket, make_server, url_of
 from sync.server.settings import NationalSettings
 
@@ -33,7 +35,12 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"national-api: {exc}", file=sys.stderr)
         return 2
-    app = create_app(args.database_url, args.admin_token, faults, settings=settings)
+    rules = ScanRules(
+        clock_skew=timedelta(seconds=args.clock_skew_s),
+        day_tolerance=timedelta(seconds=args.day_tolerance_s),
+        upload_delay=timedelta(seconds=args.upload_delay_s),
+    )
+    app = create_app(args.database_url, args.admin_token, faults, settings=settings, rules=rules)
     url = url_of(sock)
 
     def ready() -> None:

@@ -111,11 +111,18 @@ class Checkin(SQLModel, table=True):
     clock_trusted: bool = True
     status: str  # accepted | duplicate | rejected
     reason: str | None = None
-    first_checkin_id: str | None = None
+    first_checkin_id: str | None = Field(default=None, index=True)  # duplicates prove firsts
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     voided: bool = Field(
         default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
     )
+    # Backed by a verified pass, or by a coordinator's attestation (manual and paper records):
+    # only evidenced participations count toward premium (sync/server/participation.py).
+    evidenced: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
+    attested_by: str | None = None  # the coordinator who vouched for a manual/paper record
+    attestation_reason: str | None = None
 
 
 class Correction(SQLModel, table=True):
@@ -158,6 +165,14 @@ class Closeout(SQLModel, table=True):
     digest_match: bool
     combined_unique_count: int
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # What the server confirms, next to what the device sent (sync/server/closeouts.py).
+    received_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rejected_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    duplicate_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    voided_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    counted_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    combined_counted_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    details: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})  # JSON
 
 
 # -- national trust (trust anchor, signed statements) and activity codes --------------------

@@ -11,18 +11,24 @@ from sync.server.activity_totals import activity_totals
 from sync.server.decide import activity_visible
 from sync.server.deps import current_device, session
 from sync.server.problems import ProblemError
+from sync.server.routes import docs
 from sync.server.routes.common import problems
 from sync.server.schemas_app import ActivityCounts
 from sync.server.tables import Activity, Device
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 
 
 @router.get(
     "/v1/activities/{activity_id}/counts",
     response_model=ActivityCounts,
-    responses=problems(401, 404, 422),
+    responses=problems(
+        401, 422, extra={404: "No such activity for this device (`unknown-activity`)."}
+    ),
     operation_id="getActivityCounts",
+    summary="Live check-ins at an activity by method - every device and the registrant app.",
+    description=docs.ACTIVITY_COUNTS,
+    response_description="The counts.",
 )
 def activity_counts(
     activity_id: Annotated[str, Path(min_length=1, max_length=128)],

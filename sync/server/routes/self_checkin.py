@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,9 +10,9 @@ from sqlmodel import Session
 from sync.server.activity_codes import code_keys, venue_day
 from sync.server.codes import utc_now
 from sync.server.deps import context, current_device
-from sync.server.problems import ProblemError
+from sync.server.routes import docs
 from sync.server.routes.common import problems
-from sync.server.schemas import parse_iso_date
+from sync.server.schemas import IsoDate
 from sync.server.schemas_app import (
     ActivityCodeKeyOut,
     ActivityCodeKeysResponse,
@@ -26,30 +25,28 @@ from sync.server.tables import Device
 router = APIRouter()
 
 
-def _first_day(value: str | None) -> date:
-    if value is None:
-        return venue_day(utc_now())
-    try:
-        return parse_iso_date(value)
-    except ValueError:
-        raise ProblemError(422, "validation-failed", "from must be YYYY-MM-DD") from None
-
-
 @router.get(
     "/v1/activity-code-keys",
     response_model=ActivityCodeKeysResponse,
     responses=problems(401, 422),
     operation_id="getActivityCodeKeys",
+    tags=["pull"],
+    summary="Delegated keys that sign this device's activity codes, per activity and day.",
+    description=docs.ACTIVITY_CODE_KEYS,
+    response_description="The keys, with the server's window length and allowed skew.",
 )
 def activity_code_keys(
     request: Request,
     response: Response,
     device: Annotated[Device, Depends(current_device)],
-    first: Annotated[str | None, Query(alias="from")] = None,
-    days: Annotated[int, Query(ge=1, le=14)] = 2,
+    first: Annotated[
+        IsoDate | None,
+        Query(alias="from", description="The first day; default today in Japan."),
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=14, description="How many days from the first.")] = 2,
 ) -> ActivityCodeKeysResponse:
     ctx = context(request)
-    start = _first_day(first)
+    start = first if first is not None else venue_day(utc_now())
     response.headers["Cache-Control"] = "no-store"  # the seeds are secrets
     with ctx.write_lock, Session(ctx.engine) as s:  # the first call creates the master secret
         entries = code_keys(s, device, start, days, ctx.settings, utc_now())
@@ -65,6 +62,11 @@ def activity_code_keys(
     response_model=SelfCheckinResponse,
     responses=problems(422),
     operation_id="selfCheckin",
+    tags=["checkins"],
+    summary="The registrant app's self check-in - a pass plus the activity code scanned at "
+    "the venue.",
+    description=docs.SELF_CHECKIN,
+    response_description="The decision.",
     openapi_extra={"security": []},
 )
 def checkin_self(request: Request, req: SelfCheckinRequest) -> SelfCheckinResponse:

@@ -10,11 +10,12 @@ from sqlmodel import Session
 
 from sync.server.codes import utc_now
 from sync.server.deps import context, current_device
-from sync.server.routes.common import problems
+from sync.server.routes import docs
+from sync.server.routes.common import ETAG_HEADER, problems
 from sync.server.tables import Device
 from sync.server.trust_statement import STATEMENT_MEDIA_TYPE, current_statement, statement_etag
 
-router = APIRouter()
+router = APIRouter(tags=["pull"])
 _ATTEMPTS = 3
 
 
@@ -39,17 +40,30 @@ def _token(request: Request) -> str:
         extra={
             200: {
                 "description": "The current trust statement (compact JWS).",
-                "content": {STATEMENT_MEDIA_TYPE: {"schema": {"type": "string"}}},
+                "headers": ETAG_HEADER,
+                "content": {
+                    STATEMENT_MEDIA_TYPE: {
+                        "schema": {
+                            "type": "string",
+                            "description": "Compact JWS; payload is a TrustStatementPayload.",
+                        }
+                    }
+                },
             },
-            304: {"description": "Not modified (If-None-Match matched)"},
+            304: {
+                "description": "Not modified; the statement with this ETag is still current.",
+                "headers": ETAG_HEADER,
+            },
         },
     ),
     operation_id="getTrustStatement",
+    summary="The trust statement - pass keys and revocations, signed by the national trust anchor.",
+    description=docs.TRUST_STATEMENT,
 )
 def trust_statement(
     request: Request,
     _device: Annotated[Device, Depends(current_device)],
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
     token = _token(request)
     etag = statement_etag(token)

@@ -15,11 +15,11 @@ from sync.server.activity_codes import venue_day
 from sync.server.demo import seed_demo
 from sync.server.runner import start_server
 
-from .conftest import checkin
+from .conftest import TODAY, checkin
 
 
 def test_demo_seed_is_usable_end_to_end(database_url: str, engine: Engine) -> None:
-    seed = seed_demo(engine, dt.date(2026, 11, 23))
+    seed = seed_demo(engine, TODAY)
     assert seed.activity_id in seed.activity_ids
     assert len({p.claims["sub"] for p in seed.passes}) == len(seed.passes) >= 10
     with start_server(database_url) as server:
@@ -30,7 +30,7 @@ def test_demo_seed_is_usable_end_to_end(database_url: str, engine: Engine) -> No
             base_url=server.url,
             headers={"Authorization": f"Bearer {enrolled.json()['device_token']}"},
         )
-        acts = client.get("/v1/activities", params={"date": "2026-11-23"}).json()["activities"]
+        acts = client.get("/v1/activities", params={"date": TODAY.isoformat()}).json()["activities"]
         assert sorted(a["id"] for a in acts) == sorted(seed.activity_ids)
         items = [checkin(p.token, seed.activity_id) for p in seed.passes[:2]]
         items += [checkin(p.token, seed.activity_id) for p in seed.rejected_passes]
