@@ -7,9 +7,9 @@
   the kiosk loads at start), so a restart without network keeps it. The ETag is kept only once
   the file is written.
 * Revocations: ``GET /v1/revocations?cursor=<cursor>`` page by page; each page's ``jti``/``sub``
-  values and the next cursor are stored in one transaction (`revokedentry`), then the verifier
-  gets the union of the configured revocations file and everything pulled. A revoked pass is
-  therefore rejected offline right after the pull, and after a restart (`restore_revocations`).
+  values and the next cursor are stored in one transaction (`revokedentry`), then added to the
+  verifier. A revoked pass is therefore rejected offline right after the pull, and after a
+  restart (the composition root builds the verifier with every stored revocation).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.passes import PassVerifier, Revocations, TrustListError, parse_jwks
+from kiosk.passes import PassVerifier, TrustListError, parse_jwks
 from kiosk.store import Store
 from kiosk.tables import Activity
 from sync.client import ApiClient
@@ -83,14 +83,6 @@ def _activity(doc: dict[str, Any]) -> Activity | None:
         return None
 
 
-def restore_revocations(store: Store, verifier: PassVerifier, base: Revocations) -> Revocations:
-    """Give the verifier the configured revocations plus every pulled one (at start-up)."""
-    jti, sub = store.revoked()
-    merged = Revocations(base.jti | jti, base.sub | sub)
-    verifier.replace_revocations(merged)
-    return merged
-
-
 class Puller:
     """Pulls activities, the trust list and revocations into the store and the verifier."""
 
@@ -101,14 +93,12 @@ class Puller:
         verifier: PassVerifier,
         *,
         jwks_file: Path | None,
-        base_revocations: Revocations | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.verifier = verifier
         self.jwks_file = jwks_file
-        self.base_revocations = base_revocations or Revocations()
         self._now = now or (lambda: datetime.now(UTC))
 
     def pull_all(self, *, authorized: bool = True) -> PullSummary:
@@ -181,11 +171,10 @@ class Puller:
                     cursor=page.next_cursor,
                     at=self._now(),
                 )
+                self.verifier.revoke(page.jti, page.sub)
                 added += len(page.jti) + len(page.sub)
             cursor = page.next_cursor
             if not page.has_more:
                 break
-        if added:
-            restore_revocations(self.store, self.verifier, self.base_revocations)
         summary.revoked_added += added
         return added

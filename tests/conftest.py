@@ -18,6 +18,8 @@ def _isolated_environment(
     for name in ("KIOSK_CONFIG_FILE", "NO_COLOR", "TEXTUAL_THEME", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KIOSK_CREDENTIALS_DIR", str(tmp_path_factory.mktemp("credentials")))
+    # log files of commands run without [logging] directory stay out of the real home
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
 @pytest.fixture

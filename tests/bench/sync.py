@@ -72,9 +72,9 @@ def _drain(kiosk: Any, url: str, batch_size: int, limit: int | None = None) -> d
 
 def _rss_child(database: str, config: str, upload: int) -> None:
     """Child process: open the kiosk, upload `upload` check-ins, report peak RSS."""
+    from cli.compose import build_services
     from config.load import load_config
     from config.secrets import CredentialFileKeyring, SecretStore
-    from kiosk.compose import build_services
     from tests.e2e.sync.harness import Kiosk, credentials_dir
 
     cfg = load_config(Path(config))

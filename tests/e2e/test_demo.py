@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, create_engine, select
 
-from kiosk.commands.demo import build_world, make_demo_app
+from cli.commands.demo import build_world, make_demo_app
 from kiosk.models import Outcome
 from kiosk.scan.frames import SourceState
 from sync.server.tables import Checkin as ServerCheckin

@@ -18,13 +18,14 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 
+from cli.compose import build_services
 from config.schema import KioskConfig
 from config.validation import validate
 from kiosk.clock import FixedClock
-from kiosk.compose import Services, build_services
 from kiosk.models import Method
 from kiosk.scan.frames import SourceState, StateCallback
 from kiosk.service import CheckinService
+from kiosk.services import Services
 from kiosk.tables import Activity
 from screens.app import CoordinatorHook, KioskApp, make_app
 from screens.scanning import ResultCallback, ScannerFactory

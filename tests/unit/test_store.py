@@ -328,7 +328,7 @@ def test_full_disk_rejects_clearly_and_keeps_committed_data(
 def test_the_kiosk_side_imports_no_orm() -> None:
     """The store is plain sqlite3: SQLAlchemy/SQLModel (~1.3 s of start-up) stay unloaded."""
     code = (
-        "import sys, kiosk.compose, kiosk.service, kiosk.store\n"
+        "import sys, cli.compose, kiosk.service, kiosk.store\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,20 +17,21 @@ from typing import Any
 
 import pytest
 
+from cli.compose import sync_worker_for
 from kiosk.closeout import CloseoutResult, close_day, closeout_submitter
 from kiosk.models import Method
 from sync.client import ApiClient
 from sync.server.participation import fiscal_year_of
-from sync.service import SyncReport, build_sync_service
+from sync.worker import SyncReport
 from tests.e2e.sync.conftest import KioskFactory
 from tests.e2e.sync.harness import ACTIVITY, ROOT, Kiosk, ServerProcess, subprocess_env
 
 NOW = datetime.now(UTC)
-KIOSK_SYNC = (sys.executable, "-m", "kiosk.cli", "sync", "--config")
+KIOSK_SYNC = (sys.executable, "-m", "cli", "sync", "--config")
 
 
 def sync(kiosk: Kiosk) -> SyncReport:
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     try:
         report = service.run_once(max_failures=6, wait=lambda _s: False)

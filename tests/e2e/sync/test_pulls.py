@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.compose import build_services, sync_worker_for
 from config.load import load_config
 from config.secrets import (
     DEVICE_TOKEN,
@@ -17,19 +18,18 @@ from config.secrets import (
     SecretStoreError,
 )
 from kiosk.clock import SystemClock
-from kiosk.compose import build_services
 from kiosk.models import Method, Reason
 from kiosk.passes import load_jwks_file
 from sync.client import ApiClient
 from sync.enroll import EnrollmentFailed, enroll_device
 from sync.pulls import ACTIVITIES_CURSOR, JWKS_ETAG, REVOCATIONS_CURSOR
-from sync.service import SyncService, build_sync_service
+from sync.worker import SyncWorker
 from tests.e2e.sync.conftest import KioskFactory
 from tests.e2e.sync.harness import Kiosk, ServerProcess
 
 
-def _service(kiosk: Kiosk) -> SyncService:
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+def _service(kiosk: Kiosk) -> SyncWorker:
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     return service
 
@@ -143,7 +143,7 @@ def test_revoked_pass_is_rejected_offline_after_a_pull_and_a_restart(
     kiosk.close()
     restarted = build_services(load_config(kiosk.config_path))
     try:
-        restored = build_sync_service(restarted, kiosk.secrets)
+        restored = sync_worker_for(restarted, kiosk.token)
         assert restored is not None
         restored.stop()
         again = restarted.checkins.submit(by_jti, Method.WEDGE)
@@ -179,7 +179,7 @@ def test_clock_offset_from_the_server_corrects_untrusted_times(
         assert stored is not None
         assert not stored.clock_trusted
         assert stored.scanned_at_corrected is None
-        service = build_sync_service(services, kiosk.secrets)
+        service = sync_worker_for(services, kiosk.token)
         assert service is not None
         report = service.run_once(pull=True)
         assert report.offset is not None

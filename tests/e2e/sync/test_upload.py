@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from cli.compose import sync_worker_for
 from kiosk.models import Method
 from sync.backoff import Backoff
 from sync.client import ApiClient
 from sync.enroll import enroll_device
-from sync.service import build_sync_service
 from sync.uploader import Uploader
 from tests.e2e.sync.conftest import KioskFactory, Scanner, StateWatcher, assert_exact
 from tests.e2e.sync.harness import ServerProcess, kiosk_statuses, make_kiosk, queue_offline
@@ -32,7 +32,7 @@ def test_ten_thousand_queued_offline_arrive_exactly_once(tmp_path: Path) -> None
         passes = server.passes(10_000)
         server.call("stop_listening")  # the server goes away for the day
         ids = set(queue_offline(kiosk.directory / "kiosk.db", passes))
-        service = build_sync_service(kiosk.services, kiosk.secrets)
+        service = sync_worker_for(kiosk.services, kiosk.token)
         assert service is not None
         offline = service.run_once(max_failures=2, wait=lambda _s: False)
         assert offline.error is not None
@@ -94,7 +94,7 @@ def test_every_fault_while_scanning_continues_keeps_the_set_exact(
     server.faults(seed=7, **FAULTS[fault])
     delays = Delays()
     # fast backoff: delays are recorded, not slept
-    service = build_sync_service(kiosk.services, kiosk.secrets, wait=delays)
+    service = sync_worker_for(kiosk.services, kiosk.token, wait=delays)
     assert service is not None
     watcher = StateWatcher()
     service.start(watcher)
@@ -165,7 +165,7 @@ def test_unauthorized_stops_uploads_until_reenrolled(
     kiosk = new_kiosk()
     queue_offline(kiosk.directory / "kiosk.db", server.passes(40))
     server.faults(unauthorized_rate=1.0, paths=["/v1/checkins"])
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     report = service.run_once(wait=lambda _s: False)
     assert report.needs_enrollment
@@ -192,7 +192,7 @@ def test_disabled_device_gets_needs_enrollment_from_the_real_401(
     queue_offline(kiosk.directory / "kiosk.db", server.passes(5))
     server_id = kiosk.secrets.get("server_device_id")
     server.call("disable_device", device_id=server_id)
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     report = service.run_once(wait=lambda _s: False)
     service.stop()
@@ -212,7 +212,7 @@ def test_two_kiosks_same_registrant_offline_one_participation(
     second.services.checkins.submit(own[1], Method.WEDGE)
     assert a.outcome == b.outcome == "accepted"  # each gate decided offline
     for kiosk in (first, second):
-        service = build_sync_service(kiosk.services, kiosk.secrets)
+        service = sync_worker_for(kiosk.services, kiosk.token)
         assert service is not None
         report = service.run_once(wait=lambda _s: False)
         service.stop()
@@ -232,8 +232,10 @@ def test_service_thread_reports_progress_offline_and_back_online(
     kiosk = new_kiosk(batch_size=50)
     queue_offline(kiosk.directory / "kiosk.db", server.passes(400))
     # fast, bounded backoff waits (the offline phase must not spin)
-    service = build_sync_service(
-        kiosk.services, kiosk.secrets, wait=lambda s: threading.Event().wait(min(s, 0.05))
+    service = sync_worker_for(
+        kiosk.services,
+        kiosk.token,
+        wait=lambda s: threading.Event().wait(min(s, 0.05)),
     )
     assert service is not None
     watcher = StateWatcher()
@@ -286,7 +288,7 @@ def test_closeout_receipt_matches_after_sync(
 
     kiosk = new_kiosk()
     ids = queue_offline(kiosk.directory / "kiosk.db", server.passes(12))
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     assert service.run_once(wait=Delays()).ok
     service.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from cli.main import main
 from kiosk.clock import JST, FixedClock
 from kiosk.closeout import close_day, effective_time, manual_checkin
 from kiosk.exports import (
@@ -209,7 +209,7 @@ def test_filename_and_wareki() -> None:
 
 
 def seeded(config_file: Path, kit: PassKit) -> Store:
-    from kiosk.compose import build_services, read_config
+    from cli.compose import build_services, read_config
 
     services = build_services(read_config(config_file), clock=FixedClock(datetime.now(JST)))
     now = int(datetime.now(UTC).timestamp())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.compose import SetupError, read_config
 from config.fleet import dump_toml
 from config.load import ConfigError, load_config, load_fleet
-from kiosk.compose import SetupError, read_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FixedClock
+from kiosk.logs import stop_logging
 from kiosk.models import Method
 from kiosk.service import CheckinService, build_service
 from tests.passkit import PassKit
@@ -67,11 +67,7 @@ def scan_many(service: CheckinService, kit: PassKit, count: int) -> list[str]:
 def _detach_log_file() -> Iterator[None]:
     """Commands run in-process attach the kiosk log file handler; detach it after each test."""
     yield
-    logger = logging.getLogger("kiosk")
-    for handler in list(logger.handlers):
-        if handler.get_name() == "furusato-kiosk-file":
-            logger.removeHandler(handler)
-            handler.close()
+    stop_logging()
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli.doctor import Context, Status
+from cli.doctor.checks import pending
 from config.load import load_config
 from kiosk.clock import FixedClock
-from kiosk.doctor import Context, Status
-from kiosk.doctor.checks import pending
 from kiosk.service import build_service
 from tests.passkit import PassKit
 from tests.unit.ops.conftest import ACTIVITY, T0, device_config, scan_many

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from kiosk.doctor import (
+from cli.doctor import (
     Check,
     Context,
     Outcome,
@@ -81,7 +81,7 @@ def test_rendering_and_worst_status() -> None:
 
 
 def test_the_linux_console_is_reported_as_unable_to_draw_japanese() -> None:
-    from kiosk.doctor import run_checks
+    from cli.doctor import run_checks
 
     ctx = Context(None, None, "no config", environ={"TERM": "linux", "LANG": "C.UTF-8"})
     (outcome,) = run_checks(ctx, names=["terminal"])
@@ -91,7 +91,7 @@ def test_the_linux_console_is_reported_as_unable_to_draw_japanese() -> None:
 
 
 def test_the_registry_lists_every_promised_check() -> None:
-    from kiosk.doctor import REGISTRY, run_checks
+    from cli.doctor import REGISTRY, run_checks
 
     run_checks(context(), names=[])  # loads the built-in checks
     names = [c.name for c in REGISTRY]

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from config.load import parse_config
-from kiosk.logs import LOG_FILE, default_log_directory, redact, setup_from_config, setup_logging
+from kiosk.logs import (
+    LOG_FILE,
+    default_log_directory,
+    redact,
+    setup_from_config,
+    setup_logging,
+    stop_logging,
+)
 
 REGISTRANT = "FR7K3M9Q2XPD"
 BEARER = "fkd_Zq9sT3cr3tD3v1c3T0k3nValue"
@@ -22,7 +29,7 @@ PASS = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJGUjdLM005UTJYUEQifQ.c2lnbmF0dXJlLWJ5dGVz
 
 @pytest.fixture
 def logger(tmp_path: Path) -> Iterator[tuple[logging.Logger, Path]]:
-    path = setup_logging(tmp_path / "log", device="kiosk-test-01", logger_name="kiosk.test")
+    path = setup_logging(tmp_path / "log", device="kiosk-test-01", loggers=("kiosk.test",))
     log = logging.getLogger("kiosk.test")
     yield log, path
     for handler in list(log.handlers):
@@ -79,7 +86,7 @@ def test_redact_is_idempotent_and_keeps_ordinary_text() -> None:
 
 
 def test_rotation_and_permissions(tmp_path: Path) -> None:
-    path = setup_logging(tmp_path / "log", max_bytes=2048, backups=2, logger_name="kiosk.rot")
+    path = setup_logging(tmp_path / "log", max_bytes=2048, backups=2, loggers=("kiosk.rot",))
     log = logging.getLogger("kiosk.rot")
     try:
         for i in range(200):
@@ -96,7 +103,7 @@ def test_rotation_and_permissions(tmp_path: Path) -> None:
 
 def test_setup_is_idempotent(tmp_path: Path) -> None:
     for _ in range(3):
-        setup_logging(tmp_path, logger_name="kiosk.idem")
+        setup_logging(tmp_path, loggers=("kiosk.idem",))
     log = logging.getLogger("kiosk.idem")
     try:
         assert len(log.handlers) == 1
@@ -122,10 +129,7 @@ def test_documented_locations(tmp_path: Path) -> None:
         assert path == tmp_path / "cfg-log" / LOG_FILE
         assert log.level == logging.WARNING
     finally:
-        for handler in list(log.handlers):
-            if handler.get_name() == "furusato-kiosk-file":
-                log.removeHandler(handler)
-                handler.close()
+        stop_logging()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: files written as root change owner")
@@ -133,7 +137,7 @@ def test_as_root_a_new_log_file_takes_the_folder_owner(tmp_path: Path) -> None:
     folder = tmp_path / "log"
     folder.mkdir()
     os.chown(folder, 12345, 12345)  # the kiosk user of an installed Pi
-    path = setup_logging(folder, logger_name="kiosk.owner")
+    path = setup_logging(folder, loggers=("kiosk.owner",))
     log = logging.getLogger("kiosk.owner")
     try:
         log.info("provisioned")

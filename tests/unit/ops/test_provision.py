@@ -18,8 +18,8 @@ import keyring.backend
 import keyring.errors
 import pytest
 
+from cli.main import main
 from config.load import load_config
-from kiosk.cli import main
 from kiosk.pin import verify_pin
 from tests.e2e.sync.harness import ServerProcess
 from tests.keyrings import MemoryKeyring
@@ -206,7 +206,7 @@ camera = {{ source = "/dev/video2" }}
 
 def kiosk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=60,

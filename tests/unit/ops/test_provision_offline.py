@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from kiosk.cli import main
+from cli.main import main
 from kiosk.pin import verify_pin
 from tests.keyrings import MemoryKeyring
 from tests.unit.ops.conftest import device_config

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from cli.main import main
 from kiosk.clock import FixedClock
 from kiosk.models import Method, Reason
 from kiosk.retention import purge_personal_data
@@ -121,8 +121,8 @@ def test_purge_without_database_is_a_usage_error(
 def test_doctor_warns_about_personal_data_waiting_for_purge(
     tmp_path: Path, jwks_file: Path, store: Store
 ) -> None:
+    from cli.doctor import Context, Status, run_checks
     from config.load import load_config
-    from kiosk.doctor import Context, Status, run_checks
 
     path = device_config(
         tmp_path,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from cli.main import main
 from kiosk.clock import FixedClock
 from kiosk.database import DatabaseError
-from kiosk.doctor.database import integrity, verify_before_open
+from kiosk.database_health import integrity, verify_before_open
 from kiosk.models import Method, Outcome, Reason
 from kiosk.passes import PassVerifier, load_jwks_file
 from kiosk.service import CheckinService
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=60,

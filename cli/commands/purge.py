@@ -8,10 +8,10 @@ import argparse
 import logging
 from datetime import UTC, datetime
 
-from kiosk.cli import EXIT_OK, CommandFailed, UsageError
-from kiosk.compose import SetupError, read_config
+from cli.compose import SetupError, read_config
+from cli.errors import EXIT_OK, CommandFailed, UsageError
 from kiosk.database import DatabaseError
-from kiosk.doctor.database import verify_before_open
+from kiosk.database_health import verify_before_open
 from kiosk.logs import setup_from_config
 from kiosk.retention import purge_personal_data
 from kiosk.store import StorageFailed, StorageFull, Store

@@ -6,6 +6,7 @@ is removed on exit (`--keep` leaves it for inspection)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import secrets
@@ -17,15 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.cli import EXIT_OK, CommandFailed
-from kiosk.compose import Services, build_services
+from cli.compose import build_services, sync_worker_for
+from cli.errors import EXIT_OK, CommandFailed
+from kiosk.logs import setup_from_config, stop_logging
+from kiosk.services import Services
 
 if TYPE_CHECKING:
     from config.secrets import SecretStore
     from screens.demo import DemoKioskApp
     from sync.server.demo import DemoSeed
     from sync.server.runner import RunningServer
-    from sync.service import SyncService
+    from sync.worker import SyncWorker
 
 DEMO_PIN = "2580"  # shown on screen: the demo's coordinator PIN
 DEVICE_ID = "kiosk-demo-01"
@@ -47,6 +50,9 @@ jwks_file = "{folder / "jwks.json"}"
 id = "{seed.activity_id}"
 name = "{seed.activity_name}"
 
+[logging]
+directory = "{folder / "log"}"
+
 [api]
 url = "{api_url}"
 sync_interval_seconds = 3
@@ -63,7 +69,7 @@ class DemoWorld:
     seed: DemoSeed
     services: Services
     secrets: SecretStore
-    sync: SyncService | None
+    sync: SyncWorker | None
     keep: bool = False
     offline: bool = field(default=False, init=False)
 
@@ -121,7 +127,6 @@ def build_world(
     from sync.server.admin import export_jwks, open_database
     from sync.server.demo import seed_demo
     from sync.server.runner import start_server
-    from sync.service import build_sync_service
 
     folder = folder or Path(tempfile.mkdtemp(prefix="furusato-demo-"))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -144,7 +149,7 @@ def build_world(
         enroll_device(server.url, seed.enroll_token, config.device.id, store)
         store.set(PIN_HASH, hash_pin(DEMO_PIN))
         services = build_services(config)
-        sync = build_sync_service(services, store)
+        sync = sync_worker_for(services, lambda: store.device_token)
     except BaseException:
         server.stop()
         raise
@@ -161,7 +166,7 @@ def make_demo_app(
     """The real kiosk App on the demo world: simulated camera, live sync, coordinator.
 
     `passes` replaces the endless demo feed (the end-to-end test scripts a finite one)."""
-    from kiosk.commands.run import coordinator
+    from cli.commands.run import coordinator
     from kiosk.scan.settings import ScanSettings
     from kiosk.scan.synthetic import SyntheticSource
     from kiosk.service import CheckinService
@@ -202,9 +207,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandFailed(f"cannot start the demo: {exc}") from None
     try:
+        with contextlib.suppress(OSError):  # logging is best effort
+            setup_from_config(world.services.config)
         make_demo_app(world, language=args.language).run()
     finally:
         world.close()
+        stop_logging()
         if args.keep:
             print(f"demo folder kept: {world.folder}")
     return EXIT_OK

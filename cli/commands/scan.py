@@ -7,9 +7,9 @@ import json
 import sys
 from collections.abc import Iterator
 
+from cli.compose import SetupError, build_services, read_config
+from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.schema import KioskConfig
-from kiosk.cli import EXIT_OK, CommandFailed, UsageError
-from kiosk.compose import SetupError, build_services, read_config
 from kiosk.models import CheckinResult
 from kiosk.service import CheckinService
 

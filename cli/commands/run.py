@@ -1,16 +1,17 @@
-"""`kiosk run`: the Textual kiosk, built from the device config (the composition root)."""
+"""`kiosk run`: the Textual kiosk, built from the device config."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import logging
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.cli import EXIT_OK, UsageError
-from kiosk.compose import Services, SetupError, build_services, read_config
+from cli.compose import SetupError, build_services, read_config, sync_worker_for
+from cli.errors import EXIT_OK, UsageError
+from kiosk.logs import setup_from_config, stop_logging
+from kiosk.services import Services
 
 if TYPE_CHECKING:
     from config.secrets import SecretStore
@@ -18,50 +19,26 @@ if TYPE_CHECKING:
     from kiosk.ports import SyncController
     from screens.app import CoordinatorHook, KioskApp
 
-log = logging.getLogger("kiosk.run")
 # Sync starts this long after the App: building it imports the HTTP stack, which would
 # otherwise compete with the first screen for the interpreter (see sync.deferred).
 SYNC_START_DELAY_S = 2.0
 
 
-def log_file(services: Services) -> Path:
-    """Where the UI logs: the configured folder, else next to the database (never the tty)."""
-    config = services.config
-    folder = config.logging.directory or Path(config.device.database).parent
-    return Path(folder) / "kiosk.log"
-
-
-def configure_logging(services: Services) -> logging.Handler:
-    path = log_file(services)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()  # a read-only disk must not stop the gate
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(services.config.logging.level)
-    return handler
-
-
 def sync_controller(services: Services, secrets: SecretStore) -> SyncController | None:
-    """The background sync when `[api]` is configured and the sync package is installed.
+    """The background sync when `[api]` is configured (None for an offline-only device).
 
-    The service itself (and the HTTP stack it imports) is built on a thread
+    The worker itself (and the HTTP stack it imports) is built on a thread
     `SYNC_START_DELAY_S` after the App starts it; see `sync.deferred`."""
-    if services.config.api is None or importlib.util.find_spec("sync.service") is None:
+    if services.config.api is None:
         return None
     from kiosk.models import SyncState
     from sync.deferred import DeferredSync
 
     def build() -> SyncController:
-        from sync.service import build_sync_service
-
-        service = build_sync_service(services, secrets)
-        if service is None:
+        worker = sync_worker_for(services, lambda: secrets.device_token)
+        if worker is None:
             raise RuntimeError("the config has no [api] section")
-        return service
+        return worker
 
     pending = services.store.pending_count()
     initial = SyncState(configured=True, online=True, pending=pending)
@@ -78,19 +55,16 @@ def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout 
         from kiosk.closeout import closeout_submitter
         from sync.client import ApiClient
 
-        client = ApiClient(str(api.url), token=secrets.device_token, timeout=api.timeout_seconds)
-        try:
+        with ApiClient(
+            str(api.url), token=secrets.device_token, timeout=api.timeout_seconds
+        ) as client:
             return closeout_submitter(client)(payload)
-        finally:
-            client.close()
 
     return submit
 
 
-def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook | None:
-    """The coordinator's PIN + close-out screens, when that package is installed."""
-    if importlib.util.find_spec("screens.coordinator") is None:
-        return None
+def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
+    """The coordinator's PIN + close-out screens."""
     from kiosk.pin import PinGate
     from screens.coordinator import coordinator_hook
 
@@ -107,16 +81,14 @@ class RunningKiosk:
 
     app: KioskApp
     services: Services
-    log_handler: logging.Handler
 
     def close(self) -> None:
-        _release(self.services, self.log_handler)
+        _release(self.services)
 
 
-def _release(services: Services, handler: logging.Handler) -> None:
+def _release(services: Services) -> None:
     services.close()
-    logging.getLogger().removeHandler(handler)
-    handler.close()
+    stop_logging()
 
 
 def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
@@ -126,7 +98,8 @@ def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
         services = build_services(config)
     except SetupError as exc:
         raise UsageError(str(exc)) from None
-    handler = configure_logging(services)
+    with contextlib.suppress(OSError):  # a read-only disk must not stop the gate
+        setup_from_config(config)
     try:
         from config.secrets import SecretStore
         from kiosk.scan.settings import settings_from_config
@@ -146,9 +119,9 @@ def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
             heartbeat=Watchdog.from_environment(),
         )
     except BaseException:
-        _release(services, handler)
+        _release(services)
         raise
-    return RunningKiosk(app, services, handler)
+    return RunningKiosk(app, services)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,44 +20,32 @@ import time
 from types import FrameType
 from typing import Any
 
+from cli.compose import SetupError, build_sync_worker, build_verifier, open_store, read_config
+from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.schema import KioskConfig
 from config.secrets import SecretStore, SecretStoreError
-from kiosk.cli import EXIT_OK, CommandFailed, UsageError
 from kiosk.clock import SystemClock, ntp_synchronised
-from kiosk.compose import SetupError, read_config
-from kiosk.database import DatabaseError
 from kiosk.models import SyncState
-from kiosk.passes import PassVerifier, TrustListError, load_jwks_file
-from kiosk.store import Store
-from sync.pulls import restore_revocations
-from sync.service import SyncReport, SyncService, base_revocations_of
+from sync.worker import SyncReport, SyncWorker
 
 ONCE_MAX_FAILURES = 4
 
 
-def _open(config: KioskConfig, token: str) -> SyncService:
-    assert config.api is not None
+def _open(config: KioskConfig, token: str) -> SyncWorker:
     try:
-        store = Store.open(config.device.database, synchronous=config.storage.synchronous)
-    except (DatabaseError, OSError) as exc:
-        raise CommandFailed(f"database {config.device.database}: {exc}") from None
+        store = open_store(config)
+    except SetupError as exc:
+        raise CommandFailed(str(exc)) from None
     try:
-        keys = load_jwks_file(config.trust.jwks_file)
-    except TrustListError as exc:
+        verifier = build_verifier(config, store)
+    except SetupError as exc:
         store.close()
         raise UsageError(str(exc)) from None
-    base = base_revocations_of(config.trust.revocations_file)
-    verifier = PassVerifier(keys, base, clock_skew_s=config.trust.clock_skew_seconds)
-    restore_revocations(store, verifier, base)
-    return SyncService(
-        store=store,
-        verifier=verifier,
-        clock=SystemClock(ntp_synchronised()),
-        api=config.api,
-        token=lambda: token,
-        jwks_file=config.trust.jwks_file,
-        base_revocations=base,
+    worker = build_sync_worker(
+        config, store, verifier, SystemClock(ntp_synchronised()), lambda: token
     )
+    assert worker is not None  # the caller checked [api]
+    return worker
 
 
 def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
@@ -142,7 +130,7 @@ def _still_pending(report: SyncReport) -> str:
     return f"{checkins} check-ins still pending"
 
 
-def _run_once(service: SyncService, url: str, as_json: bool) -> int:
+def _run_once(service: SyncWorker, url: str, as_json: bool) -> int:
     started = time.monotonic()
     report = service.run_once(max_failures=ONCE_MAX_FAILURES, pull=True)
     _print_summary(summary_of(report, time.monotonic() - started), as_json)
@@ -173,7 +161,7 @@ def _state_line(state: SyncState, as_json: bool) -> str:
     return f"{flags} pending={state.pending} last_success={last} {state.message}".rstrip()
 
 
-def _run_forever(service: SyncService, as_json: bool) -> int:
+def _run_forever(service: SyncWorker, as_json: bool) -> int:
     done = threading.Event()
     previous: list[str] = []
     lock = threading.Lock()

@@ -29,12 +29,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.fleet import dump_toml, is_fleet
 from config.load import ConfigError, load_config, load_fleet
 from config.schema import KioskConfig
-from kiosk.cli import EXIT_OK, CommandFailed, UsageError
 from kiosk.database import DatabaseError
-from kiosk.doctor.database import verify_before_open
+from kiosk.database_health import verify_before_open
 from kiosk.logs import default_log_directory, setup_from_config
 from kiosk.pin import PinPolicyError, check_pin_policy, hash_pin
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.doctor import Context, Status, render_json, render_text, run_checks, worst
+from cli.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
 from config.load import CONFIG_FILE_ENV, ConfigError, load_config
 from config.schema import KioskConfig
-from kiosk.cli import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
-from kiosk.doctor import Context, Status, render_json, render_text, run_checks, worst
 
 
 def _secret_store(config: KioskConfig | None) -> Any:

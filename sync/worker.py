@@ -21,11 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from config.schema import ApiSection
-from config.secrets import SecretStore
 from kiosk.clock import Clock
-from kiosk.compose import Services
 from kiosk.models import SyncState
-from kiosk.passes import PassVerifier, Revocations, TrustListError
+from kiosk.passes import PassVerifier, TrustListError
 from kiosk.ports import SyncController
 from kiosk.store import Store
 from kiosk.text import sanitize
@@ -34,7 +32,7 @@ from sync.client import ApiClient, ApiError, Unauthorized
 from sync.pulls import Puller, PullSummary
 from sync.uploader import NeedsEnrollment, Uploader, UploadStalled, UploadSummary
 
-log = logging.getLogger("sync.service")
+log = logging.getLogger("sync.worker")
 STOP_GRACE_S = 5.0
 HEALTH_EVERY_S = 60.0
 REPROBE_AFTER_S = 300.0  # retry a token the server refused (a server-side glitch heals)
@@ -67,8 +65,11 @@ class SyncReport:
         return self.error is None and not self.needs_enrollment and not self.upload.stopped
 
 
-class SyncService:
-    """Background upload and pulls for one kiosk; satisfies `kiosk.ports.SyncController`."""
+class SyncWorker:
+    """Background upload and pulls for one kiosk; satisfies `kiosk.ports.SyncController`.
+
+    Built by the composition root (`cli.compose.build_sync_worker`) on the kiosk's own
+    store, pass verifier and clock."""
 
     def __init__(
         self,
@@ -79,7 +80,6 @@ class SyncService:
         api: ApiSection,
         token: Callable[[], str | None],
         jwks_file: Path | None = None,
-        base_revocations: Revocations | None = None,
         session_id: str | None = None,
         rng: random.Random | None = None,
         now: Callable[[], datetime] | None = None,
@@ -114,7 +114,6 @@ class SyncService:
             self.client,
             verifier,
             jwks_file=jwks_file,
-            base_revocations=base_revocations,
             now=self._now,
         )
         self._retry = Backoff(base=1.0, cap=max(api.retry_max_seconds, 1.0), rng=self._rng)
@@ -142,7 +141,7 @@ class SyncService:
 
     def start(self, on_state: Callable[[SyncState], None]) -> None:
         if self._thread is not None or self._closed:
-            raise RuntimeError("sync service already started or stopped")
+            raise RuntimeError("sync worker already started or stopped")
         self._on_state = on_state
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="kiosk-sync", daemon=True)
@@ -319,45 +318,7 @@ class SyncService:
                 self._wake.wait(self.interval)
 
 
-def base_revocations_of(path: Path | None) -> Revocations:
-    """The revocations file named in the config, or none."""
-    if path is None or not path.exists():
-        return Revocations()
-    try:
-        return Revocations.load(path)
-    except TrustListError as exc:
-        log.warning("%s", exc)
-        return Revocations()
-
-
-def build_sync_service(
-    services: Services, secrets: SecretStore, *, wait: Waiter | None = None
-) -> SyncService | None:
-    """The sync service for built kiosk services, or None for an offline-only device.
-
-    Revocations pulled before a restart are already in the verifier (`kiosk.compose` loads
-    them from the store when it builds the services). The device token is read from `secrets`
-    at every pass, so a re-enrollment (e.g. `kiosk provision` in another process) is picked up.
-    `wait` replaces the real backoff waits (tests).
-    """
-    config = services.config
-    if config.api is None:
-        return None
-    base = base_revocations_of(config.trust.revocations_file)
-    return SyncService(
-        store=services.store,
-        verifier=services.verifier,
-        clock=services.clock,
-        api=config.api,
-        token=lambda: secrets.device_token,
-        jwks_file=config.trust.jwks_file,
-        base_revocations=base,
-        session_id=services.checkins.session_id,
-        wait=wait,
-    )
-
-
 if TYPE_CHECKING:  # mypy proves the service satisfies the port the UI is written against
 
-    def _is_a_sync_controller(service: SyncService) -> SyncController:
-        return service
+    def _is_a_sync_controller(worker: SyncWorker) -> SyncController:
+        return worker

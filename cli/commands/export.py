@@ -10,9 +10,9 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kiosk.cli import EXIT_OK, CommandFailed, UsageError
+from cli.compose import SetupError, read_config
+from cli.errors import EXIT_OK, CommandFailed, UsageError
 from kiosk.closeout import activities_on
-from kiosk.compose import SetupError, read_config
 from kiosk.database import DatabaseError
 from kiosk.exports import REPLACEMENT, export_activities, write_export
 from kiosk.store import Store

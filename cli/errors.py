@@ -1,6 +1,8 @@
-"""Errors that commands raise to end with a clear one-line reason (see `kiosk.cli`)."""
+"""Errors that commands raise to end with a clear one-line reason (see `cli.main`)."""
 
 from __future__ import annotations
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):

@@ -13,11 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk.errors import CommandFailed, UsageError
+from cli.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, CommandFailed, UsageError
 
 __all__ = ["EXIT_OK", "EXIT_RUNTIME", "EXIT_USAGE", "CommandFailed", "UsageError", "main"]
-
-EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
 
 
 def _config_arg(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -101,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage line
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
-    module = importlib.import_module(f"kiosk.commands.{args.command}")
+    module = importlib.import_module(f"cli.commands.{args.command}")
     try:
         status: int = module.run(args)
     except UsageError as exc:

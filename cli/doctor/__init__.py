@@ -1,7 +1,7 @@
 """`kiosk doctor`: small, time-bounded checks in a registry, one ✓/!/✗ line each.
 
 A check is a function `(Context) -> Result` registered with `@check(...)` in
-`kiosk.doctor.checks`. `run_checks` runs each in a worker thread and gives up after its time
+`cli.doctor.checks`. `run_checks` runs each in a worker thread and gives up after its time
 bound (a hung camera driver cannot hang the doctor), so one bad check never stops the others.
 Every failure (✗) carries a `fix`: what to do about it, in one or two sentences.
 """
@@ -147,7 +147,7 @@ def run_one(item: Check, ctx: Context) -> Outcome:
 
 
 def run_checks(ctx: Context, names: Sequence[str] | None = None) -> list[Outcome]:
-    importlib.import_module("kiosk.doctor.checks")  # registers the built-in checks
+    importlib.import_module("cli.doctor.checks")  # registers the built-in checks
     chosen = [c for c in REGISTRY if names is None or c.name in names]
     return [run_one(item, ctx) for item in chosen]
 

@@ -1,22 +1,21 @@
-"""The built-in doctor checks, in report order. Heavy modules (cv2, zxingcpp, pyzbar, httpx)
-are imported inside the check that needs them."""
+"""The built-in doctor checks, in report order. Heavy modules (cv2, zxingcpp, pyzbar, the API
+client and its HTTP stack) are imported inside the check that needs them."""
 
 from __future__ import annotations
 
-import contextlib
 import locale
 import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cli.doctor import Context, Result, check, fail, ok, skip, warn
 from kiosk.clock import ntp_synchronised
-from kiosk.doctor import Context, Result, check, fail, ok, skip, warn
-from kiosk.doctor.database import (
+from kiosk.database_health import (
     RECOVER_FULL,
     integrity,
     pending_corrections,
@@ -26,6 +25,9 @@ from kiosk.doctor.database import (
     writable,
 )
 from kiosk.migrations import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from sync.client import ApiClient
 
 
 def fix_provision(ctx: Context) -> str:
@@ -215,35 +217,30 @@ def api(ctx: Context) -> Result:
     assert ctx.config is not None
     if ctx.config.api is None:
         return ok("offline-only device (no [api] section): nothing to reach")
-    import httpx
+    from sync.client import ApiClient, ApiError
 
     base = str(ctx.config.api.url).rstrip("/")
-    timeout = ctx.config.doctor.api_timeout_seconds
     fix_net = (
         "check the network (Wi-Fi/LTE router, cable) and [api] url; the kiosk keeps working"
         " offline and uploads later"
     )
-    try:
-        sent = datetime.now(UTC)
-        response = httpx.get(f"{base}/v1/health", timeout=timeout)
-        received = datetime.now(UTC)
-    except httpx.HTTPError as exc:
-        return fail(f"{base} unreachable: {type(exc).__name__}: {exc}", fix_net)
-    if response.status_code != 200:
-        return fail(f"{base}/v1/health answered HTTP {response.status_code}", fix_net)
-    offset: float | None = None
-    date = response.headers.get("date")
-    if date:
-        with contextlib.suppress(TypeError, ValueError):
-            server = parsedate_to_datetime(date)
-            local = sent + (received - sent) / 2
-            offset = (server - local).total_seconds()
-    summary = f"{base} reachable in {(received - sent).total_seconds() * 1000:.0f} ms"
-    auth = _check_token(ctx, base, timeout)
-    if auth is not None:
-        return auth
-    if offset is None:
-        return warn(f"{summary}; no Date header, clock offset unknown")
+    with ApiClient(base, timeout=ctx.config.doctor.api_timeout_seconds) as client:
+        try:
+            started = time.monotonic()
+            client.health()
+            elapsed_ms = (time.monotonic() - started) * 1000
+        except ApiError as exc:
+            if exc.status is None:
+                return fail(f"{base} unreachable: {exc}", fix_net)
+            return fail(f"{base}/v1/health answered HTTP {exc.status}", fix_net)
+        refused = _token_refused(ctx, client)
+        if refused is not None:
+            return refused
+        sample = client.server_time
+    summary = f"{base} reachable in {elapsed_ms:.0f} ms"
+    if sample is None:
+        return warn(f"{summary}; no server time, clock offset unknown")
+    offset = sample.offset.total_seconds()
     summary += f"; clock offset {offset:+.1f} s"
     if abs(offset) > ctx.config.doctor.max_clock_offset_seconds:
         return fail(
@@ -255,8 +252,9 @@ def api(ctx: Context) -> Result:
     return ok(summary, offset_seconds=round(offset, 3))
 
 
-def _check_token(ctx: Context, base: str, timeout: float) -> Result | None:
-    import httpx
+def _token_refused(ctx: Context, client: ApiClient) -> Result | None:
+    """A failure when the API refuses this device's token (401), else None."""
+    from sync.client import ApiError, Unauthorized
 
     if ctx.secret_store is None:
         return None
@@ -266,21 +264,17 @@ def _check_token(ctx: Context, base: str, timeout: float) -> Result | None:
         return None  # reported by the keyring check
     if not token:
         return None
+    client.token = token
     try:
-        response = httpx.get(
-            f"{base}/v1/activities",
-            params={"since": "999999999"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-        )
-    except httpx.HTTPError:
-        return None
-    if response.status_code == 401:
+        client.activities(since="999999999")
+    except Unauthorized:
         return fail(
             "the API rejects this device's token (401)",
             "re-enroll: get a new one-time token and run `kiosk provision FILE"
             " --enrollment-token TOKEN`",
         )
+    except ApiError:
+        return None
     return None
 
 
