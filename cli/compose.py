@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING
 
 from config.load import CONFIG_FILE_ENV, ConfigError, load_config
 from config.schema import KioskConfig
-from kiosk.clock import Clock, SystemClock, ntp_synchronised
-from kiosk.database import DatabaseError
-from kiosk.database_health import verify_before_open
+from kiosk.checkins import CheckinService
+from kiosk.clock import Clock, SystemClock, ntp_synchronised, venue_today
 from kiosk.passes import PassVerifier, Revocations, TrustListError, load_jwks_file
-from kiosk.service import CheckinService, ensure_activity
 from kiosk.services import Services
-from kiosk.store import Store
+from kiosk.store import DatabaseError, Store, verify_before_open
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,7 +70,7 @@ def build_verifier(config: KioskConfig, store: Store) -> PassVerifier:
         )
     except TrustListError as exc:
         raise SetupError(str(exc)) from None
-    pulled_jti, pulled_sub = store.revoked()
+    pulled_jti, pulled_sub = store.pulled.revoked()
     revocations = Revocations(configured.jti | pulled_jti, configured.sub | pulled_sub)
     return PassVerifier(keys, revocations, clock_skew_s=trust.clock_skew_seconds)
 
@@ -91,10 +89,8 @@ def build_services(
     except SetupError:
         store.close()
         raise
-    if config.activity and chosen == config.activity.id:
-        ensure_activity(store, chosen, config.activity.name)
-    elif store.activity(chosen) is None:
-        ensure_activity(store, chosen, chosen)
+    name = config.activity.name if config.activity and chosen == config.activity.id else chosen
+    store.activities.ensure(chosen, name, venue_today())
     clock = clock or SystemClock(ntp_synchronised())
     return Services(config, store, verifier, clock, CheckinService(store, verifier, clock, chosen))
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config.schema import KioskConfig
+from kiosk.checkins import CheckinService
 from kiosk.clock import Clock
 from kiosk.passes import PassVerifier
-from kiosk.service import CheckinService
 from kiosk.store import Store
 
 

@@ -8,6 +8,6 @@
   through the `coordinator` hook of `make_app`.
 - `widgets/`: banner, counters, status line, key bar (touch targets for the bindings).
 - `messages.py`: what worker threads post back; `scanning.py`: the camera-pipeline protocol
-  and its adapter to `kiosk.scan`; `sound.py`: per-outcome cues; `records.py`: manual records.
+  and its adapter to `kiosk.scan`; `sound.py`: per-outcome cues.
 - `styles/*.tcss`, `i18n/{ja,en}.toml` (every user-facing string; Japanese by default).
 """

@@ -16,12 +16,18 @@ from typing import Any
 
 import httpx
 
+from kiosk.store.tables import CorrectionStatus, SyncStatus
 from kiosk.text import sanitize
 
 USER_AGENT = "furusato-kiosk/0.1"
 SAMPLE_MAX_AGE_S = 300.0  # a precise clock sample older than this yields to a Date header
 _REGISTRANT = re.compile(r"^FR[0-9A-HJKMNP-TV-Z]{10}$")
-CORRECTION_STATUSES = ("applied", "unchanged", "rejected")
+CHECKIN_ANSWERS = (SyncStatus.ACCEPTED, SyncStatus.DUPLICATE, SyncStatus.REJECTED)
+CORRECTION_ANSWERS = (
+    CorrectionStatus.APPLIED,
+    CorrectionStatus.UNCHANGED,
+    CorrectionStatus.REJECTED,
+)
 CORRECTION_REASON_MAX = 500  # the API's limit for a correction's reason
 
 
@@ -124,7 +130,7 @@ class RevocationsPage:
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     id: str
-    status: str  # accepted | duplicate | rejected
+    status: SyncStatus  # one of CHECKIN_ANSWERS
     reason: str | None
     first_checkin_id: str | None
 
@@ -132,7 +138,7 @@ class ItemResult:
 @dataclass(frozen=True, slots=True)
 class CorrectionResult:
     id: str
-    status: str  # applied | unchanged | rejected
+    status: CorrectionStatus  # one of CORRECTION_ANSWERS
     reason: str | None
 
 
@@ -452,16 +458,12 @@ class ApiClient:
             raise ServerError("batch response without results")
         parsed: list[ItemResult] = []
         for entry in results:
-            if not isinstance(entry, dict) or entry.get("status") not in (
-                "accepted",
-                "duplicate",
-                "rejected",
-            ):
+            if not isinstance(entry, dict) or entry.get("status") not in CHECKIN_ANSWERS:
                 raise ServerError("batch response with a malformed result")
             parsed.append(
                 ItemResult(
                     id=str(entry.get("id", "")).lower(),
-                    status=str(entry["status"]),
+                    status=SyncStatus(entry["status"]),
                     reason=entry.get("reason"),
                     first_checkin_id=entry.get("first_checkin_id"),
                 )
@@ -483,13 +485,13 @@ class ApiClient:
             raise ServerError("corrections response without results")
         parsed: list[CorrectionResult] = []
         for entry in results:
-            if not isinstance(entry, dict) or entry.get("status") not in CORRECTION_STATUSES:
+            if not isinstance(entry, dict) or entry.get("status") not in CORRECTION_ANSWERS:
                 raise ServerError("corrections response with a malformed result")
             reason = entry.get("reason")
             parsed.append(
                 CorrectionResult(
                     id=str(entry.get("id", "")).lower(),
-                    status=str(entry["status"]),
+                    status=CorrectionStatus(entry["status"]),
                     reason=sanitize(reason, 64) if isinstance(reason, str) else None,
                 )
             )

@@ -27,7 +27,7 @@ from typing import Any
 
 from kiosk.passes import PassVerifier, TrustListError, parse_jwks
 from kiosk.store import Store
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from sync.client import ApiClient
 
 log = logging.getLogger("sync.pulls")
@@ -112,24 +112,24 @@ class Puller:
 
     def activities(self, summary: PullSummary | None = None) -> int:
         summary = summary or PullSummary()
-        since = self.store.sync_cursor(ACTIVITIES_CURSOR)
+        since = self.store.pulled.cursor(ACTIVITIES_CURSOR)
         for _ in range(MAX_PAGES):
             page = self.client.activities(since=since)
             for doc in page.activities:
                 activity = _activity(doc)
                 if activity is not None:
-                    self.store.upsert_activity(activity)
+                    self.store.activities.upsert(activity)
                     summary.activities += 1
             if not page.activities or page.next_since == since:
                 break
             since = page.next_since
-            self.store.set_sync_cursor(ACTIVITIES_CURSOR, since, at=self._now())
+            self.store.pulled.set_cursor(ACTIVITIES_CURSOR, since, at=self._now())
         return summary.activities
 
     def trust_list(self, summary: PullSummary | None = None) -> bool:
         """True when the keys changed."""
         summary = summary or PullSummary()
-        etag = self.store.sync_cursor(JWKS_ETAG)
+        etag = self.store.pulled.cursor(JWKS_ETAG)
         result = self.client.jwks(etag=etag)
         if result.document is None:
             summary.jwks_not_modified = True
@@ -154,17 +154,17 @@ class Puller:
             except OSError as exc:
                 log.warning("cannot write the trust list to %s: %s", self.jwks_file, exc)
         # Keep the ETag only when a restart would find the same keys on disk.
-        self.store.set_sync_cursor(JWKS_ETAG, result.etag if persisted else None, at=self._now())
+        self.store.pulled.set_cursor(JWKS_ETAG, result.etag if persisted else None, at=self._now())
         return True
 
     def revocations(self, summary: PullSummary | None = None) -> int:
         summary = summary or PullSummary()
-        cursor = self.store.sync_cursor(REVOCATIONS_CURSOR)
+        cursor = self.store.pulled.cursor(REVOCATIONS_CURSOR)
         added = 0
         for _ in range(MAX_PAGES):
             page = self.client.revocations(cursor=cursor)
             if page.jti or page.sub or page.next_cursor != cursor:
-                self.store.add_revocations(
+                self.store.pulled.add_revocations(
                     page.jti,
                     page.sub,
                     cursor_name=REVOCATIONS_CURSOR,

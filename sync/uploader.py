@@ -18,7 +18,7 @@ Exactly-once, end to end:
 
 Corrections travel the same way (content-derived key, backoff, 401, bisection), in the order
 they were made, each after its check-in's own upload, and check-ins made after a correction
-after it (`kiosk.store_corrections`): a void reaches the server before a re-scan of the same
+after it (`kiosk.store.corrections`): a void reaches the server before a re-scan of the same
 person, so the re-scan is `accepted` there, not `duplicate`. Corrections of check-ins the server
 refused are settled on the device without a request.
 
@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from kiosk.store import OutboxItem, Store
-from kiosk.tables import Correction
+from kiosk.store.tables import Correction, CorrectionStatus, SyncStatus
 from sync.backoff import Backoff, Waiter
 from sync.client import (
     ApiClient,
@@ -159,9 +159,9 @@ class CorrectionSummary:
     def count(self, results: Sequence[CorrectionResult]) -> None:
         self.sent += len(results)
         for r in results:
-            if r.status == "applied":
+            if r.status is CorrectionStatus.APPLIED:
                 self.applied += 1
-            elif r.status == "unchanged":
+            elif r.status is CorrectionStatus.UNCHANGED:
                 self.unchanged += 1
             else:
                 self.rejected += 1
@@ -194,9 +194,9 @@ class UploadSummary:
     def count(self, results: Sequence[ItemResult]) -> None:
         self.uploaded += len(results)
         for r in results:
-            if r.status == "accepted":
+            if r.status is SyncStatus.ACCEPTED:
                 self.accepted += 1
-            elif r.status == "duplicate":
+            elif r.status is SyncStatus.DUPLICATE:
                 self.duplicate += 1
             else:
                 self.rejected += 1
@@ -257,14 +257,14 @@ class Uploader:
             "check-ins",
             client.upload_batch,
             self._apply,
-            store.note_upload_failure,
+            store.outbox.note_failure,
             self._refuse_checkin,
         )
         self.corrections: Lane[CorrectionResult] = Lane(
             "corrections",
             client.upload_corrections,
             self._apply_corrections,
-            store.note_correction_failure,
+            store.corrections.note_failure,
             self._refuse_correction,
         )
 
@@ -277,7 +277,7 @@ class Uploader:
         offset = self._clock_offset()
         if self.session_id is None or offset is None or self._filled:
             return
-        filled = self.store.fill_corrected_times(self.session_id, offset)
+        filled = self.store.outbox.fill_corrected_times(self.session_id, offset)
         self._filled = True
         if filled:
             log.info("added corrected times to %d check-ins", filled)
@@ -295,7 +295,7 @@ class Uploader:
         Raises `NeedsEnrollment` on 401 and `UploadStalled` after `max_failures` consecutive
         failures of one batch (None: retry until `wait` or `should_stop` says stop).
         """
-        summary = UploadSummary(backlog_at_start=self.store.pending_count())
+        summary = UploadSummary(backlog_at_start=self.store.outbox.pending_count())
         requests_before = self.client.requests
         try:
             while not should_stop():
@@ -320,12 +320,12 @@ class Uploader:
     def _next(self, summary: UploadSummary) -> tuple[int, Send] | None:
         """The next batch in causal order — check-ins up to the oldest pending correction, else
         the corrections that may go now — as (size, its sender); None when all is sent."""
-        pending = self.store.claim_batch(self.batch_size, at=self._now())
+        pending = self.store.outbox.claim_batch(self.batch_size, at=self._now())
         if pending:
             batch = Batch.of([item_of(p) for p in pending])
             return len(batch), functools.partial(self._send, self.checkins, batch)
-        summary.corrections.skipped += self.store.settle_corrections(at=self._now())
-        corrections = self.store.next_corrections(self.batch_size)
+        summary.corrections.skipped += self.store.corrections.settle(at=self._now())
+        corrections = self.store.corrections.next_batch(self.batch_size)
         if corrections:
             batch = Batch.of([correction_item(c) for c in corrections])
             return len(batch), functools.partial(self._send, self.corrections, batch)
@@ -394,12 +394,14 @@ class Uploader:
         return True
 
     def _refuse_checkin(self, checkin_id: str, summary: UploadSummary) -> None:
-        self.store.apply_upload_results([(checkin_id, "rejected", INVALID_REASON)], at=self._now())
+        self.store.outbox.apply_results(
+            [(checkin_id, SyncStatus.REJECTED, INVALID_REASON)], at=self._now()
+        )
         summary.invalid += 1
 
     def _refuse_correction(self, correction_id: str, summary: UploadSummary) -> None:
-        self.store.apply_correction_results(
-            [(correction_id, "rejected", INVALID_REASON)], at=self._now()
+        self.store.corrections.apply_results(
+            [(correction_id, CorrectionStatus.REJECTED, INVALID_REASON)], at=self._now()
         )
         summary.corrections.invalid += 1
 
@@ -407,9 +409,9 @@ class Uploader:
         """Apply the answered items in one transaction; returns how many were answered."""
         local = {i.lower(): i for i in batch.ids}  # the server answers with lower-case UUIDs
         answered = [r for r in results if r.id in local]
-        self.store.apply_upload_results(
+        self.store.outbox.apply_results(
             [
-                (local[r.id], r.status, r.reason if r.status == "rejected" else None)
+                (local[r.id], r.status, r.reason if r.status is SyncStatus.REJECTED else None)
                 for r in answered
             ],
             at=self._now(),
@@ -419,7 +421,7 @@ class Uploader:
         summary.count(answered)
         missing = set(local.values()) - {local[r.id] for r in answered}
         if missing:  # a server bug; keep them pending and try again in a later batch
-            self.store.note_upload_failure(sorted(missing), "no result in the batch response")
+            self.store.outbox.note_failure(sorted(missing), "no result in the batch response")
             log.warning("%d check-ins had no result; they stay pending", len(missing))
         return len(answered)
 
@@ -429,9 +431,9 @@ class Uploader:
         """Apply the answered corrections in one transaction; returns how many were answered."""
         local = {i.lower(): i for i in batch.ids}
         answered = [r for r in results if r.id in local]
-        self.store.apply_correction_results(
+        self.store.corrections.apply_results(
             [
-                (local[r.id], r.status, r.reason if r.status == "rejected" else None)
+                (local[r.id], r.status, r.reason if r.status is CorrectionStatus.REJECTED else None)
                 for r in answered
             ],
             at=self._now(),
@@ -441,6 +443,6 @@ class Uploader:
         summary.corrections.count(answered)
         missing = set(local.values()) - {local[r.id] for r in answered}
         if missing:  # a server bug; keep them pending and try again later
-            self.store.note_correction_failure(sorted(missing), "no result in the response")
+            self.store.corrections.note_failure(sorted(missing), "no result in the response")
             log.warning("%d corrections had no result; they stay pending", len(missing))
         return len(answered)

@@ -56,7 +56,7 @@ class SyncReport:
     pending_corrections: int = 0  # of which corrections
 
     def count_pending(self, store: Store) -> int:
-        checkins, corrections = store.pending_counts()
+        checkins, corrections = store.outbox.pending_counts()
         self.pending, self.pending_corrections = checkins + corrections, corrections
         return self.pending
 
@@ -130,7 +130,7 @@ class SyncWorker:
         self._rejected_at = 0.0
         self.reprobe_after_s = max(REPROBE_AFTER_S, self.interval)
         self._closed = False
-        self._state = SyncState(configured=True, online=True, pending=store.pending_count())
+        self._state = SyncState(configured=True, online=True, pending=store.outbox.pending_count())
 
     # -- SyncController ---------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class SyncWorker:
         )
         if not token or refused:
             report.needs_enrollment = True
-            self._update(needs_enrollment=True, pending=self.store.pending_count())
+            self._update(needs_enrollment=True, pending=self.store.outbox.pending_count())
             try:
                 if pull:  # the trust list needs no token
                     report.pulls = self.puller.pull_all(authorized=False)
@@ -250,7 +250,7 @@ class SyncWorker:
             report.offset = self._apply_offset()
             report.count_pending(self.store)
             return report
-        pending = self.store.pending_count()
+        pending = self.store.outbox.pending_count()
         self._update(needs_enrollment=False, pending=pending)
 
         def progress(done: int, backlog: int, in_flight: int) -> None:

@@ -167,9 +167,9 @@ def make_demo_app(
 
     `passes` replaces the endless demo feed (the end-to-end test scripts a finite one)."""
     from cli.commands.run import coordinator
+    from kiosk.checkins import CheckinService
     from kiosk.scan.settings import ScanSettings
     from kiosk.scan.synthetic import SyntheticSource
-    from kiosk.service import CheckinService
     from screens.demo import DemoKioskApp
     from screens.scanning import PipelineScanner
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from cli.compose import SetupError, read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from kiosk.closeout import activities_on
-from kiosk.database import DatabaseError
 from kiosk.exports import REPLACEMENT, export_activities, write_export
-from kiosk.store import Store
+from kiosk.store import DatabaseError, Store
 
 
 def _valid_date(text: str) -> str:

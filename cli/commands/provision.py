@@ -33,10 +33,10 @@ from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.fleet import dump_toml, is_fleet
 from config.load import ConfigError, load_config, load_fleet
 from config.schema import KioskConfig
-from kiosk.database import DatabaseError
-from kiosk.database_health import verify_before_open
 from kiosk.logs import default_log_directory, setup_from_config
 from kiosk.pin import PinPolicyError, check_pin_policy, hash_pin
+from kiosk.store import DatabaseError
+from kiosk.store.health import verify_before_open
 
 TOKEN_ENV = "KIOSK_ENROLLMENT_TOKEN"
 PIN_ENV = "KIOSK_COORDINATOR_PIN"

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 from cli.compose import SetupError, read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
-from kiosk.database import DatabaseError
-from kiosk.database_health import verify_before_open
 from kiosk.logs import setup_from_config
 from kiosk.retention import purge_personal_data
-from kiosk.store import StorageFailed, StorageFull, Store
+from kiosk.store import DatabaseError, StorageFailed, StorageFull, Store
+from kiosk.store.health import verify_before_open
 
 log = logging.getLogger("kiosk.purge")
 

@@ -40,7 +40,7 @@ def sync_controller(services: Services, secrets: SecretStore) -> SyncController 
             raise RuntimeError("the config has no [api] section")
         return worker
 
-    pending = services.store.pending_count()
+    pending = services.store.outbox.pending_count()
     initial = SyncState(configured=True, online=True, pending=pending)
     return DeferredSync(build, initial, delay_s=SYNC_START_DELAY_S)
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from cli.compose import SetupError, build_services, read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.schema import KioskConfig
+from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult
-from kiosk.service import CheckinService
 
 
 def _decisions(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.doctor import Context, Result, check, fail, ok, skip, warn
 from kiosk.clock import ntp_synchronised
-from kiosk.database_health import (
+from kiosk.store.health import (
     RECOVER_FULL,
     integrity,
     pending_corrections,
@@ -24,7 +24,7 @@ from kiosk.database_health import (
     recover_corrupt,
     writable,
 )
-from kiosk.migrations import SCHEMA_VERSION
+from kiosk.store.migrations import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from sync.client import ApiClient

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from kiosk.clock import JST
-from kiosk.tables import Audit
+from kiosk.store.tables import Audit
 from screens.coordinator.text import CoordinatorText
 
 

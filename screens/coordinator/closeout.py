@@ -20,11 +20,12 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
-from kiosk.closeout import CloseoutResult, DaySummary, close_day, manual_checkin, summarize
+from kiosk.checkins import manual_checkin
+from kiosk.closeout import CloseoutResult, DaySummary, close_day, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method, Outcome
 from kiosk.store import RecordError, StorageFailed, StorageFull
-from kiosk.tables import Attempt, Checkin
+from kiosk.store.tables import Attempt, Checkin
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.confirm import ConfirmCloseModal
 from screens.coordinator.context import CoordinatorContext
@@ -188,9 +189,9 @@ class CloseoutScreen(Screen[None]):
 
         def load() -> None:
             summary = summarize(store, activity_id)
-            attempts = store.attempts(activity_id)
-            checkins = {c.id: c for c in store.checkins(activity_id)}
-            activities = store.activities(on_date=summary.activity.date)
+            attempts = store.records.attempts(activity_id)
+            checkins = {c.id: c for c in store.records.checkins(activity_id)}
+            activities = store.activities.by_date(on_date=summary.activity.date)
             self.post_message(DayLoaded(summary, attempts, checkins, activities))
 
         self._work(load, "load", exclusive=True)
@@ -376,7 +377,7 @@ class CloseoutScreen(Screen[None]):
             store, at = self.context.store, self.context.clock.now()
 
             def work() -> None:
-                change = store.restore if voided else store.void
+                change = store.corrections.restore if voided else store.corrections.void
                 try:
                     change(
                         checkin.id, reason=correction.reason, operator=correction.operator, at=at
@@ -416,7 +417,7 @@ class CloseoutScreen(Screen[None]):
                 )
                 paper = (entry.name, entry.contact, entry.municipality) if entry.paper else None
                 try:
-                    context.store.add_manual(new, reason=entry.reason, paper=paper)
+                    context.store.records.add_manual(new, reason=entry.reason, paper=paper)
                 except (RecordError, StorageFull, StorageFailed) as exc:
                     self.post_message(CorrectionDone("add", error_key(exc)))
                     return
@@ -439,7 +440,7 @@ class CloseoutScreen(Screen[None]):
         store, activity_id = self.context.store, self.activity_id
 
         def work() -> None:
-            entries = [a for a in store.audit_trail() if a.activity_id == activity_id]
+            entries = [a for a in store.records.audit_trail() if a.activity_id == activity_id]
             self.post_message(AuditLoaded(entries))
 
         self._work(work, "audit")

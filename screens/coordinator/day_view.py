@@ -11,7 +11,7 @@ from rich.text import Text
 from kiosk.clock import JST
 from kiosk.closeout import DaySummary
 from kiosk.models import Outcome
-from kiosk.tables import Attempt, Checkin
+from kiosk.store.tables import Attempt, Checkin
 from screens.coordinator.text import CoordinatorText
 
 

@@ -203,9 +203,9 @@ async def _input_latency(config: Path, kit: PassKit, *, camera: bool) -> dict[st
     from textual.message import Message
 
     from cli.compose import build_services, read_config
+    from kiosk.checkins import CheckinService
     from kiosk.scan.settings import ScanSettings
     from kiosk.scan.synthetic import SyntheticSource
-    from kiosk.service import CheckinService
     from screens.app import make_app
     from screens.scanning import PipelineScanner, Scanner
 

@@ -21,12 +21,12 @@ from textual.pilot import Pilot
 from cli.compose import build_services
 from config.schema import KioskConfig
 from config.validation import validate
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.models import Method
 from kiosk.scan.frames import SourceState, StateCallback
-from kiosk.service import CheckinService
 from kiosk.services import Services
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from screens.app import CoordinatorHook, KioskApp, make_app
 from screens.scanning import ResultCallback, ScannerFactory
 from tests.passkit import PassKit
@@ -141,7 +141,7 @@ def write_config(root: Path, jwks: Path, **ui: object) -> KioskConfig:
 
 
 def seed_activities(services: Services) -> None:
-    services.store.upsert_activity(
+    services.store.activities.upsert(
         Activity(
             id=ACTIVITY,
             name="Beach clean-up",
@@ -150,7 +150,7 @@ def seed_activities(services: Services) -> None:
             organiser="Hamadori RMO",
         )
     )
-    services.store.upsert_activity(
+    services.store.activities.upsert(
         Activity(id="act-2026-11-23-festival", name="Autumn festival setup", date="2026-11-23")
     )
 

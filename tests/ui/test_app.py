@@ -89,7 +89,7 @@ async def test_worker_failure_shows_recoverable_error(kiosk: Kiosk) -> None:
         def broken(_activity: str) -> object:
             raise RuntimeError("disk on fire\x1b[2J")
 
-        kiosk.services.store.counts = broken  # type: ignore[assignment,method-assign]
+        kiosk.services.store.records.counts = broken  # type: ignore[assignment,method-assign]
         assert isinstance(app.screen, ScanScreen)
         app.screen.submit(kiosk.sign(), Method.CAMERA)
         await settle(pilot)

@@ -42,9 +42,9 @@ async def test_manual_id_checks_in(kiosk: Kiosk) -> None:
         assert banner.result.method is Method.MANUAL
         assert banner.result.registrant == "FR7K3M****PD"
         assert scan.query_one(Counters).values["accepted"] == 1
-        (checkin,) = kiosk.services.store.checkins(kiosk.services.checkins.activity_id)
+        (checkin,) = kiosk.services.store.records.checkins(kiosk.services.checkins.activity_id)
         assert checkin.registrant == "FR7K3M9Q2XPD"
-        trail = kiosk.services.store.audit_trail(checkin.id)
+        trail = kiosk.services.store.records.audit_trail(checkin.id)
         assert [(a.action, a.reason) for a in trail] == [
             ("manual_add", "manual entry at gate (registrant id)")
         ]
@@ -71,7 +71,7 @@ async def test_manual_id_validation(kiosk: Kiosk) -> None:
         await settle(pilot)
         assert app.screen is screen
         assert "FR and 10 letters or digits" in error_text(screen, "id-error")
-        assert kiosk.services.store.attempts(kiosk.services.checkins.activity_id) == []
+        assert kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id) == []
 
 
 async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
@@ -101,8 +101,8 @@ async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
         assert banner.state == "accepted"
         assert banner.result is not None
         assert banner.result.method is Method.PAPER
-        (checkin,) = kiosk.services.store.checkins(kiosk.services.checkins.activity_id)
-        record = kiosk.services.store.paper_record(checkin.id)
+        (checkin,) = kiosk.services.store.records.checkins(kiosk.services.checkins.activity_id)
+        record = kiosk.services.store.records.paper_record(checkin.id)
         assert record is not None
         assert (record.name, record.contact, record.municipality) == (
             "山田 花子",

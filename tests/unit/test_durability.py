@@ -18,9 +18,9 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     from kiosk.models import Method
-    from kiosk.service import build_service
+    from tests.builders import checkin_service
     db, jwks, tokens = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    service = build_service(db, jwks, "act-1")
+    service = checkin_service(db, jwks, "act-1")
     print("ready", flush=True)
     for token in tokens.read_text().split():
         result = service.submit(token, Method.CAMERA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
 import sqlite3
 import stat
@@ -17,13 +18,14 @@ from typing import Any
 
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
-from kiosk.database import Database, DatabaseError
-from kiosk.migrations import SCHEMA_VERSION
 from kiosk.models import Method, Outcome, Reason
-from kiosk.service import CheckinService, build_service
-from kiosk.store import NewCheckin, RecordError, Store
-from kiosk.tables import TABLES, Activity
+from kiosk.store import DatabaseError, NewCheckin, RecordError, Store
+from kiosk.store.database import Database
+from kiosk.store.migrations import SCHEMA_VERSION
+from kiosk.store.tables import TABLES, Activity
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 ACTIVITY = "act-2026-11-23-beach"
@@ -37,7 +39,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def service(tmp_path: Path, jwks_file: Path, clock: FixedClock) -> CheckinService:
-    return build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=clock)
+    return checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=clock)
 
 
 def pass_at(kit: PassKit, **claims: Any) -> str:
@@ -73,11 +75,11 @@ def test_rejections_are_kept_but_count_nowhere(service: CheckinService, kit: Pas
     service.submit("garbage", Method.CAMERA)
     service.submit(pass_at(kit, iss="evil"), Method.CAMERA)
     service.submit(pass_at(kit), Method.CAMERA)
-    counts = service.store.counts(ACTIVITY)
+    counts = service.store.records.counts(ACTIVITY)
     assert (counts.accepted, counts.unique_people, counts.rejected) == (1, 1, 2)
     assert counts.rejected_by_reason == {"malformed": 1, "wrong_issuer": 1}
     assert counts.pending_upload == 1
-    assert len(service.store.attempts(ACTIVITY)) == 3
+    assert len(service.store.records.attempts(ACTIVITY)) == 3
 
 
 def test_one_transaction_writes_checkin_audit_and_outbox(
@@ -85,9 +87,9 @@ def test_one_transaction_writes_checkin_audit_and_outbox(
 ) -> None:
     result = service.submit(pass_at(kit), Method.CAMERA)
     assert result.checkin_id is not None
-    trail = service.store.audit_trail(result.checkin_id)
+    trail = service.store.records.audit_trail(result.checkin_id)
     assert [a.action for a in trail] == ["checkin"]
-    batch = service.store.next_batch(10)
+    batch = service.store.outbox.claim_batch(10, at=T0)
     assert [item.checkin.id for item in batch] == [result.checkin_id]
 
 
@@ -98,7 +100,7 @@ def test_timestamps_record_trust_and_correction(
 
     clock.set_server_offset(timedelta(seconds=-42))
     result = service.submit(pass_at(kit), Method.CAMERA)
-    stored = service.store.checkin(result.checkin_id or "")
+    stored = service.store.records.checkin(result.checkin_id or "")
     assert stored is not None
     assert stored.clock_trusted is True
     assert stored.scanned_at == T0.isoformat()
@@ -113,15 +115,15 @@ def test_void_and_restore_are_audited_and_nothing_is_deleted(
     checkin_id = service.submit(token, Method.CAMERA).checkin_id or ""
     store = service.store
     with pytest.raises(RecordError, match="reason"):
-        store.void(checkin_id, reason=" ", operator="rmo", at=T0)
-    store.void(checkin_id, reason="wrong person", operator="rmo", at=T0)
-    assert store.counts(ACTIVITY).accepted == 0
-    assert store.counts(ACTIVITY).voided == 1
+        store.corrections.void(checkin_id, reason=" ", operator="rmo", at=T0)
+    store.corrections.void(checkin_id, reason="wrong person", operator="rmo", at=T0)
+    assert store.records.counts(ACTIVITY).accepted == 0
+    assert store.records.counts(ACTIVITY).voided == 1
     with pytest.raises(RecordError, match="already voided"):
-        store.void(checkin_id, reason="again", operator="rmo", at=T0)
-    store.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
-    assert store.counts(ACTIVITY).accepted == 1
-    actions = [(a.action, a.reason, a.operator) for a in store.audit_trail(checkin_id)]
+        store.corrections.void(checkin_id, reason="again", operator="rmo", at=T0)
+    store.corrections.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
+    assert store.records.counts(ACTIVITY).accepted == 1
+    actions = [(a.action, a.reason, a.operator) for a in store.records.audit_trail(checkin_id)]
     assert actions == [
         ("checkin", "", "gate"),
         ("void", "wrong person", "rmo"),
@@ -137,25 +139,25 @@ def test_undo_last_voids_and_allows_a_rescan(service: CheckinService, kit: PassK
     assert again.outcome == Outcome.ACCEPTED
     assert again.checkin_id != first.checkin_id
     with pytest.raises(RecordError, match="live check-in"):
-        service.store.restore(first.checkin_id or "", reason="r", operator="rmo", at=T0)
+        service.store.corrections.restore(first.checkin_id or "", reason="r", operator="rmo", at=T0)
 
 
 def test_manual_and_paper_records(service: CheckinService) -> None:
     store = service.store
     new = NewCheckin(ACTIVITY, "FRPAPER00001", Method.PAPER, T0, True, 0.0, "s", operator="rmo")
-    stored = store.add_manual(
+    stored = store.records.add_manual(
         new, reason="paper form", paper=("山田 太郎", "090-0000-0000", "131016")
     )
-    paper = store.paper_record(stored.checkin_id or "")
+    paper = store.records.paper_record(stored.checkin_id or "")
     assert paper is not None
     assert paper.name == "山田 太郎"
     with pytest.raises(RecordError, match="duplicate"):
-        store.add_manual(new, reason="again")
-    assert store.counts(ACTIVITY).accepted == 1
+        store.records.add_manual(new, reason="again")
+    assert store.records.counts(ACTIVITY).accepted == 1
 
 
 def test_closed_activity_rejects_new_checkins(service: CheckinService, kit: PassKit) -> None:
-    service.store.close_activity(ACTIVITY, digest="0" * 64, operator="rmo", at=T0)
+    service.store.activities.close(ACTIVITY, digest="0" * 64, operator="rmo", at=T0)
     result = service.submit(pass_at(kit), Method.CAMERA)
     assert result.outcome == Outcome.REJECTED
     assert result.reason == Reason.ACTIVITY_CLOSED
@@ -170,15 +172,15 @@ def test_upload_results_are_applied(service: CheckinService, kit: PassKit) -> No
     a = service.submit(pass_at(kit), Method.CAMERA).checkin_id or ""
     b = service.submit(pass_at(kit), Method.CAMERA).checkin_id or ""
     store = service.store
-    store.apply_results([(a, "accepted", None), (b, "duplicate", None)], at=T0)
-    counts = store.counts(ACTIVITY)
+    store.outbox.apply_results([(a, "accepted", None), (b, "duplicate", None)], at=T0)
+    counts = store.records.counts(ACTIVITY)
     assert (counts.confirmed, counts.server_duplicates, counts.pending_upload) == (1, 1, 0)
-    assert store.pending_count() == 0
+    assert store.outbox.pending_count() == 0
 
 
 def test_database_file_is_private_and_in_wal_mode(tmp_path: Path, jwks_file: Path) -> None:
     path = tmp_path / "sub" / "kiosk.db"
-    service = build_service(path, jwks_file, ACTIVITY)
+    service = checkin_service(path, jwks_file, ACTIVITY)
     service.store.close()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     with sqlite3.connect(path) as con:
@@ -194,6 +196,8 @@ def _field_shape(field: dataclasses.Field[Any], hint: Any) -> tuple[str, str, bo
     """(name, Python type, optional, default) of a dataclass field."""
     args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     base = next(a for a in args if a is not type(None))
+    if issubclass(base, enum.StrEnum):  # a status column: its enum's values are the text
+        base = str
     default = NO_DEFAULT if field.default is dataclasses.MISSING else field.default
     return (field.name, base.__name__, type(None) in args, default)
 
@@ -277,8 +281,8 @@ def test_the_schema_check_sees_a_mismatch(tmp_path: Path) -> None:
 
 def test_bool_columns_read_back_as_bool(service: CheckinService, kit: PassKit) -> None:
     checkin_id = service.submit(pass_at(kit), Method.CAMERA).checkin_id or ""
-    stored = service.store.checkin(checkin_id)
-    activity = service.store.activity(ACTIVITY)
+    stored = service.store.records.checkin(checkin_id)
+    activity = service.store.activities.get(ACTIVITY)
     assert stored is not None
     assert activity is not None
     assert type(stored.voided) is bool
@@ -295,18 +299,18 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
 
 
 def test_reopening_keeps_all_data(tmp_path: Path, jwks_file: Path, kit: PassKit) -> None:
-    service = build_service(tmp_path / "k.db", jwks_file, ACTIVITY)
+    service = checkin_service(tmp_path / "k.db", jwks_file, ACTIVITY)
     ids = {service.submit(kit.sign(), Method.CAMERA).checkin_id for _ in range(5)}
     service.store.close()
-    reopened = build_service(tmp_path / "k.db", jwks_file, ACTIVITY)
-    assert {c.id for c in reopened.store.checkins(ACTIVITY)} == ids
+    reopened = checkin_service(tmp_path / "k.db", jwks_file, ACTIVITY)
+    assert {c.id for c in reopened.store.records.checkins(ACTIVITY)} == ids
 
 
 def test_full_disk_rejects_clearly_and_keeps_committed_data(
     tmp_path: Path, jwks_file: Path, kit: PassKit
 ) -> None:
     path = tmp_path / "k.db"
-    service = build_service(path, jwks_file, ACTIVITY)
+    service = checkin_service(path, jwks_file, ACTIVITY)
     kept = service.submit(kit.sign(), Method.CAMERA).checkin_id
     service.store.close()
     pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
@@ -317,7 +321,7 @@ def test_full_disk_rejects_clearly_and_keeps_committed_data(
     assert results[-1].reason == Reason.STORAGE_FULL
     full.close()
     store = Store.open(path)
-    ids = {c.id for c in store.checkins(ACTIVITY)}
+    ids = {c.id for c in store.records.checkins(ACTIVITY)}
     assert kept in ids
     stored_ok = {r.checkin_id for r in results if r.outcome == Outcome.ACCEPTED}
     assert stored_ok <= ids
@@ -328,7 +332,7 @@ def test_full_disk_rejects_clearly_and_keeps_committed_data(
 def test_the_kiosk_side_imports_no_orm() -> None:
     """The store is plain sqlite3: SQLAlchemy/SQLModel (~1.3 s of start-up) stay unloaded."""
     code = (
-        "import sys, cli.compose, kiosk.service, kiosk.store\n"
+        "import sys, cli.compose, kiosk.checkins, kiosk.store\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -355,21 +359,21 @@ def test_the_pool_reuses_connections_and_closes_them_all(tmp_path: Path) -> None
 
 def test_a_failed_write_is_rolled_back_and_reads_do_not_wait_for_writes(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "k.db")
-    store.upsert_activity(Activity(id=ACTIVITY, name="beach", date="2026-11-23"))
+    store.activities.upsert(Activity(id=ACTIVITY, name="beach", date="2026-11-23"))
 
     def change_then_fail() -> None:
-        with store._write() as cur:
+        with store.database.write() as cur:
             cur.execute("UPDATE activity SET name = 'lost' WHERE id = ?", (ACTIVITY,))
             raise RecordError("changed my mind")
 
     with pytest.raises(RecordError):
         change_then_fail()
-    with store._write() as cur, ThreadPoolExecutor(1) as pool:
+    with store.database.write() as cur, ThreadPoolExecutor(1) as pool:
         cur.execute("UPDATE activity SET name = 'kept' WHERE id = ?", (ACTIVITY,))
-        seen = pool.submit(store.activity, ACTIVITY).result(timeout=5)
+        seen = pool.submit(store.activities.get, ACTIVITY).result(timeout=5)
         assert seen is not None
         assert seen.name == "beach"  # WAL: a reader sees the last commit, without waiting
-    now = store.activity(ACTIVITY)
+    now = store.activities.get(ACTIVITY)
     assert now is not None
     assert now.name == "kept"
     store.close()

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
-from kiosk.migrations import MIGRATIONS, SCHEMA_VERSION
 from kiosk.models import Method
-from kiosk.service import CheckinService, build_service
 from kiosk.store import RecordError, Store
+from kiosk.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 ACTIVITY = "act-2026-11-23-beach"
@@ -22,7 +23,7 @@ T0 = datetime(2026, 11, 23, 10, 32, tzinfo=UTC)
 
 @pytest.fixture
 def service(tmp_path: Path, jwks_file: Path) -> CheckinService:
-    return build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=FixedClock(T0))
+    return checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=FixedClock(T0))
 
 
 def scan(service: CheckinService, kit: PassKit, sub: str | None = None) -> str:
@@ -39,24 +40,24 @@ def test_a_void_before_upload_withdraws_the_checkin_and_a_restore_puts_it_back(
 ) -> None:
     store = service.store
     checkin_id = scan(service, kit)
-    assert store.pending_counts() == (1, 0)
+    assert store.outbox.pending_counts() == (1, 0)
     service.undo(checkin_id)
-    stored = store.checkin(checkin_id)
+    stored = store.records.checkin(checkin_id)
     assert stored is not None
     assert (stored.voided, stored.sync_status) == (True, "withdrawn")
-    [void] = store.corrections(checkin_id)
+    [void] = store.corrections.of(checkin_id)
     assert (void.action, void.status, void.result_reason) == ("void", "skipped", "not_uploaded")
     assert void.reason == "undo at gate"
-    assert store.pending_counts() == (0, 0)
-    assert store.next_batch(10) == []  # never uploaded
+    assert store.outbox.pending_counts() == (0, 0)
+    assert store.outbox.claim_batch(10, at=T0) == []  # never uploaded
 
-    store.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
-    stored = store.checkin(checkin_id)
+    store.corrections.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
+    stored = store.records.checkin(checkin_id)
     assert stored is not None
     assert (stored.voided, stored.sync_status) == (False, "pending")
-    assert [c.status for c in store.corrections(checkin_id)] == ["skipped", "skipped"]
-    assert [i.checkin.id for i in store.next_batch(10)] == [checkin_id]
-    assert store.pending_count() == 1
+    assert [c.status for c in store.corrections.of(checkin_id)] == ["skipped", "skipped"]
+    assert [i.checkin.id for i in store.outbox.claim_batch(10, at=T0)] == [checkin_id]
+    assert store.outbox.pending_count() == 1
 
 
 def test_a_void_after_the_upload_started_is_queued_in_order(
@@ -64,21 +65,21 @@ def test_a_void_after_the_upload_started_is_queued_in_order(
 ) -> None:
     store = service.store
     first = scan(service, kit, "FR0000000001")
-    [claimed] = store.claim_batch(10, at=T0)  # a request carrying it is on its way
+    [claimed] = store.outbox.claim_batch(10, at=T0)  # a request carrying it is on its way
     service.undo(first)
     rescan = scan(service, kit, "FR0000000001")  # the right person, scanned again
-    assert store.pending_counts() == (2, 1)
+    assert store.outbox.pending_counts() == (2, 1)
     # the re-scan waits for the void; the void waits for its check-in's answer
-    assert [i.checkin.id for i in store.next_batch(10)] == [claimed.checkin.id]
-    assert store.next_corrections(10) == []
-    store.apply_upload_results([(first, "accepted", None)], at=T0)
-    assert store.next_batch(10) == []
-    [void] = store.next_corrections(10)
+    assert [i.checkin.id for i in store.outbox.claim_batch(10, at=T0)] == [claimed.checkin.id]
+    assert store.corrections.next_batch(10) == []
+    store.outbox.apply_results([(first, "accepted", None)], at=T0)
+    assert store.outbox.claim_batch(10, at=T0) == []
+    [void] = store.corrections.next_batch(10)
     assert (void.checkin_id, void.action, void.status) == (first, "void", "pending")
-    assert store.apply_correction_results([(void.id, "applied", None)], at=T0) == 1
-    assert store.apply_correction_results([(void.id, "applied", None)], at=T0) == 0  # replay
-    assert [i.checkin.id for i in store.next_batch(10)] == [rescan]
-    assert store.pending_counts() == (1, 0)
+    assert store.corrections.apply_results([(void.id, "applied", None)], at=T0) == 1
+    assert store.corrections.apply_results([(void.id, "applied", None)], at=T0) == 0  # replay
+    assert [i.checkin.id for i in store.outbox.claim_batch(10, at=T0)] == [rescan]
+    assert store.outbox.pending_counts() == (1, 0)
 
 
 def test_a_restore_refused_as_conflict_is_no_longer_counted(
@@ -86,22 +87,22 @@ def test_a_restore_refused_as_conflict_is_no_longer_counted(
 ) -> None:
     store = service.store
     checkin_id = scan(service, kit)
-    store.claim_batch(10, at=T0)
-    store.apply_upload_results([(checkin_id, "accepted", None)], at=T0)
-    store.void(checkin_id, reason="wrong person", operator="rmo", at=T0)
-    store.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
-    void, restore = store.next_corrections(10)
-    store.apply_correction_results(
+    store.outbox.claim_batch(10, at=T0)
+    store.outbox.apply_results([(checkin_id, "accepted", None)], at=T0)
+    store.corrections.void(checkin_id, reason="wrong person", operator="rmo", at=T0)
+    store.corrections.restore(checkin_id, reason="it was them", operator="rmo", at=T0)
+    void, restore = store.corrections.next_batch(10)
+    store.corrections.apply_results(
         [(void.id, "applied", None), (restore.id, "rejected", "conflict")], at=T0
     )
-    stored = store.checkin(checkin_id)
+    stored = store.records.checkin(checkin_id)
     assert stored is not None
     assert (stored.voided, stored.sync_status, stored.sync_reason) == (
         False,
         "duplicate",
         "conflict",
     )
-    counts = store.counts(ACTIVITY)
+    counts = store.records.counts(ACTIVITY)
     assert (counts.accepted, counts.confirmed, counts.server_duplicates) == (1, 0, 1)
 
 
@@ -110,16 +111,16 @@ def test_corrections_of_checkins_the_server_refused_are_settled_locally(
 ) -> None:
     store = service.store
     checkin_id = scan(service, kit)
-    store.claim_batch(10, at=T0)
+    store.outbox.claim_batch(10, at=T0)
     service.undo(checkin_id)
-    assert store.settle_corrections(at=T0) == 0  # the answer is not in yet
-    store.apply_upload_results([(checkin_id, "rejected", "revoked")], at=T0)
-    assert store.settle_corrections(at=T0) == 1
-    [void] = store.corrections(checkin_id)
+    assert store.corrections.settle(at=T0) == 0  # the answer is not in yet
+    store.outbox.apply_results([(checkin_id, "rejected", "revoked")], at=T0)
+    assert store.corrections.settle(at=T0) == 1
+    [void] = store.corrections.of(checkin_id)
     assert (void.status, void.result_reason) == ("skipped", "checkin_rejected")
-    store.restore(checkin_id, reason="r", operator="rmo", at=T0)  # known at once now
-    assert [c.status for c in store.corrections(checkin_id)] == ["skipped", "skipped"]
-    assert store.pending_counts() == (0, 0)
+    store.corrections.restore(checkin_id, reason="r", operator="rmo", at=T0)  # known at once now
+    assert [c.status for c in store.corrections.of(checkin_id)] == ["skipped", "skipped"]
+    assert store.outbox.pending_counts() == (0, 0)
 
 
 def test_the_correction_is_written_in_the_same_transaction_as_the_void(
@@ -134,26 +135,26 @@ def test_the_correction_is_written_in_the_same_transaction_as_the_void(
         )
     with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
         service.undo(checkin_id)
-    stored = store.checkin(checkin_id)
+    stored = store.records.checkin(checkin_id)
     assert stored is not None
     assert (stored.voided, stored.sync_status) == (False, "pending")  # all or nothing
-    assert [a.action for a in store.audit_trail(checkin_id)] == ["checkin"]
+    assert [a.action for a in store.records.audit_trail(checkin_id)] == ["checkin"]
     with sqlite3.connect(tmp_path / "kiosk.db") as con:
         con.execute("DROP TRIGGER no_corrections")
     service.undo(checkin_id)
-    assert [a.action for a in store.audit_trail(checkin_id)] == ["checkin", "void"]
-    assert len(store.corrections(checkin_id)) == 1
+    assert [a.action for a in store.records.audit_trail(checkin_id)] == ["checkin", "void"]
+    assert len(store.corrections.of(checkin_id)) == 1
 
 
 def test_a_refused_void_writes_no_correction(service: CheckinService, kit: PassKit) -> None:
     store = service.store
     checkin_id = scan(service, kit)
     with pytest.raises(RecordError):
-        store.restore(checkin_id, reason="not voided", operator="rmo", at=T0)
-    store.close_activity(ACTIVITY, digest="0" * 64, operator="rmo", at=T0)
+        store.corrections.restore(checkin_id, reason="not voided", operator="rmo", at=T0)
+    store.activities.close(ACTIVITY, digest="0" * 64, operator="rmo", at=T0)
     with pytest.raises(RecordError, match="activity_closed"):
-        store.void(checkin_id, reason="late", operator="rmo", at=T0)
-    assert store.corrections() == []
+        store.corrections.void(checkin_id, reason="late", operator="rmo", at=T0)
+    assert store.corrections.of() == []
 
 
 def _version_2_database(path: Path) -> None:
@@ -226,7 +227,7 @@ def test_migration_3_keeps_every_row_and_queues_the_voids_it_finds(tmp_path: Pat
         assert [row[:6] for row in outbox] == sorted(before["outbox"])
         # nobody knows whether an old row left the device: all count as sent
         assert all(row[6] == (row[5] or row[2]) for row in outbox)
-        corrections = store.corrections()
+        corrections = store.corrections.of()
         assert [(c.checkin_id, c.action, c.reason, c.status) for c in corrections] == [
             ("c-void-done", "void", "wrong person", "pending"),
             ("c-void-pending", "void", "undo at gate", "pending"),
@@ -235,14 +236,14 @@ def test_migration_3_keeps_every_row_and_queues_the_voids_it_finds(tmp_path: Pat
         assert all(len(c.id) == 36 and c.id[14] == "4" for c in corrections)
         assert corrections[0].at == (T0 + timedelta(hours=1)).isoformat()
         # each void goes right after its own check-in's upload, before any later check-in
-        assert store.pending_counts() == (2, 2)
-        assert store.next_batch(10) == []
-        [first] = store.next_corrections(10)
+        assert store.outbox.pending_counts() == (2, 2)
+        assert store.outbox.claim_batch(10, at=T0) == []
+        [first] = store.corrections.next_batch(10)
         assert first.checkin_id == "c-void-done"
-        store.apply_correction_results([(first.id, "applied", None)], at=T0)
+        store.corrections.apply_results([(first.id, "applied", None)], at=T0)
         later = ["c-live-pending", "c-void-pending"]
-        assert [i.checkin.id for i in store.next_batch(10)] == later
-        store.apply_upload_results([(cid, "accepted", None) for cid in later], at=T0)
-        assert [c.checkin_id for c in store.next_corrections(10)] == ["c-void-pending"]
+        assert [i.checkin.id for i in store.outbox.claim_batch(10, at=T0)] == later
+        store.outbox.apply_results([(cid, "accepted", None) for cid in later], at=T0)
+        assert [c.checkin_id for c in store.corrections.next_batch(10)] == ["c-void-pending"]
     finally:
         store.close()

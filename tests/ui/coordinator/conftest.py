@@ -17,14 +17,15 @@ from textual.app import App, ComposeResult
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.closeout import SubmitCloseout
 from kiosk.models import Method
 from kiosk.pin import PinGate
-from kiosk.service import CheckinService, build_service
 from kiosk.store import NewCheckin
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from screens.coordinator import CoordinatorContext, open_coordinator
+from tests.builders import checkin_service
 from tests.passkit import PassKit, SigningKey
 
 ACTIVITY_ID = "act-2026-11-23-beach"
@@ -76,10 +77,10 @@ def day(
     tmp_path: Path, jwks_file: Path, kit: PassKit, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Day]:
     ids = _fixed_uuids()
-    monkeypatch.setattr("kiosk.store.uuid.uuid4", lambda: next(ids))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))  # every id the store makes
     clock = FixedClock(START)
-    service = build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY_ID, clock=clock)
-    service.store.upsert_activity(
+    service = checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY_ID, clock=clock)
+    service.store.activities.upsert(
         Activity(
             id=ACTIVITY_ID,
             name="浜辺の清掃活動",
@@ -122,7 +123,7 @@ def seed(service: CheckinService, kit: PassKit, clock: FixedClock) -> None:
     now = int(clock.now().timestamp())
     service.submit(kit.sign(sub="FR0000000008", iat=now - 99999, exp=now - 7200), Method.WEDGE)
     clock.advance(1800)
-    service.store.add_manual(
+    service.store.records.add_manual(
         NewCheckin(
             activity_id=ACTIVITY_ID,
             registrant="PAPER-0000000001",

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.models import CheckinResult, Method
-from kiosk.service import CheckinService, build_service
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 ACTIVITY_ID = "act-2026-11-23-beach"
@@ -27,8 +28,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def service(tmp_path: Path, jwks_file: Path, clock: FixedClock) -> Iterator[CheckinService]:
-    svc = build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY_ID, clock=clock)
-    svc.store.upsert_activity(
+    svc = checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY_ID, clock=clock)
+    svc.store.activities.upsert(
         Activity(
             id=ACTIVITY_ID,
             name="浜辺の清掃活動",

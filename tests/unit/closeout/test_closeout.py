@@ -9,19 +9,17 @@ from typing import Any
 
 import pytest
 
+from kiosk.checkins import PAPER_PREFIX, CheckinService, manual_checkin
 from kiosk.clock import JST, FixedClock
 from kiosk.closeout import (
-    PAPER_PREFIX,
     checkin_digest,
     close_day,
     closeout_payload,
     closeout_submitter,
     hourly,
-    manual_checkin,
     summarize,
 )
 from kiosk.models import Method, Outcome, Reason
-from kiosk.service import CheckinService
 from kiosk.store import RecordError
 from tests.passkit import PassKit
 from tests.unit.closeout.conftest import ACTIVITY_ID, DAY, accept, scan
@@ -56,11 +54,13 @@ def test_close_day_with_the_reference_server_matches_and_reports_all_confirmed(
         ids.append(accept(service, kit, sub))
         clock.advance(1800)
     assert scan(service, kit, SUBS[0]).outcome is Outcome.DUPLICATE
-    store.void(ids[4], reason="scanned twice by mistake", operator="coord", at=clock.now())
+    store.corrections.void(
+        ids[4], reason="scanned twice by mistake", operator="coord", at=clock.now()
+    )
 
     # The reference server holds what the uploader sent: ids[0..3] accepted from this device,
     # and another kiosk's participant at the same activity.
-    store.apply_results([(cid, "accepted", None) for cid in ids[:4]], at=clock.now())
+    store.outbox.apply_results([(cid, "accepted", None) for cid in ids[:4]], at=clock.now())
     on_server = [
         {"id": cid, "device": "dev-a", "registrant": sub}
         for cid, sub in zip(ids[:4], SUBS[:4], strict=True)
@@ -85,12 +85,12 @@ def test_close_day_with_the_reference_server_matches_and_reports_all_confirmed(
     assert result.all_confirmed
     assert result.describe() == "closed, all 4 confirmed"
     assert result.combined_unique == 5  # both kiosks
-    row = store.activity(ACTIVITY_ID)
+    row = store.activities.get(ACTIVITY_ID)
     assert row is not None
     assert row.closed_at is not None
     assert row.closeout_digest == result.digest
     assert summarize(store, ACTIVITY_ID).receipt == result.receipt
-    assert [a.action for a in store.audit_trail() if a.action == "close"] == ["close"]
+    assert [a.action for a in store.records.audit_trail() if a.action == "close"] == ["close"]
 
 
 def test_closing_offline_lists_what_is_pending_then_uploads_later(
@@ -98,7 +98,7 @@ def test_closing_offline_lists_what_is_pending_then_uploads_later(
 ) -> None:
     store = service.store
     ids = [accept(service, kit, sub) for sub in SUBS[:3]]
-    store.apply_results([(ids[0], "accepted", None)], at=clock.now())
+    store.outbox.apply_results([(ids[0], "accepted", None)], at=clock.now())
 
     offline = close_day(store, ACTIVITY_ID, "coord", clock)
     assert offline.newly_closed
@@ -116,7 +116,7 @@ def test_closing_offline_lists_what_is_pending_then_uploads_later(
     assert failed.receipt is None
     assert failed.upload_error == "network unreachable"
 
-    store.apply_results([(i, "accepted", None) for i in ids[1:]], at=clock.now())
+    store.outbox.apply_results([(i, "accepted", None) for i in ids[1:]], at=clock.now())
     sent: list[dict[str, object]] = []
 
     def server(payload: dict[str, object]) -> dict[str, object]:
@@ -138,7 +138,7 @@ def test_server_refused_checkins_are_left_out_of_the_digest(
     service: CheckinService, kit: PassKit, clock: FixedClock
 ) -> None:
     ids = [accept(service, kit, sub) for sub in SUBS[:3]]
-    service.store.apply_results(
+    service.store.outbox.apply_results(
         [(ids[0], "accepted", None), (ids[1], "duplicate", None), (ids[2], "rejected", "revoked")],
         at=clock.now(),
     )
@@ -160,13 +160,13 @@ def test_a_closed_day_rejects_new_checkins_with_a_clear_reason(
     assert late.reason is Reason.ACTIVITY_CLOSED
     assert late.checkin_id is None
     with pytest.raises(RecordError, match="activity_closed"):
-        service.store.add_manual(
+        service.store.records.add_manual(
             manual_checkin(ACTIVITY_ID, SUBS[2], method=Method.MANUAL, operator="c", clock=clock),
             reason="late arrival",
         )
     with pytest.raises(RecordError, match="activity_closed"):
-        service.store.void(first, reason="x", operator="c", at=clock.now())
-    counts = service.store.counts(ACTIVITY_ID)
+        service.store.corrections.void(first, reason="x", operator="c", at=clock.now())
+    counts = service.store.records.counts(ACTIVITY_ID)
     assert counts.accepted == 1
     assert counts.rejected_by_reason == {"activity_closed": 1}
 
@@ -177,19 +177,21 @@ def test_void_and_restore_leave_an_audit_trail(
     store = service.store
     cid = accept(service, kit, SUBS[0])
     with pytest.raises(RecordError, match="reason"):
-        store.void(cid, reason="  ", operator="coord", at=clock.now())
+        store.corrections.void(cid, reason="  ", operator="coord", at=clock.now())
     clock.advance(60)
-    store.void(cid, reason="wrong person", operator="coord", at=clock.now())
-    assert store.counts(ACTIVITY_ID).voided == 1
+    store.corrections.void(cid, reason="wrong person", operator="coord", at=clock.now())
+    assert store.records.counts(ACTIVITY_ID).voided == 1
     clock.advance(60)
-    store.restore(cid, reason="it was right after all", operator="coord2", at=clock.now())
-    trail = [(a.action, a.operator, a.reason) for a in store.audit_trail(cid)]
+    store.corrections.restore(
+        cid, reason="it was right after all", operator="coord2", at=clock.now()
+    )
+    trail = [(a.action, a.operator, a.reason) for a in store.records.audit_trail(cid)]
     assert trail == [
         ("checkin", "gate", ""),
         ("void", "coord", "wrong person"),
         ("restore", "coord2", "it was right after all"),
     ]
-    counts = store.counts(ACTIVITY_ID)
+    counts = store.records.counts(ACTIVITY_ID)
     assert (counts.accepted, counts.voided) == (1, 0)
 
 
@@ -197,10 +199,10 @@ def test_restore_is_refused_when_the_registrant_checked_in_again(
     service: CheckinService, kit: PassKit, clock: FixedClock
 ) -> None:
     cid = accept(service, kit, SUBS[0])
-    service.store.void(cid, reason="undo", operator="gate", at=clock.now())
+    service.store.corrections.void(cid, reason="undo", operator="gate", at=clock.now())
     assert scan(service, kit, SUBS[0]).outcome is Outcome.ACCEPTED
     with pytest.raises(RecordError, match="live check-in"):
-        service.store.restore(cid, reason="mistake", operator="coord", at=clock.now())
+        service.store.corrections.restore(cid, reason="mistake", operator="coord", at=clock.now())
 
 
 def test_hourly_counts_fill_empty_hours_in_jst(
@@ -261,7 +263,7 @@ def test_closeout_submitter_adapts_the_api_client(
             return {"receipt_id": "r", "digest_match": True, "combined_unique_count": 1}
 
     cid = accept(service, kit, SUBS[0])
-    service.store.apply_results([(cid, "accepted", None)], at=clock.now())
+    service.store.outbox.apply_results([(cid, "accepted", None)], at=clock.now())
     result = close_day(service.store, ACTIVITY_ID, "coord", clock, closeout_submitter(Client()))
     assert result.all_confirmed
     assert calls == [
@@ -276,9 +278,9 @@ def test_corrections_not_yet_sent_are_listed_as_pending(
 
     store = service.store
     ids = [accept(service, kit, sub) for sub in SUBS[:2]]
-    store.claim_batch(10, at=clock.now())  # uploaded: a void is now a correction to send
-    store.apply_results([(i, "accepted", None) for i in ids], at=clock.now())
-    store.void(ids[0], reason="wrong person", operator="coord", at=clock.now())
+    store.outbox.claim_batch(10, at=clock.now())  # uploaded: a void is now a correction to send
+    store.outbox.apply_results([(i, "accepted", None) for i in ids], at=clock.now())
+    store.corrections.void(ids[0], reason="wrong person", operator="coord", at=clock.now())
 
     offline = close_day(store, ACTIVITY_ID, "coord", clock)
     assert offline.pending_ids == ()
@@ -288,8 +290,8 @@ def test_corrections_not_yet_sent_are_listed_as_pending(
     assert summarize(store, ACTIVITY_ID).pending_corrections == (ids[0],)
     assert ids[0] in summary_text([summarize(store, ACTIVITY_ID)], generated_at=clock.now())
 
-    [correction] = store.next_corrections(10)
-    store.apply_correction_results([(correction.id, "applied", None)], at=clock.now())
+    [correction] = store.corrections.next_batch(10)
+    store.corrections.apply_results([(correction.id, "applied", None)], at=clock.now())
 
     def server(payload: dict[str, object]) -> dict[str, object]:
         assert payload["digest"] == checkin_digest(ids[1:])

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from kiosk.checkins import CheckinService, manual_checkin
 from kiosk.clock import JST, FixedClock
-from kiosk.closeout import close_day, effective_time, manual_checkin
+from kiosk.closeout import close_day, effective_time
 from kiosk.exports import (
     COLUMNS,
     REPLACEMENT,
@@ -24,7 +25,6 @@ from kiosk.exports import (
 from kiosk.exports.cells import encode_text, unneutralise, width
 from kiosk.exports.record_form import TITLE, wareki
 from kiosk.models import Method, mask_registrant
-from kiosk.service import CheckinService
 from kiosk.store import Store
 from tests.passkit import PassKit
 from tests.unit.closeout.conftest import ACTIVITY_ID, DAY, accept
@@ -42,11 +42,11 @@ def fill(service: CheckinService, kit: PassKit, clock: FixedClock) -> list[str]:
     for n in range(4):
         ids.append(accept(service, kit, f"FR000000000{n}", tier="basic" if n % 2 else "premium"))
         clock.advance(900)
-    service.store.void(ids[3], reason="mistake", operator="coord", at=clock.now())
+    service.store.corrections.void(ids[3], reason="mistake", operator="coord", at=clock.now())
     paper = manual_checkin(
         ACTIVITY_ID, None, method=Method.PAPER, operator="=HYPERLINK()", clock=clock
     )
-    stored = service.store.add_manual(
+    stored = service.store.records.add_manual(
         paper, reason="paper form", paper=("髙橋 𠮷子", "090-1234-5678", "鎌倉市")
     )
     assert stored.checkin_id is not None
@@ -64,7 +64,7 @@ def test_attendance_csv_round_trip_matches_the_database(
         assert result.data.startswith(b"\xef\xbb\xbf")
     header, *rows = parse(result.data, encoding)
     assert header == [label for _, label in COLUMNS]
-    live = service.store.checkins(ACTIVITY_ID, include_voided=False)
+    live = service.store.records.checkins(ACTIVITY_ID, include_voided=False)
     assert result.rows == len(rows) == len(live) == 4
     by_id = {c.id: c for c in live}
     keys = [k for k, _ in COLUMNS]
@@ -115,7 +115,9 @@ def test_form_layout_with_paper_records_and_hostile_names(
     accept(service, kit, "FR0000000001")
     for n, hostile in enumerate(HOSTILE):
         new = manual_checkin(ACTIVITY_ID, None, method=Method.PAPER, operator="coord", clock=clock)
-        service.store.add_manual(new, reason="paper", paper=(hostile, f"=tel{n}", "〜横浜市"))
+        service.store.records.add_manual(
+            new, reason="paper", paper=(hostile, f"=tel{n}", "〜横浜市")
+        )
     result = export_day(service.store, DAY, "form", encoding=encoding, generated_at=GENERATED)
     rows = parse(result.data, encoding)
     assert rows[0] == [TITLE]
@@ -155,7 +157,7 @@ def test_cp932_marks_characters_it_lacks_instead_of_failing(
 
 def test_day_summary_for_a4(service: CheckinService, kit: PassKit, clock: FixedClock) -> None:
     ids = fill(service, kit, clock)
-    service.store.apply_results([(i, "accepted", None) for i in ids], at=clock.now())
+    service.store.outbox.apply_results([(i, "accepted", None) for i in ids], at=clock.now())
     receipt = {
         "receipt_id": "rcpt-1",
         "digest_match": True,
@@ -226,7 +228,7 @@ def test_kiosk_export_writes_a_file(
     config_file: Path, kit: PassKit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = seeded(config_file, kit)
-    activity = store.activity("act-2026-11-23-beach")
+    activity = store.activities.get("act-2026-11-23-beach")
     store.close()
     assert activity is not None
     out = tmp_path / "out.csv"
@@ -255,7 +257,7 @@ def test_kiosk_export_to_stdout_is_binary_safe(
     config_file: Path, kit: PassKit, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     store = seeded(config_file, kit)
-    activity = store.activity("act-2026-11-23-beach")
+    activity = store.activities.get("act-2026-11-23-beach")
     store.close()
     assert activity is not None
     status = main(

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.logs import stop_logging
 from kiosk.models import Method
-from kiosk.service import CheckinService, build_service
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 ACTIVITY = "act-2026-10-01-beach"
@@ -74,7 +75,7 @@ def _detach_log_file() -> Iterator[None]:
 def filled(tmp_path: Path, jwks_file: Path, kit: PassKit) -> tuple[Path, list[str]]:
     """A closed-down database file with 40 accepted check-ins."""
     database = tmp_path / "data" / "kiosk.db"
-    service = build_service(database, jwks_file, ACTIVITY, clock=FixedClock(T0))
+    service = checkin_service(database, jwks_file, ACTIVITY, clock=FixedClock(T0))
     ids = scan_many(service, kit, 40)
     service.store.close()
     return database, ids

@@ -8,7 +8,7 @@ from cli.doctor import Context, Status
 from cli.doctor.checks import pending
 from config.load import load_config
 from kiosk.clock import FixedClock
-from kiosk.service import build_service
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 from tests.unit.ops.conftest import ACTIVITY, T0, device_config, scan_many
 
@@ -24,12 +24,12 @@ def test_a_void_waiting_for_upload_is_reported(
 ) -> None:
     database = tmp_path / "data" / "kiosk.db"
     config = device_config(tmp_path, jwks_file, extra=API, database=database)
-    service = build_service(database, jwks_file, ACTIVITY, clock=FixedClock(T0))
+    service = checkin_service(database, jwks_file, ACTIVITY, clock=FixedClock(T0))
     try:
         first, second = scan_many(service, kit, 2)
         assert pending(doctor_context(config)).status is Status.WARN  # 2 check-ins waiting
-        service.store.claim_batch(10, at=T0)  # they went out; the server answered
-        service.store.apply_upload_results(
+        service.store.outbox.claim_batch(10, at=T0)  # they went out; the server answered
+        service.store.outbox.apply_results(
             [(first, "accepted", None), (second, "accepted", None)], at=T0
         )
         assert pending(doctor_context(config)).status is Status.OK

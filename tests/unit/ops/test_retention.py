@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from kiosk.clock import FixedClock
+from kiosk.clock import FixedClock, venue_today
 from kiosk.models import Method, Reason
 from kiosk.retention import purge_personal_data
-from kiosk.service import build_service, ensure_activity
 from kiosk.store import NewCheckin, Store
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 from tests.unit.ops.conftest import ACTIVITY, T0, device_config, scan_many
 
@@ -20,7 +20,7 @@ OPEN_ACTIVITY = "act-2026-10-01-open"
 
 
 def paper(store: Store, activity: str, registrant: str, name: str) -> str:
-    stored = store.add_manual(
+    stored = store.records.add_manual(
         NewCheckin(
             activity_id=activity,
             registrant=registrant,
@@ -40,42 +40,50 @@ def paper(store: Store, activity: str, registrant: str, name: str) -> str:
 
 @pytest.fixture
 def store(tmp_path: Path, jwks_file: Path, kit: PassKit) -> Store:
-    service = build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=FixedClock(T0))
+    service = checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=FixedClock(T0))
     store = service.store
-    ensure_activity(store, OPEN_ACTIVITY, "still open")
+    store.activities.ensure(OPEN_ACTIVITY, "still open", venue_today())
     scanned = scan_many(service, kit, 5)
     synced_paper = paper(store, ACTIVITY, "FRAAAA0000A1", "山田 花子")
     pending_paper = paper(store, ACTIVITY, "FRAAAA0000A2", "佐藤 太郎")
     open_paper = paper(store, OPEN_ACTIVITY, "FRAAAA0000A3", "鈴木 一郎")
-    store.record_rejection(ACTIVITY, Reason.BAD_SIGNATURE, Method.CAMERA, T0, detail="sig FR12")
-    store.record_rejection(OPEN_ACTIVITY, Reason.EXPIRED, Method.CAMERA, T0, detail="exp")
+    store.records.record_rejection(
+        ACTIVITY, Reason.BAD_SIGNATURE, Method.CAMERA, T0, detail="sig FR12"
+    )
+    store.records.record_rejection(OPEN_ACTIVITY, Reason.EXPIRED, Method.CAMERA, T0, detail="exp")
     answered = [(c, "accepted", None) for c in [*scanned, synced_paper, open_paper]]
-    store.apply_results(answered, at=T0 + timedelta(minutes=5))
+    store.outbox.apply_results(answered, at=T0 + timedelta(minutes=5))
     del pending_paper
-    store.close_activity(
+    store.activities.close(
         ACTIVITY, digest="0" * 64, operator="coordinator", at=T0 + timedelta(hours=3)
     )
     return store
 
 
 def test_purge_keeps_counts_and_removes_personal_fields(store: Store) -> None:
-    before = store.counts(ACTIVITY)
-    before_open = store.counts(OPEN_ACTIVITY)
-    ids_before = sorted(c.registrant for c in store.checkins(ACTIVITY))
+    before = store.records.counts(ACTIVITY)
+    before_open = store.records.counts(OPEN_ACTIVITY)
+    ids_before = sorted(c.registrant for c in store.records.checkins(ACTIVITY))
     report = purge_personal_data(store, days=30, now=T0 + timedelta(days=31))
     assert (report.paper_records, report.attempt_details) == (1, 1)
-    assert store.counts(ACTIVITY) == before
-    assert store.counts(OPEN_ACTIVITY) == before_open
-    assert sorted(c.registrant for c in store.checkins(ACTIVITY)) == ids_before  # ids stay
-    papers = {p.checkin_id: p for c in store.checkins(ACTIVITY) if (p := store.paper_record(c.id))}
+    assert store.records.counts(ACTIVITY) == before
+    assert store.records.counts(OPEN_ACTIVITY) == before_open
+    assert sorted(c.registrant for c in store.records.checkins(ACTIVITY)) == ids_before  # ids stay
+    papers = {
+        p.checkin_id: p
+        for c in store.records.checkins(ACTIVITY)
+        if (p := store.records.paper_record(c.id))
+    }
     purged = [p for p in papers.values() if p.purged_at]
     kept = [p for p in papers.values() if not p.purged_at]
     assert [(p.name, p.contact, p.municipality) for p in purged] == [("", "", "131016")]
     assert [p.name for p in kept] == ["佐藤 太郎"]  # not yet synced: kept
-    rejected = [a for a in store.attempts(ACTIVITY) if a.outcome == "rejected"]
+    rejected = [a for a in store.records.attempts(ACTIVITY) if a.outcome == "rejected"]
     assert [a.detail for a in rejected] == [""]
-    assert [a.detail for a in store.attempts(OPEN_ACTIVITY) if a.outcome == "rejected"] == ["exp"]
-    audit = [a for a in store.audit_trail() if a.action == "purge"]
+    assert [a.detail for a in store.records.attempts(OPEN_ACTIVITY) if a.outcome == "rejected"] == [
+        "exp"
+    ]
+    audit = [a for a in store.records.audit_trail() if a.action == "purge"]
     assert len(audit) == 1
     assert audit[0].activity_id == ACTIVITY
     assert "1 paper records, 1 rejected-scan details" in audit[0].reason

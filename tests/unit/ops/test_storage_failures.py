@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
-from kiosk.database import DatabaseError
-from kiosk.database_health import integrity, verify_before_open
 from kiosk.models import Method, Outcome, Reason
 from kiosk.passes import PassVerifier, load_jwks_file
-from kiosk.service import CheckinService
-from kiosk.store import Store
+from kiosk.store import DatabaseError, Store
+from kiosk.store.health import integrity, verify_before_open
 from tests.passkit import PassKit, registrant_id
 from tests.unit.ops.conftest import ACTIVITY, T0, device_config
 
@@ -73,10 +72,10 @@ def test_full_database_rejects_with_storage_full_and_keeps_committed_checkins(
     accepted = [r.checkin_id for r in results if r.outcome is Outcome.ACCEPTED]
     reopened = Store.open(database)  # no limit: "the disk was freed"
     try:
-        ids = {c.id for c in reopened.checkins(ACTIVITY)}
+        ids = {c.id for c in reopened.records.checkins(ACTIVITY)}
         assert ids == set(committed) | set(accepted)  # every committed check-in survived
-        assert reopened.counts(ACTIVITY).accepted == len(committed) + len(accepted)
-        assert reopened.pending_count() == len(ids)
+        assert reopened.records.counts(ACTIVITY).accepted == len(committed) + len(accepted)
+        assert reopened.outbox.pending_count() == len(ids)
     finally:
         reopened.close()
     assert integrity(database).ok

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult, Method, Outcome
-from kiosk.service import CheckinService, build_service
+from tests.builders import checkin_service
 from tests.corpus.generate import Corpus, generate
 
 
@@ -20,7 +21,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
 
 
 def _service(database: Path, jwks: Path) -> Iterator[CheckinService]:
-    svc = build_service(database, jwks, "act-scan-test", synchronous="NORMAL")
+    svc = checkin_service(database, jwks, "act-scan-test", synchronous="NORMAL")
     yield svc
     svc.store.close()
 

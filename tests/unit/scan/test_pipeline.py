@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult, Method, Outcome, Reason
 from kiosk.scan.decoders import Decoder, ZxingDecoder
 from kiosk.scan.frames import SourceState
@@ -18,7 +19,6 @@ from kiosk.scan.render import CodeSpec, Style
 from kiosk.scan.scanner import FrameScanner
 from kiosk.scan.settings import Backend, ScanSettings
 from kiosk.scan.synthetic import Shot, SyntheticSource
-from kiosk.service import CheckinService
 from tests.corpus.generate import Corpus
 from tests.passkit import PassKit
 from tests.unit.scan.conftest import RecordingSink

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.checkins import CheckinService
 from kiosk.models import Outcome
 from kiosk.scan.frames import SourceError
 from kiosk.scan.runner import iter_decisions
 from kiosk.scan.settings import ScanSettings
 from kiosk.scan.sources import SpecError
-from kiosk.service import CheckinService
 from tests.corpus.generate import Corpus
 from tests.passkit import PassKit
 from tests.unit.scan.conftest import RecordingSink

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
+from kiosk.checkins import CheckinService
 from kiosk.models import Method, Outcome, Reason
 from kiosk.scan.runner import iter_wedge_decisions
 from kiosk.scan.wedge import WedgeKeyBuffer, iter_wedge_lines
-from kiosk.service import CheckinService
 from tests.passkit import PassKit
 
 

@@ -1,9 +1,9 @@
-"""Database health: integrity, writability, schema version, and what to do when it fails.
+"""Database health: integrity, writability, schema version, what waits for upload or purging,
+and what to do when it fails (`kiosk doctor`, and `verify_before_open` before the store opens).
 
 Plain `sqlite3` without the store's pool or migrations, so a damaged or full database is
-examined without changing it. Errors are
-`kiosk.database.DatabaseError` (imported when raised). The recovery texts are the ones
-docs/operations.md explains step by step.
+examined without changing it. The recovery texts are the ones docs/operations.md explains
+step by step.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from kiosk.migrations import SCHEMA_VERSION
+from kiosk.models import Outcome
+from kiosk.store.errors import DatabaseError
+from kiosk.store.migrations import SCHEMA_VERSION
+from kiosk.store.tables import CorrectionStatus
 
 RECOVER_CORRUPT = (
     "stop the kiosk (systemctl stop furusato-kiosk); keep the damaged file; "
@@ -40,12 +43,6 @@ RECOVER_FULL = (
 )
 
 
-def _error(message: str) -> Exception:
-    from kiosk.database import DatabaseError  # loaded only on this failure path
-
-    return DatabaseError(message)
-
-
 @dataclass(frozen=True, slots=True)
 class Integrity:
     ok: bool
@@ -56,7 +53,7 @@ class Integrity:
 @contextlib.contextmanager
 def _connect(path: Path, *, timeout: float = 5.0) -> Iterator[sqlite3.Connection]:
     if not path.exists():
-        raise _error(f"{path} does not exist; run `kiosk provision` to create it")
+        raise DatabaseError(f"{path} does not exist; run `kiosk provision` to create it")
     uri = f"file:{quote(str(path))}?mode=rw"
     con = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
     try:
@@ -78,7 +75,7 @@ def integrity(path: Path, *, limit: int = 20, quick: bool = False) -> Integrity:
             except sqlite3.DatabaseError as exc:
                 return Integrity(False, (str(exc),), None)
     except sqlite3.OperationalError as exc:
-        raise _error(f"cannot open {path}: {exc}") from None
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
     problems = tuple(str(r[0]) for r in rows if str(r[0]) != "ok")
     return Integrity(not problems, problems, version)
 
@@ -118,7 +115,10 @@ def pending_corrections(path: Path) -> int:
         ):
             return 0
         return int(
-            con.execute("SELECT count(*) FROM correction WHERE status = 'pending'").fetchone()[0]
+            con.execute(
+                "SELECT count(*) FROM correction WHERE status = ?",
+                (CorrectionStatus.PENDING.value,),
+            ).fetchone()[0]
         )
 
 
@@ -134,9 +134,9 @@ def personal_data_due(path: Path, before: str) -> int:
         ).fetchone()[0]
         attempts = con.execute(
             "SELECT count(*) FROM attempt t JOIN activity a ON a.id = t.activity_id"
-            " WHERE t.outcome = 'rejected' AND t.detail != '' AND a.closed_at IS NOT NULL"
+            " WHERE t.outcome = ? AND t.detail != '' AND a.closed_at IS NOT NULL"
             " AND t.at < ?",
-            (before,),
+            (Outcome.REJECTED.value, before),
         ).fetchone()[0]
     return int(papers) + int(attempts)
 
@@ -149,9 +149,9 @@ def verify_before_open(path: Path, *, quick: bool = False) -> None:
     result = integrity(path, limit=5, quick=quick)
     if not result.ok:
         first = result.problems[0] if result.problems else "integrity check failed"
-        raise _error(f"{path} is damaged ({first}). Recovery: {recover_corrupt(path)}")
+        raise DatabaseError(f"{path} is damaged ({first}). Recovery: {recover_corrupt(path)}")
     if result.schema_version is not None and result.schema_version > SCHEMA_VERSION:
-        raise _error(
+        raise DatabaseError(
             f"{path} has schema version {result.schema_version}; this kiosk knows up to"
             f" {SCHEMA_VERSION}. Update the kiosk software."
         )

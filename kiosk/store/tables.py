@@ -1,13 +1,48 @@
-"""Row types of the kiosk database: plain dataclasses, read and written with sqlite3. The DDL
-lives in `kiosk.migrations`; a test keeps the two in step (field order = column order).
-Timestamps are ISO 8601 strings with their UTC offset, never naive."""
+"""Row types of the kiosk database: plain dataclasses, read and written with sqlite3, and the
+enums of their status columns. The DDL lives in `kiosk.store.migrations`; a test keeps the two
+in step (field order = column order). Timestamps are ISO 8601 strings with their UTC offset,
+never naive (`iso`)."""
 
 from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar
+
+
+class SyncStatus(StrEnum):
+    """Where a check-in stands with the national API (`checkin.sync_status`)."""
+
+    PENDING = "pending"  # not answered yet (waiting in the outbox, or sent)
+    ACCEPTED = "accepted"  # the server counts it
+    DUPLICATE = "duplicate"  # the server counts another check-in of the same registrant
+    REJECTED = "rejected"  # the server refused it
+    WITHDRAWN = "withdrawn"  # voided before it was ever sent: the server never hears of it
+
+    @property
+    def refused(self) -> bool:
+        """The server answered and does not count this check-in as this device's."""
+        return self in (SyncStatus.DUPLICATE, SyncStatus.REJECTED)
+
+
+class CorrectionStatus(StrEnum):
+    """Where a void or restore stands with the national API (`correction.status`)."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"  # settled on the device: the server never counted the check-in
+
+
+def iso(at: datetime) -> str:
+    """How the store writes a timestamp: ISO 8601 with its offset (a naive one is a bug)."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime")
+    return at.isoformat()
 
 
 @dataclass(kw_only=True, slots=True)
@@ -43,7 +78,7 @@ class Checkin:
     session_id: str
     operator: str = "gate"
     voided: bool = False
-    sync_status: str = "pending"  # pending | accepted | duplicate | rejected | withdrawn
+    sync_status: SyncStatus = SyncStatus.PENDING
     sync_reason: str | None = None
     synced_at: str | None = None
 
@@ -92,9 +127,7 @@ class Outbox:
 class Correction:
     """A void or restore for the national API (`POST /v1/checkins:corrections`), written in
     the same transaction as the change itself and sent in `seq` order once the check-in's own
-    upload is done. `status`: pending | applied | unchanged | rejected (the server's answer,
-    reason in `result_reason`) | skipped (settled on the device: the server never counted the
-    check-in, so there is nothing to correct)."""
+    upload is done; the server's answer is its `status` (reason in `result_reason`)."""
 
     id: str  # UUID made on the device
     checkin_id: str  # references checkin.id
@@ -103,7 +136,7 @@ class Correction:
     at: str  # when the operator made it (device clock)
     created_at: str
     done_at: str | None = None
-    status: str = "pending"
+    status: CorrectionStatus = CorrectionStatus.PENDING
     result_reason: str | None = None
     attempts: int = 0
     last_error: str | None = None
@@ -175,15 +208,19 @@ TABLES: dict[str, type[Row]] = {
     "synccursor": SyncCursor,
     "revokedentry": RevokedEntry,
 }
-"""Table name → row type (the table names of `kiosk.migrations`)."""
+"""Table name → row type (the table names of `kiosk.store.migrations`)."""
 
 _TABLE_NAMES: dict[type[Any], str] = {cls: name for name, cls in TABLES.items()}
 _NAMES: dict[type[Any], tuple[str, ...]] = {
     cls: tuple(f.name for f in fields(cls)) for cls in TABLES.values()
 }
+_HINTS = {cls: typing.get_type_hints(cls) for cls in TABLES.values()}
 _BOOLS: dict[type[Any], frozenset[str]] = {
-    cls: frozenset(n for n, hint in typing.get_type_hints(cls).items() if hint is bool)
-    for cls in TABLES.values()
+    cls: frozenset(n for n, hint in hints.items() if hint is bool) for cls, hints in _HINTS.items()
+}
+_ENUMS: dict[type[Any], dict[str, type[StrEnum]]] = {
+    cls: {n: h for n, h in hints.items() if isinstance(h, type) and issubclass(h, StrEnum)}
+    for cls, hints in _HINTS.items()
 }
 
 
@@ -208,12 +245,23 @@ def as_params(row: Row) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in _NAMES[type(row)])
 
 
+def select(cls: type[Row], where: str = "", tail: str = "") -> str:
+    """`SELECT <every column of cls, in field order> FROM <its table> [WHERE …] [tail]`."""
+    sql = f"SELECT {columns(cls)} FROM {table_name(cls)}"
+    if where:
+        sql += f" WHERE {where}"
+    return f"{sql} {tail}" if tail else sql
+
+
 def from_row(cls: type[R], row: Sequence[Any], names: Sequence[str] | None = None) -> R:
     """One row type from a cursor row whose columns are `names` (default: every field of
-    `cls` in order, as `columns(cls)` selects them). SQLite's 0/1 become `bool` where the
-    field is a bool."""
+    `cls` in order, as `columns(cls)` selects them). SQLite's 0/1 become `bool` and status
+    text its enum where the field is one."""
     values = dict(zip(_NAMES[cls] if names is None else names, row, strict=True))
     for name in _BOOLS[cls]:
         if name in values:
             values[name] = bool(values[name])
+    for name, enum in _ENUMS[cls].items():
+        if name in values:
+            values[name] = enum(values[name])
     return cls(**values)

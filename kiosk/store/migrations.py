@@ -4,6 +4,11 @@ older code."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
+from kiosk.store.errors import DatabaseError
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: initial schema
     """
@@ -100,3 +105,31 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(path: Path) -> None:
+    """Bring the file at `path` to `SCHEMA_VERSION`, one step per transaction; refuse a
+    database newer than this software (left untouched)."""
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{path} has schema version {version}; this kiosk knows up to {SCHEMA_VERSION}."
+                " Update the kiosk software; the database was left untouched."
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[number - 1].split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute(f"PRAGMA user_version = {number}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}. Run `kiosk doctor`.") from exc
+    finally:
+        con.close()
