@@ -66,8 +66,6 @@ class ManualScreen(KioskScreen[CheckinResult | None]):
         yield KeyBar(self.t, id="keybar")
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False  # a steady cursor: calmer at the gate, stable snapshots
         self.query_one("#registrant", Input).focus()
 
     def translate_ui(self) -> None:

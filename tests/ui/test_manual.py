@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from kiosk.models import Method
 from screens.manual import ManualScreen
 from screens.scan import ScanScreen
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
-from tests.ui.conftest import Kiosk, settle, to_scan
+from tests.ui.conftest import Kiosk, settle, to_scan, wait_until
 
 
 def error_text(screen: ManualScreen, widget_id: str) -> str:
@@ -78,23 +78,35 @@ async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
     app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_manual(pilot)
-        await pilot.click("#record-paper")
-        await settle(pilot)
-        assert error_text(screen, "paper-error") == "氏名を入力してください"
+
+        button = screen.query_one("#record-paper", Button)
+
+        async def record_paper(expected_error: str) -> None:
+            """Click the button and wait until the form says what is wrong. A button ignores
+            clicks while it still shows the last one (`-active`, 0.2 s), so wait for that."""
+            await wait_until(pilot, lambda: not button.has_class("-active"))
+            before = error_text(screen, "paper-error")
+            await pilot.click("#record-paper")
+            await wait_until(pilot, lambda: error_text(screen, "paper-error") != before)
+            assert expected_error in error_text(screen, "paper-error")
+
+        await record_paper("氏名を入力してください")
         screen.query_one("#name", Input).value = "山田 花子"
         screen.query_one("#contact", Input).value = "12"
-        await pilot.click("#record-paper")
-        await settle(pilot)
-        assert "電話番号" in error_text(screen, "paper-error")
+        await record_paper("電話番号")
         screen.query_one("#contact", Input).value = "090-1234-5678"
         screen.query_one("#municipality", Input).value = "131017"  # wrong check digit
-        await pilot.click("#record-paper")
-        await settle(pilot)
-        assert "検査数字" in error_text(screen, "paper-error")
+        await record_paper("検査数字")
         assert app.focused is screen.query_one("#municipality", Input)
         screen.query_one("#municipality", Input).value = "131016"
         await pilot.press("enter")
-        await settle(pilot)
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ScanScreen)
+                and app.screen.query_one(ResultBanner).result is not None
+            ),
+        )
         scan = app.screen
         assert isinstance(scan, ScanScreen)
         banner = scan.query_one(ResultBanner)

@@ -25,6 +25,7 @@ from kiosk.pin import PinGate
 from kiosk.store import NewCheckin
 from kiosk.store.tables import Activity
 from screens.coordinator import CoordinatorContext, open_coordinator
+from screens.i18n import Translator
 from tests.builders import checkin_service
 from tests.passkit import PassKit, SigningKey
 
@@ -54,7 +55,7 @@ class Day:
     def store(self) -> Any:
         return self.service.store
 
-    def context(self, language: Any, submit: SubmitCloseout | None = None) -> CoordinatorContext:
+    def context(self, submit: SubmitCloseout | None = None) -> CoordinatorContext:
         return CoordinatorContext(
             store=self.service.store,
             clock=self.clock,
@@ -63,7 +64,6 @@ class Day:
             export_dir=self.export_dir,
             submit_closeout=submit,
             device="Gate 1 (kiosk-test-01)",
-            language=language,
         )
 
 
@@ -141,15 +141,20 @@ def seed(service: CheckinService, kit: PassKit, clock: FixedClock) -> None:
 
 
 class HostApp(App[None]):
-    """Stands in for the kiosk App: a language reactive and a screen beneath the coordinator's."""
+    """Stands in for the kiosk App with what the coordinator screens use of it (the
+    translator, the `language` and `sync_state` reactives) and a screen beneath theirs."""
 
     language: reactive[str] = reactive("ja", init=False)
     sync_state: reactive[object] = reactive(None, init=False)
 
     def __init__(self, day: Day, language: str = "ja", submit: SubmitCloseout | None = None):
         super().__init__()
+        self.translator = Translator(language)
         self.set_reactive(HostApp.language, language)
-        self.context = day.context(lambda: self.language, submit)
+        self.context = day.context(submit)
+
+    def watch_language(self, language: str) -> None:
+        self.translator.language = language  # as KioskApp.action_toggle_language does
 
     def compose(self) -> ComposeResult:
         yield Static("gate", id="gate")

@@ -236,7 +236,7 @@ async def test_close_the_day_offline_then_with_the_server(day: Day) -> None:
         app.context.submit_closeout = None  # offline first
         await pilot.press("c")
         await pilot.pause()
-        await press(pilot, "#close-yes")
+        await press(pilot, "#confirm-yes")
         await settle(pilot)
         status = text_of(screen.query_one("#coord-status", Static))
         assert status == "Closed; pending: 6 not uploaded・no receipt (offline)"
@@ -250,7 +250,7 @@ async def test_close_the_day_offline_then_with_the_server(day: Day) -> None:
         app.context.submit_closeout = submit
         await pilot.press("c")
         await pilot.pause()
-        await press(pilot, "#close-yes")
+        await press(pilot, "#confirm-yes")
         await settle(pilot)
         assert len(receipts) == 1
         assert text_of(screen.query_one("#coord-status", Static)) == "Closed, all 6 confirmed"
@@ -330,7 +330,7 @@ async def test_switch_activity_and_refresh_when_sync_progresses(day: Day, kit: P
 
         await pilot.press("c")
         await pilot.pause()
-        await press(pilot, "#close-yes")
+        await press(pilot, "#confirm-yes")
         await settle(pilot)
         assert synced == [1]
         closed = day.store.activities.get("act-2")
