@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def _call(request: dict[str, Any]) -> Any:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.unit.closeout.server_side"],
+        [sys.executable, "-m", "tests.unit.kiosk.closeout.server_side"],
         input=json.dumps(request),
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ from kiosk.scan.settings import ScanSettings
 from kiosk.scan.sources import SpecError
 from tests.corpus.generate import Corpus
 from tests.passkit import PassKit
-from tests.unit.scan.conftest import RecordingSink
+from tests.unit.kiosk.scan.conftest import RecordingSink
 
 LOSSLESS = ScanSettings(realtime=False)
 

@@ -14,8 +14,8 @@ from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.render import CodeSpec, render_frame
 from kiosk.scan.settings import ScanSettings
 from tests.passkit import PassKit
-from tests.unit.scan.conftest import RecordingSink
-from tests.unit.scan.fakecam import Script, ScriptedOpener, StateLog
+from tests.unit.kiosk.scan.conftest import RecordingSink
+from tests.unit.kiosk.scan.fakecam import Script, ScriptedOpener, StateLog
 
 FAST = ScanSettings(camera_read_timeout_s=0.3, reconnect_initial_s=0.01, reconnect_max_s=0.04)
 S = SourceState

@@ -9,8 +9,8 @@ from cli.doctor.checks import pending
 from config.load import load_config
 from kiosk.clock import FixedClock
 from tests.builders import checkin_service
+from tests.devices import ACTIVITY, T0, device_config, scan_many
 from tests.passkit import PassKit
-from tests.unit.ops.conftest import ACTIVITY, T0, device_config, scan_many
 
 API = '[api]\nurl = "https://api.example.invalid"\n'
 

@@ -13,8 +13,8 @@ from kiosk.models import Method, Reason
 from kiosk.retention import purge_personal_data
 from kiosk.store import NewCheckin, Store
 from tests.builders import checkin_service
+from tests.devices import ACTIVITY, T0, device_config, scan_many
 from tests.passkit import PassKit
-from tests.unit.ops.conftest import ACTIVITY, T0, device_config, scan_many
 
 OPEN_ACTIVITY = "act-2026-10-01-open"
 

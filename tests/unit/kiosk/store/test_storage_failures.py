@@ -18,10 +18,21 @@ from kiosk.models import Method, Outcome, Reason
 from kiosk.passes import PassVerifier, load_jwks_file
 from kiosk.store import DatabaseError, Store
 from kiosk.store.health import integrity, verify_before_open
+from tests.builders import checkin_service
+from tests.devices import ACTIVITY, T0, device_config, scan_many
 from tests.passkit import PassKit, registrant_id
-from tests.unit.ops.conftest import ACTIVITY, T0, device_config
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
+
+
+@pytest.fixture
+def filled(tmp_path: Path, jwks_file: Path, kit: PassKit) -> tuple[Path, list[str]]:
+    """A closed-down database file with 40 accepted check-ins."""
+    database = tmp_path / "data" / "kiosk.db"
+    service = checkin_service(database, jwks_file, ACTIVITY, clock=FixedClock(T0))
+    ids = scan_many(service, kit, 40)
+    service.store.close()
+    return database, ids
 
 
 def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -22,8 +22,8 @@ from kiosk.closeout import (
 from kiosk.models import Method, Outcome, Reason
 from kiosk.store import RecordError
 from tests.passkit import PassKit
-from tests.unit.closeout.conftest import ACTIVITY_ID, DAY, accept, scan
-from tests.unit.closeout.server_side import server_closeout, server_digests
+from tests.unit.kiosk.closeout.conftest import ACTIVITY_ID, DAY, accept, scan
+from tests.unit.kiosk.closeout.server_side import server_closeout, server_digests
 
 SUBS = ["FR0000000001", "FR0000000002", "FR0000000003", "FR0000000004", "FR0000000005"]
 

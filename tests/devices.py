@@ -1,18 +1,13 @@
-"""Helpers for the operations tests: a real device config on temp files, a filled store."""
+"""A device as IT staff set it up: a real config file on temp files (for commands run as
+`kiosk ...`), and scans of many registrants into its store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from kiosk.checkins import CheckinService
-from kiosk.clock import FixedClock
-from kiosk.logs import stop_logging
 from kiosk.models import Method
-from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 ACTIVITY = "act-2026-10-01-beach"
@@ -62,20 +57,3 @@ def scan_many(service: CheckinService, kit: PassKit, count: int) -> list[str]:
         if result.checkin_id:
             ids.append(result.checkin_id)
     return ids
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_file() -> Iterator[None]:
-    """Commands run in-process attach the kiosk log file handler; detach it after each test."""
-    yield
-    stop_logging()
-
-
-@pytest.fixture
-def filled(tmp_path: Path, jwks_file: Path, kit: PassKit) -> tuple[Path, list[str]]:
-    """A closed-down database file with 40 accepted check-ins."""
-    database = tmp_path / "data" / "kiosk.db"
-    service = checkin_service(database, jwks_file, ACTIVITY, clock=FixedClock(T0))
-    ids = scan_many(service, kit, 40)
-    service.store.close()
-    return database, ids

@@ -27,7 +27,7 @@ from kiosk.exports.record_form import TITLE, wareki
 from kiosk.models import Method, mask_registrant
 from kiosk.store import Store
 from tests.passkit import PassKit
-from tests.unit.closeout.conftest import ACTIVITY_ID, DAY, accept
+from tests.unit.kiosk.closeout.conftest import ACTIVITY_ID, DAY, accept
 
 GENERATED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HOSTILE = ["=cmd|' /C calc'!A0", "+81-3-1234-5678", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "＝1"]

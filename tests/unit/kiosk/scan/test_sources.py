@@ -16,7 +16,7 @@ from kiosk.scan.settings import ScanSettings
 from kiosk.scan.sources import SpecError, open_source
 from kiosk.scan.synthetic import SyntheticSource
 from tests.corpus.generate import Corpus
-from tests.unit.scan.fakecam import StateLog
+from tests.unit.kiosk.scan.fakecam import StateLog
 
 
 def collect(source: object) -> tuple[list[Frame], StateLog]:

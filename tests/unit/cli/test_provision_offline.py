@@ -12,8 +12,8 @@ import pytest
 
 from cli.main import main
 from kiosk.pin import verify_pin
+from tests.devices import device_config
 from tests.keyrings import MemoryKeyring
-from tests.unit.ops.conftest import device_config
 
 PIN = "739104"
 

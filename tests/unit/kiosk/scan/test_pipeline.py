@@ -21,8 +21,8 @@ from kiosk.scan.settings import Backend, ScanSettings
 from kiosk.scan.synthetic import Shot, SyntheticSource
 from tests.corpus.generate import Corpus
 from tests.passkit import PassKit
-from tests.unit.scan.conftest import RecordingSink
-from tests.unit.scan.fakecam import StateLog
+from tests.unit.kiosk.scan.conftest import RecordingSink
+from tests.unit.kiosk.scan.fakecam import StateLog
 
 LOSSLESS = ScanSettings(realtime=False)
 
