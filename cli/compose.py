@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.errors import SetupError
 from config.load import CONFIG_FILE_ENV, ConfigError, load_config
 from config.schema import KioskConfig
 from kiosk.checkins import CheckinService
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 
     from sync.backoff import Waiter
     from sync.worker import SyncWorker
-
-
-class SetupError(RuntimeError):
-    """The kiosk cannot start: the message says exactly why (exit status 2)."""
 
 
 def resolve_config_path(path: Path | None) -> Path:

@@ -11,3 +11,7 @@ class UsageError(Exception):
 
 class CommandFailed(Exception):
     """A runtime failure with a clear one-line reason: exit status 1."""
+
+
+class SetupError(UsageError):
+    """The kiosk cannot start with this config or database: the message says exactly why."""

@@ -5,10 +5,11 @@ Exactly-once, end to end:
 
 * The device makes the check-in id (a UUID); the server treats a repeated id as the same
   check-in, so re-sending is always safe.
-* Each batch carries an ``Idempotency-Key`` derived from its content: SHA-256 over the sorted
-  check-in ids and the canonical JSON body. A retry of the same batch — in the same process or
-  after a crash and restart, when the same pending rows are read again — sends the same key, and
-  the server replays its stored response instead of deciding again.
+* Each batch carries an ``Idempotency-Key`` derived from its content (`sync.batches`):
+  SHA-256 over the sorted check-in ids and the canonical JSON body. A retry of the same batch
+  — in the same process or after a crash and restart, when the same pending rows are read
+  again — sends the same key, and the server replays its stored response instead of deciding
+  again.
 * The per-item results are applied to the local store in one transaction; a crash before that
   commit simply re-sends the batch later.
 * Transient failures (no response, 5xx, 429/503) are retried with full-jitter exponential
@@ -28,8 +29,6 @@ The uploader holds at most one batch in memory, whatever the backlog.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,9 +36,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from kiosk.store import OutboxItem, Store
-from kiosk.store.tables import Correction, CorrectionStatus, SyncStatus
+from kiosk.store import Store
+from kiosk.store.tables import CorrectionStatus, SyncStatus
 from sync.backoff import Backoff, Waiter
+from sync.batches import Batch, correction_item, item_of
 from sync.client import (
     ApiClient,
     ApiError,
@@ -48,8 +48,6 @@ from sync.client import (
     RequestRejected,
     ServerError,
     Unauthorized,
-    checkin_payload,
-    correction_payload,
 )
 
 log = logging.getLogger("sync.uploader")
@@ -67,62 +65,6 @@ class UploadStalled(Exception):
     def __init__(self, message: str, last_error: ApiError) -> None:
         super().__init__(message)
         self.last_error = last_error
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    items: tuple[dict[str, Any], ...]
-    key: str
-
-    @property
-    def ids(self) -> list[str]:
-        return [str(item["id"]) for item in self.items]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @classmethod
-    def of(cls, items: Sequence[Mapping[str, Any]]) -> Batch:
-        frozen = tuple(dict(item) for item in items)
-        return cls(frozen, idempotency_key(frozen))
-
-
-def idempotency_key(items: Sequence[Mapping[str, Any]]) -> str:
-    """Stable key for a batch: SHA-256 over the sorted ids and the canonical body."""
-    ids = sorted(str(item["id"]) for item in items)
-    body = json.dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    digest = hashlib.sha256()
-    digest.update("\n".join(ids).encode("ascii"))
-    digest.update(b"\x00")
-    digest.update(body.encode("ascii"))
-    return "fk1-" + digest.hexdigest()
-
-
-def item_of(outbox: OutboxItem) -> dict[str, Any]:
-    """The API payload for one pending check-in."""
-    c = outbox.checkin
-    return checkin_payload(
-        checkin_id=c.id,
-        activity_id=c.activity_id,
-        method=c.method,
-        scanned_at=c.scanned_at,
-        scanned_at_corrected=c.scanned_at_corrected,
-        clock_trusted=c.clock_trusted,
-        pass_token=c.pass_token,
-        registrant=c.registrant,
-        tier=c.tier,
-    )
-
-
-def correction_item(correction: Correction) -> dict[str, Any]:
-    """The API payload for one pending correction."""
-    return correction_payload(
-        correction_id=correction.id,
-        checkin_id=correction.checkin_id,
-        action=correction.action,
-        reason=correction.reason,
-        at=correction.at,
-    )
 
 
 class Answer(Protocol):
@@ -218,15 +160,32 @@ def sleep_wait(seconds: float) -> bool:
 A = TypeVar("A", bound=Answer)
 
 
+class KeepAnswers(Protocol):
+    """Where the store keeps a lane's answers (`store.outbox` / `store.corrections`
+    `.apply_results`): (item id, status, reason) rows; returns how many were settled."""
+
+    def __call__(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int: ...
+
+
+class Tally(Protocol):
+    """A lane's part of an `UploadSummary` (the summary itself, or its `corrections`)."""
+
+    batches: int
+    invalid: int
+
+    def count(self, results: Sequence[Any]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Lane(Generic[A]):
-    """One kind of batch: where it is posted and what the store does with the answers."""
+    """One kind of batch: where it is posted, where its answers are kept, how they count."""
 
     name: str
     post: Callable[[Sequence[Mapping[str, Any]], str], Sequence[A]]
-    apply: Callable[[Batch, Sequence[A], UploadSummary], int]
+    keep: KeepAnswers
     note_failure: Callable[[Sequence[str], str], None]
-    refuse: Callable[[str, UploadSummary], None]  # one item the server refused as malformed
+    tally: Callable[[UploadSummary], Tally]
+    rejected: str  # the answer that refuses an item (its reason is kept)
 
 
 class Uploader:
@@ -256,16 +215,18 @@ class Uploader:
         self.checkins: Lane[ItemResult] = Lane(
             "check-ins",
             client.upload_batch,
-            self._apply,
+            store.outbox.apply_results,
             store.outbox.note_failure,
-            self._refuse_checkin,
+            lambda summary: summary,
+            SyncStatus.REJECTED,
         )
         self.corrections: Lane[CorrectionResult] = Lane(
             "corrections",
             client.upload_corrections,
-            self._apply_corrections,
+            store.corrections.apply_results,
             store.corrections.note_failure,
-            self._refuse_correction,
+            lambda summary: summary.corrections,
+            CorrectionStatus.REJECTED,
         )
 
     def _fill_corrected_times(self) -> None:
@@ -356,7 +317,7 @@ class Uploader:
             except ApiError as exc:
                 error = exc
             else:
-                if lane.apply(batch, results, summary):
+                if self._apply(lane, batch, results, summary):
                     return True
                 error = ServerError("the batch response answered none of its items")
             failures += 1
@@ -385,7 +346,8 @@ class Uploader:
             log.warning(
                 "one of the %s (%s) refused as malformed: %s", lane.name, batch.ids[0], error
             )
-            lane.refuse(batch.ids[0], summary)
+            lane.keep([(batch.ids[0], lane.rejected, INVALID_REASON)], at=self._now())
+            lane.tally(summary).invalid += 1
             return True
         middle = len(batch) // 2
         for half in (batch.items[:middle], batch.items[middle:]):
@@ -393,56 +355,25 @@ class Uploader:
                 return False
         return True
 
-    def _refuse_checkin(self, checkin_id: str, summary: UploadSummary) -> None:
-        self.store.outbox.apply_results(
-            [(checkin_id, SyncStatus.REJECTED, INVALID_REASON)], at=self._now()
-        )
-        summary.invalid += 1
-
-    def _refuse_correction(self, correction_id: str, summary: UploadSummary) -> None:
-        self.store.corrections.apply_results(
-            [(correction_id, CorrectionStatus.REJECTED, INVALID_REASON)], at=self._now()
-        )
-        summary.corrections.invalid += 1
-
-    def _apply(self, batch: Batch, results: Sequence[ItemResult], summary: UploadSummary) -> int:
-        """Apply the answered items in one transaction; returns how many were answered."""
+    def _apply(
+        self, lane: Lane[A], batch: Batch, results: Sequence[A], summary: UploadSummary
+    ) -> int:
+        """Keep the answered items in one transaction; returns how many were answered."""
         local = {i.lower(): i for i in batch.ids}  # the server answers with lower-case UUIDs
         answered = [r for r in results if r.id in local]
-        self.store.outbox.apply_results(
+        lane.keep(
             [
-                (local[r.id], r.status, r.reason if r.status is SyncStatus.REJECTED else None)
+                (local[r.id], r.status, r.reason if r.status == lane.rejected else None)
                 for r in answered
             ],
             at=self._now(),
         )
+        tally = lane.tally(summary)
         if answered:
-            summary.batches += 1
-        summary.count(answered)
+            tally.batches += 1
+        tally.count(answered)
         missing = set(local.values()) - {local[r.id] for r in answered}
         if missing:  # a server bug; keep them pending and try again in a later batch
-            self.store.outbox.note_failure(sorted(missing), "no result in the batch response")
-            log.warning("%d check-ins had no result; they stay pending", len(missing))
-        return len(answered)
-
-    def _apply_corrections(
-        self, batch: Batch, results: Sequence[CorrectionResult], summary: UploadSummary
-    ) -> int:
-        """Apply the answered corrections in one transaction; returns how many were answered."""
-        local = {i.lower(): i for i in batch.ids}
-        answered = [r for r in results if r.id in local]
-        self.store.corrections.apply_results(
-            [
-                (local[r.id], r.status, r.reason if r.status is CorrectionStatus.REJECTED else None)
-                for r in answered
-            ],
-            at=self._now(),
-        )
-        if answered:
-            summary.corrections.batches += 1
-        summary.corrections.count(answered)
-        missing = set(local.values()) - {local[r.id] for r in answered}
-        if missing:  # a server bug; keep them pending and try again later
-            self.store.corrections.note_failure(sorted(missing), "no result in the response")
-            log.warning("%d corrections had no result; they stay pending", len(missing))
+            lane.note_failure(sorted(missing), "no result in the response")
+            log.warning("%d %s had no result; they stay pending", len(missing), lane.name)
         return len(answered)

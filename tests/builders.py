@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +25,25 @@ def device_config(
     *,
     activity_name: str | None = None,
     synchronous: str = "FULL",
+    organisation: str = "",
+    ui: Mapping[str, object] | None = None,
 ) -> KioskConfig:
-    """A minimal valid device config for a database and a trust list."""
+    """A valid device config for a database and a trust list (Gate 1 of municipality
+    131016), validated as `kiosk` validates a config file."""
     trust: dict[str, Any] = {"jwks_file": str(jwks_file)}
     if revocations_file is not None:
         trust["revocations_file"] = str(revocations_file)
+    device = {"id": "kiosk-test-01", "name": "Gate 1", "municipality": "131016"}
+    if organisation:
+        device["organisation"] = organisation
     return validate(
         KioskConfig,
         {
-            "device": {
-                "id": "kiosk-test-01",
-                "name": "Gate 1",
-                "municipality": "131016",
-                "database": str(database),
-            },
+            "device": {**device, "database": str(database)},
             "trust": trust,
             "activity": {"id": activity_id, "name": activity_name or activity_id},
             "storage": {"synchronous": synchronous},
+            "ui": dict(ui or {}),
         },
     )
 

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +14,7 @@ from kiosk.checkins import CheckinService
 from kiosk.models import Method
 from tests.passkit import PassKit
 
+ROOT = Path(__file__).resolve().parents[1]
 ACTIVITY = "act-2026-10-01-beach"
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -57,3 +62,19 @@ def scan_many(service: CheckinService, kit: PassKit, count: int) -> list[str]:
         if result.checkin_id:
             ids.append(result.checkin_id)
     return ids
+
+
+def run_kiosk(
+    *args: str, stdin: str = "", env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`kiosk ARGS...` in a child process (`python -m cli`), as a script or IT staff run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from cli.compose import SetupError, read_config
+from cli.compose import read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from kiosk.closeout import activities_on
 from kiosk.exports import REPLACEMENT, export_activities, write_export
@@ -38,10 +38,7 @@ def write_output(data: bytes, output: Path | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     on_date = _valid_date(args.date)
-    try:
-        config = read_config(args.config)
-    except SetupError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config)
     database = config.device.database
     if not database.exists():
         raise CommandFailed(f"no database at {database}: nothing has been recorded on this device")

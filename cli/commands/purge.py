@@ -8,7 +8,7 @@ import argparse
 import logging
 from datetime import UTC, datetime
 
-from cli.compose import SetupError, read_config
+from cli.compose import read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from kiosk.logs import setup_from_config
 from kiosk.retention import purge_personal_data
@@ -19,10 +19,7 @@ log = logging.getLogger("kiosk.purge")
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = read_config(args.config)
-    except SetupError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config)
     database = config.device.database
     if not database.exists():
         raise UsageError(f"{database} does not exist; run `kiosk provision` first")

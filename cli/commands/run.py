@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.compose import SetupError, build_services, read_config, sync_worker_for
-from cli.errors import EXIT_OK, UsageError
+from cli.compose import build_services, read_config, sync_worker_for
+from cli.errors import EXIT_OK
 from kiosk.logs import setup_from_config, stop_logging
 from kiosk.services import Services
 
@@ -93,11 +93,8 @@ def _release(services: Services) -> None:
 
 def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
     """Everything `kiosk run` does before the first frame (the start-up benchmark runs this)."""
-    try:
-        config = read_config(args.config)
-        services = build_services(config)
-    except SetupError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config)
+    services = build_services(config)
     with contextlib.suppress(OSError):  # a read-only disk must not stop the gate
         setup_from_config(config)
     try:

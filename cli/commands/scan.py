@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 
-from cli.compose import SetupError, build_services, read_config
+from cli.compose import build_services, read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.schema import KioskConfig
 from kiosk.checkins import CheckinService
@@ -33,11 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.scan.frames import SourceError
     from kiosk.scan.sources import SpecError
 
-    try:
-        config = read_config(args.config)
-        services = build_services(config, activity_id=args.activity)
-    except SetupError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config)
+    services = build_services(config, activity_id=args.activity)
     try:
         for result in _decisions(args, services.checkins, config):
             if args.jsonl:

@@ -20,8 +20,8 @@ import time
 from types import FrameType
 from typing import Any
 
-from cli.compose import SetupError, build_sync_worker, build_verifier, open_store, read_config
-from cli.errors import EXIT_OK, CommandFailed, UsageError
+from cli.compose import build_sync_worker, build_verifier, open_store, read_config
+from cli.errors import EXIT_OK, CommandFailed, SetupError, UsageError
 from config.schema import KioskConfig
 from config.secrets import SecretStore, SecretStoreError
 from kiosk.clock import SystemClock, ntp_synchronised
@@ -38,9 +38,9 @@ def _open(config: KioskConfig, token: str) -> SyncWorker:
         raise CommandFailed(str(exc)) from None
     try:
         verifier = build_verifier(config, store)
-    except SetupError as exc:
+    except SetupError:
         store.close()
-        raise UsageError(str(exc)) from None
+        raise
     worker = build_sync_worker(
         config, store, verifier, SystemClock(ntp_synchronised()), lambda: token
     )
@@ -189,10 +189,7 @@ def _run_forever(service: SyncWorker, as_json: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = read_config(args.config)
-    except SetupError as exc:
-        raise UsageError(str(exc)) from None
+    config = read_config(args.config)
     if config.api is None:
         raise UsageError("the config has no [api] section: this device is offline-only")
     try:

@@ -8,7 +8,6 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,14 +19,15 @@ import pytest
 from cli.main import main
 from config.load import load_config
 from kiosk.pin import verify_pin
+from tests.devices import run_kiosk
 from tests.e2e.sync.harness import ServerProcess
 from tests.keyrings import MemoryKeyring
 
 # The reference server runs in its own process, as in the field; HTTP goes over 127.0.0.1.
 
+CREDENTIAL_FILE = "config.secrets.CredentialFileKeyring"
 MUN = "131016"
 PIN = "739104"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -198,15 +198,8 @@ camera = {{ source = "/dev/video2" }}
 
 
 def kiosk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**os.environ, "PYTHON_KEYRING_BACKEND": "config.secrets.CredentialFileKeyring", **env},
-        check=False,
-    )
+    """`kiosk ...` with its secrets in the credential file (no desktop keyring here)."""
+    return run_kiosk(*args, env={"PYTHON_KEYRING_BACKEND": CREDENTIAL_FILE, **env})
 
 
 def test_provision_then_doctor_on_this_machine_without_a_camera(

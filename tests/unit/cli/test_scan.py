@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.devices import run_kiosk
 from tests.passkit import PassKit
-
-
-def kiosk(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_wedge_lines_give_one_json_decision_each(config_file: Path, kit: PassKit) -> None:
     token = kit.sign()
     lines = "\n".join([token, token, "", "garbage", "[b]x[/b]\x1b[31m", kit.sign(iss="x")])
-    done = kiosk("scan", "--config", str(config_file), "--source", "-", "--jsonl", stdin=lines)
+    done = run_kiosk("scan", "--config", str(config_file), "--source", "-", "--jsonl", stdin=lines)
     assert done.returncode == 0, done.stderr
     decisions = [json.loads(line) for line in done.stdout.splitlines()]
     assert [d["decision"] for d in decisions] == [
@@ -45,7 +33,7 @@ def test_wedge_lines_give_one_json_decision_each(config_file: Path, kit: PassKit
 
 
 def test_activity_option_selects_the_activity(config_file: Path, kit: PassKit) -> None:
-    done = kiosk(
+    done = run_kiosk(
         "scan",
         "--config",
         str(config_file),
@@ -60,7 +48,7 @@ def test_activity_option_selects_the_activity(config_file: Path, kit: PassKit) -
 
 
 def test_missing_config_is_a_usage_error_without_traceback() -> None:
-    done = kiosk("scan", "--source", "-", "--jsonl")
+    done = run_kiosk("scan", "--source", "-", "--jsonl")
     assert done.returncode == 2
     assert "KIOSK_CONFIG_FILE" in done.stderr
     assert "Traceback" not in done.stderr
@@ -71,7 +59,7 @@ def test_malformed_config_names_file_line_and_field(tmp_path: Path, config_file:
     bad = config_file.read_text().replace('municipality = "131016"', 'municipality = "131017"')
     path = tmp_path / "bad.toml"
     path.write_text(bad)
-    done = kiosk("scan", "--config", str(path), "--source", "-")
+    done = run_kiosk("scan", "--config", str(path), "--source", "-")
     assert done.returncode == 2
     assert f"{path}:5: device.municipality" in done.stderr
     assert "check digit should be 6" in done.stderr
@@ -81,20 +69,20 @@ def test_malformed_config_names_file_line_and_field(tmp_path: Path, config_file:
 def test_unknown_key_is_named(tmp_path: Path, config_file: Path) -> None:
     path = tmp_path / "typo.toml"
     path.write_text(config_file.read_text().replace("[trust]", "[trust]\njwks_fiel = 'x'"))
-    done = kiosk("scan", "--config", str(path), "--source", "-")
+    done = run_kiosk("scan", "--config", str(path), "--source", "-")
     assert done.returncode == 2
     assert "trust.jwks_fiel: unknown key" in done.stderr
 
 
 def test_bad_usage_exits_2() -> None:
-    assert kiosk("scan").returncode == 2
-    assert kiosk("no-such-command").returncode == 2
+    assert run_kiosk("scan").returncode == 2
+    assert run_kiosk("no-such-command").returncode == 2
 
 
 def test_unreadable_trust_list_is_a_clear_error(tmp_path: Path, config_file: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(config_file.read_text().replace("jwks.json", "missing.json"))
-    done = kiosk("scan", "--config", str(path), "--source", "-")
+    done = run_kiosk("scan", "--config", str(path), "--source", "-")
     assert done.returncode == 2
     assert "cannot read trust list" in done.stderr
 
@@ -104,7 +92,8 @@ def test_damaged_database_stops_the_kiosk_with_recovery_steps(
 ) -> None:
     tokens = "\n".join(kit.sign() for _ in range(200))
     assert (
-        kiosk("scan", "--config", str(config_file), "--source", "-", stdin=tokens).returncode == 0
+        run_kiosk("scan", "--config", str(config_file), "--source", "-", stdin=tokens).returncode
+        == 0
     )
     database = config_file.parent / "kiosk.db"
     for suffix in ("-wal", "-shm"):  # fold the WAL in first, as a clean shutdown would
@@ -113,7 +102,7 @@ def test_damaged_database_stops_the_kiosk_with_recovery_steps(
     middle = len(data) // 2
     data[middle : middle + 4096] = b"\xa5" * 4096
     database.write_bytes(bytes(data))
-    done = kiosk("scan", "--config", str(config_file), "--source", "-", stdin=kit.sign())
+    done = run_kiosk("scan", "--config", str(config_file), "--source", "-", stdin=kit.sign())
     assert done.returncode == 2
     assert "damaged" in done.stderr
     assert "Traceback" not in done.stderr
@@ -121,13 +110,13 @@ def test_damaged_database_stops_the_kiosk_with_recovery_steps(
 
 
 def test_missing_video_file_is_a_runtime_failure(config_file: Path, tmp_path: Path) -> None:
-    done = kiosk("scan", "--config", str(config_file), "--source", str(tmp_path / "no.avi"))
+    done = run_kiosk("scan", "--config", str(config_file), "--source", str(tmp_path / "no.avi"))
     assert done.returncode == 1
     assert "scan source failed" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_unknown_synthetic_spec_is_a_usage_error(config_file: Path) -> None:
-    done = kiosk("scan", "--config", str(config_file), "--source", "synthetic:?size=banana")
+    done = run_kiosk("scan", "--config", str(config_file), "--source", "synthetic:?size=banana")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.compose import SetupError, read_config
+from cli.compose import read_config
+from cli.errors import SetupError
 from config.fleet import dump_toml
 from config.load import ConfigError, load_config, load_fleet
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from sync.batches import Batch, idempotency_key
 from sync.client import (
     RateLimited,
     RequestRejected,
@@ -17,7 +18,6 @@ from sync.client import (
     error_for,
     parse_retry_after,
 )
-from sync.uploader import Batch, idempotency_key
 
 PROBLEM = "application/problem+json"
 

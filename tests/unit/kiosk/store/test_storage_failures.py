@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,10 +16,8 @@ from kiosk.passes import PassVerifier, load_jwks_file
 from kiosk.store import DatabaseError, Store
 from kiosk.store.health import integrity, verify_before_open
 from tests.builders import checkin_service
-from tests.devices import ACTIVITY, T0, device_config, scan_many
+from tests.devices import ACTIVITY, T0, device_config, run_kiosk, scan_many
 from tests.passkit import PassKit, registrant_id
-
-ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture
@@ -33,18 +28,6 @@ def filled(tmp_path: Path, jwks_file: Path, kit: PassKit) -> tuple[Path, list[st
     ids = scan_many(service, kit, 40)
     service.store.close()
     return database, ids
-
-
-def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 def page_count(path: Path) -> int:
@@ -102,7 +85,7 @@ def test_doctor_explains_recovery_from_a_full_disk(
         database=database,
         extra="[storage]\nmin_free_mb = 1000000\n",  # more than any test disk has free
     )
-    done = kiosk("doctor", "--config", str(config), "--json")
+    done = run_kiosk("doctor", "--config", str(config), "--json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     disk = next(c for c in report["checks"] if c["name"] == "disk")
@@ -140,7 +123,7 @@ def test_damaged_copy_is_detected_by_doctor_and_by_opening(
         verify_before_open(broken)
     config = device_config(tmp_path, jwks_file, database=broken)
 
-    doctor = kiosk("doctor", "--config", str(config))
+    doctor = run_kiosk("doctor", "--config", str(config))
     assert doctor.returncode == 1
     line = next(x for x in doctor.stdout.splitlines() if " database " in f" {x} ")
     assert line.startswith("✗ database")
