@@ -38,17 +38,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from kiosk.store import Store
 from kiosk.store.tables import CorrectionStatus, SyncStatus
+from sync.api_errors import ApiError, RequestRejected, ServerError, Unauthorized
 from sync.backoff import Backoff, Waiter
 from sync.batches import Batch, correction_item, item_of
-from sync.client import (
-    ApiClient,
-    ApiError,
-    CorrectionResult,
-    ItemResult,
-    RequestRejected,
-    ServerError,
-    Unauthorized,
-)
+from sync.client import ApiClient, CorrectionResult, ItemResult
 
 log = logging.getLogger("sync.uploader")
 INVALID_REASON = "invalid_request"

@@ -27,8 +27,9 @@ from kiosk.passes import PassVerifier, TrustListError
 from kiosk.ports import SyncController
 from kiosk.store import Store
 from kiosk.text import sanitize
+from sync.api_errors import ApiError, Unauthorized
 from sync.backoff import Backoff, OnlineTracker, Waiter
-from sync.client import ApiClient, ApiError, Unauthorized
+from sync.client import ApiClient
 from sync.pulls import Puller, PullSummary
 from sync.uploader import NeedsEnrollment, Uploader, UploadStalled, UploadSummary
 

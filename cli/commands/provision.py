@@ -120,7 +120,8 @@ def _ensure_trust_list(config: KioskConfig) -> str:
         raise UsageError(
             f"trust.jwks_file {path} does not exist; copy the municipality's jwks.json there"
         )
-    from sync.client import ApiClient, ApiError
+    from sync.api_errors import ApiError
+    from sync.client import ApiClient
 
     try:
         with ApiClient(str(config.api.url), timeout=config.api.timeout_seconds) as client:

@@ -1,8 +1,9 @@
 """`kiosk doctor`: small, time-bounded checks in a registry, one ✓/!/✗ line each.
 
-A check is a function `(Context) -> Result` registered with `@check(...)` in
-`cli.doctor.checks`. `run_checks` runs each in a worker thread and gives up after its time
-bound (a hung camera driver cannot hang the doctor), so one bad check never stops the others.
+A check is a function `(Context) -> Result` registered with `@check(...)` in one of
+`CHECK_MODULES` (device, network, storage, session). `run_checks` runs each in a worker
+thread and gives up after its time bound (a hung camera driver cannot hang the doctor), so one
+bad check never stops the others.
 Every failure (✗) carries a `fix`: what to do about it, in one or two sentences.
 """
 
@@ -38,6 +39,12 @@ class Result:
     summary: str
     fix: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def fix_provision(ctx: Context) -> str:
+    """The fix for anything provisioning sets up (the database, the secrets)."""
+    where = ctx.config_path or "/etc/furusato-kiosk/kiosk.toml"
+    return f"run `sudo kiosk provision {where}` (docs/operations.md, 'Provisioning')"
 
 
 def ok(summary: str, **details: Any) -> Result:
@@ -76,6 +83,12 @@ class Check:
 
 
 REGISTRY: list[Check] = []
+CHECK_MODULES = (
+    "cli.doctor.device",  # config, camera, decoder, keyring
+    "cli.doctor.network",  # api, ntp
+    "cli.doctor.storage",  # database, disk, pending, retention
+    "cli.doctor.session",  # terminal, logs
+)
 
 
 def check(
@@ -147,7 +160,8 @@ def run_one(item: Check, ctx: Context) -> Outcome:
 
 
 def run_checks(ctx: Context, names: Sequence[str] | None = None) -> list[Outcome]:
-    importlib.import_module("cli.doctor.checks")  # registers the built-in checks
+    for module in CHECK_MODULES:  # registering the built-in checks, in report order
+        importlib.import_module(module)
     chosen = [c for c in REGISTRY if names is None or c.name in names]
     return [run_one(item, ctx) for item in chosen]
 

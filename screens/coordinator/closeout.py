@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
 from kiosk.closeout import CloseoutResult, DaySummary
@@ -23,15 +22,10 @@ from kiosk.store.tables import Attempt, Checkin
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
+from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.context import CoordinatorContext
-from screens.coordinator.day_view import (
-    attempt_row,
-    counts_grid,
-    local_time,
-    receipt_text,
-    status_text,
-)
+from screens.coordinator.day_view import counts_grid, local_time, receipt_text, status_text
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
@@ -45,16 +39,6 @@ from screens.coordinator.pin import PinModal
 from screens.coordinator.reason import Correction, ReasonModal
 from screens.i18n import COORDINATOR_CATALOG
 
-COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
-COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
-    "time": 8,
-    "outcome": 9,
-    "reason": 16,  # the longest reasons are cut; the audit view shows them whole
-    "registrant": 16,
-    "method": 10,
-    "state": 6,
-    "sync": 11,
-}
 ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
 
 
@@ -85,8 +69,6 @@ class CloseoutScreen(KioskScreen[None]):
         self.checkins: dict[str, Checkin] = {}
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
-        self.sort_column = "time"
-        self.sort_reverse = True
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -109,7 +91,7 @@ class CloseoutScreen(KioskScreen[None]):
             with Horizontal(id="coord-search-row"):
                 yield Input(id="coord-search")
                 yield Static(id="coord-shown")
-            yield DataTable(id="coord-attempts", cursor_type="row", zebra_stripes=True)
+            yield AttemptsTable(id="coord-attempts")
             with Horizontal(id="coord-actions"):
                 for action in ACTIONS:
                     yield Button(Text(""), id=f"coord-{action}", classes="coord-action")
@@ -124,7 +106,7 @@ class CloseoutScreen(KioskScreen[None]):
             return
         self.unlocked = True
         self.add_class("-unlocked")
-        self.query_one("#coord-attempts", DataTable).focus()
+        self.query_one(AttemptsTable).focus()
         self.reload()
 
     def _sync_changed(self, _state: object) -> None:
@@ -140,10 +122,7 @@ class CloseoutScreen(KioskScreen[None]):
         self.query_one("#coord-activity", Select).prompt = t("screen.activity")
         for action in ACTIONS:
             self.query_one(f"#coord-{action}", Button).label = Text(t(f"action.{action}"))
-        table = self.query_one("#coord-attempts", DataTable)
-        table.clear(columns=True)
-        for key in COLUMNS:
-            table.add_column(Text(t(f"table.{key}")), key=key, width=COLUMN_WIDTHS[key])
+        self.query_one(AttemptsTable).relabel(t)
         self._show()
 
     # -- loading ------------------------------------------------------------------------------
@@ -231,36 +210,15 @@ class CloseoutScreen(KioskScreen[None]):
         self._fill_table()
 
     def _fill_table(self) -> None:
-        table = self.query_one("#coord-attempts", DataTable)
-        selected = self.selected_attempt()
-        needle = self.query_one("#coord-search", Input).value.strip().casefold()
-        rows = [
-            (attempt, attempt_row(self.t, attempt, self.checkins.get(attempt.checkin_id or "")))
-            for attempt in self.attempts
-        ]
-        if needle:
-            rows = [r for r in rows if any(needle in cell.plain.casefold() for cell in r[1])]
-        column = COLUMNS.index(self.sort_column)
-        rows.sort(
-            key=lambda r: (r[0].at if column == 0 else r[1][column].plain, r[0].at),
-            reverse=self.sort_reverse,
-        )
-        table.clear()
-        for attempt, cells in rows:
-            table.add_row(*cells, key=attempt.id)
+        needle = self.query_one("#coord-search", Input).value
+        shown = self.query_one(AttemptsTable).fill(self.t, self.attempts, self.checkins, needle)
         self.query_one("#coord-shown", Static).update(
-            Text(self.t("table.shown", shown=len(rows), total=len(self.attempts)))
+            Text(self.t("table.shown", shown=shown, total=len(self.attempts)))
         )
-        if selected is not None and selected.id in table.rows:
-            table.move_cursor(row=table.get_row_index(selected.id))
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
-        column = str(event.column_key.value)
-        if column == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column, self.sort_reverse = column, False
+        self.query_one(AttemptsTable).sort_by(str(event.column_key.value))
         self._fill_table()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -271,14 +229,7 @@ class CloseoutScreen(KioskScreen[None]):
     # -- selection ----------------------------------------------------------------------------
 
     def selected_attempt(self) -> Attempt | None:
-        table = self.query_one("#coord-attempts", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        except Exception:  # the cursor is outside the rows
-            return None
-        return next((a for a in self.attempts if a.id == key.value), None)
+        return self.query_one(AttemptsTable).selected(self.attempts)
 
     def _selected_checkin(self, *, voided: bool) -> tuple[Attempt, Checkin] | None:
         if self.summary is not None and self.summary.closed:

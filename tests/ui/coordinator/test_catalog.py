@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.models import Method, Outcome, Reason
-from screens.coordinator.closeout import ACTIONS, COLUMNS
+from screens.coordinator.attempts import COLUMNS
+from screens.coordinator.closeout import ACTIONS
 from screens.i18n import COORDINATOR_CATALOG, Translator, load_catalog
 
 SOURCES = Path(__file__).resolve().parents[3] / "screens" / "coordinator"

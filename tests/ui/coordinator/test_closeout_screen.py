@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from kiosk.models import Method, Outcome
 from kiosk.store.tables import Activity
 from screens.coordinator import CloseoutScreen
+from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.export import ExportModal
 from screens.coordinator.manual import ManualModal
@@ -296,7 +297,7 @@ async def test_search_sort_and_language(day: Day) -> None:
         await pilot.pause()
         assert table.row_count == 9
         first = table.get_row_at(0)[0].plain
-        screen.sort_column, screen.sort_reverse = "time", False
+        screen.query_one(AttemptsTable).sort_by("time")  # choosing Time again: oldest first
         screen._fill_table()
         assert table.get_row_at(0)[0].plain < first
         app.language = "en"

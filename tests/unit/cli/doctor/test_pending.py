@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli.doctor import Context, Status
-from cli.doctor.checks import pending
+from cli.doctor.storage import pending
 from config.load import load_config
 from kiosk.clock import FixedClock
 from tests.builders import checkin_service
