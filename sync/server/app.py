@@ -11,19 +11,28 @@ from sync.server.deps import ServerContext
 from sync.server.faults import FaultConfig, FaultMiddleware, FaultState
 from sync.server.keys import ensure_signing_key
 from sync.server.problems import install_problem_handlers
-from sync.server.routes import admin, checkins, devices, health, pull
+from sync.server.routes import admin, checkins, counts, devices, health, pull, self_checkin, trust
+from sync.server.settings import NationalSettings
+from sync.server.trust_anchor import current_anchor
 
 API_TITLE = "Furusato national API (reference server)"
 API_VERSION = "1.0.0"
 
 
-def build_api(engine: Engine, admin_token: str | None, faults: FaultState) -> FastAPI:
+def build_api(
+    engine: Engine,
+    admin_token: str | None,
+    faults: FaultState,
+    settings: NationalSettings | None = None,
+) -> FastAPI:
     """The FastAPI app alone (routes, problem handlers); no fault injection."""
     api = FastAPI(title=API_TITLE, version=API_VERSION, docs_url=None, redoc_url=None)
-    api.state.ctx = ServerContext(engine=engine, admin_token=admin_token)
+    api.state.ctx = ServerContext(
+        engine=engine, admin_token=admin_token, settings=settings or NationalSettings()
+    )
     api.state.faults = faults
     install_problem_handlers(api)
-    for module in (devices, pull, checkins, health, admin):
+    for module in (devices, pull, trust, self_checkin, counts, checkins, health, admin):
         api.include_router(module.router)
     return api
 
@@ -45,8 +54,10 @@ def create_app(
     faults: FaultConfig | None = None,
     *,
     engine: Engine | None = None,
+    settings: NationalSettings | None = None,
 ) -> NationalApp:
-    """The served app. Creates tables and a first signing key when the database has none."""
+    """The served app. Creates tables, a first signing key and a first trust anchor when the
+    database has none."""
     if engine is None:
         if database_url is None:
             raise ValueError("give database_url or engine")
@@ -54,5 +65,6 @@ def create_app(
     init_db(engine)
     with Session(engine) as s:
         ensure_signing_key(s)
+        current_anchor(s)
     state = FaultState(faults)
-    return NationalApp(build_api(engine, admin_token, state), state, engine)
+    return NationalApp(build_api(engine, admin_token, state, settings), state, engine)

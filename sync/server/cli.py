@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--admin-token", default=os.environ.get("NATIONAL_API_ADMIN_TOKEN"))
     s.add_argument("--fault", action="append", default=[], metavar="KEY=VALUE")
     s.add_argument("--log-level", default="warning")
+    s.add_argument("--code-window-seconds", type=int, default=60, help="activity code window")
+    s.add_argument("--code-skew-seconds", type=int, default=15, help="allowed clock skew")
+    s.add_argument(
+        "--statement-lifetime-seconds", type=int, default=7 * 86400, help="trust statement exp"
+    )
 
     s = sub.add_parser("create-municipality")
     _common(s)
@@ -110,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export-jwks")
     _common(s)
     s.add_argument("file", type=Path)
+
+    from sync.server.cli_trust import add_commands
+
+    add_commands(sub, _common)
     return p
 
 
@@ -119,12 +128,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sync.server.serve import serve
 
         return serve(args)
-    from sync.server.admin import AdminError
-    from sync.server.keys import KeyOperationError
+    if args.command == "app-checkin":
+        from sync.server.cli_trust import app_checkin
 
+        return app_checkin(args)
+    from sync.server.admin import AdminError
+    from sync.server.cli_trust import ADMIN_COMMANDS
+    from sync.server.keys import KeyOperationError
+    from sync.server.trust_anchor import AnchorError
+
+    commands = {**_ADMIN, **{name: _cmd(fn) for name, fn in ADMIN_COMMANDS.items()}}
     try:
-        _ADMIN[args.command](args)
-    except (AdminError, KeyOperationError, ValueError) as exc:
+        commands[args.command](args)
+    except (AdminError, AnchorError, KeyOperationError, ValueError) as exc:
         print(f"national-api: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from sync.server.admin import hash_secret
 from sync.server.problems import ProblemError
+from sync.server.settings import NationalSettings
 from sync.server.tables import Device
 
 
@@ -23,6 +24,7 @@ class ServerContext:
     engine: Engine
     admin_token: str | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    settings: NationalSettings = field(default_factory=NationalSettings)
 
 
 def context(request: Request) -> ServerContext:

@@ -157,6 +157,10 @@ class Receipt(BaseModel):
     server_count: int
     combined_unique_count: int
     received_at: dt.datetime
+    # The whole activity (every device and the registrant app; `sync.server.activity_totals`)
+    app_count: int = 0
+    by_method: dict[str, int] = Field(default_factory=dict)
+    activity_digest: str = ""
 
 
 class Health(BaseModel):

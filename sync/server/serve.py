@@ -9,6 +9,7 @@ import sys
 from sync.server.app import create_app
 from sync.server.faults import parse_fault_flags
 from sync.server.runner import bind_socket, make_server, url_of
+from sync.server.settings import NationalSettings
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -22,7 +23,17 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"national-api: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    app = create_app(args.database_url, args.admin_token, faults)
+    try:
+        settings = NationalSettings(
+            code_window_seconds=args.code_window_seconds,
+            code_skew_seconds=args.code_skew_seconds,
+            statement_lifetime_seconds=args.statement_lifetime_seconds,
+            statement_refresh_seconds=min(86400, args.statement_lifetime_seconds // 2),
+        )
+    except ValueError as exc:
+        print(f"national-api: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(args.database_url, args.admin_token, faults, settings=settings)
     url = url_of(sock)
 
     def ready() -> None:

@@ -158,3 +158,44 @@ class Closeout(SQLModel, table=True):
     digest_match: bool
     combined_unique_count: int
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# -- national trust (trust anchor, signed statements) and activity codes --------------------
+
+
+class TrustAnchorKey(SQLModel, table=True):
+    """An Ed25519 trust-anchor key: signs trust statements (never passes)."""
+
+    kid: str = Field(primary_key=True)  # RFC 7638 thumbprint of the public key
+    public_x: str  # raw public key, base64url
+    private_key: str  # raw seed, base64url; "" once retired (reference server only)
+    state: str = Field(index=True)  # current | next | retired
+    announcement: str | None = None  # furusato-anchor+jwt naming this key, by its predecessor
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TrustStatementRecord(SQLModel, table=True):
+    """Every trust statement issued: the sequence number is the primary key (monotonic)."""
+
+    seq: int = Field(primary_key=True)
+    anchor_kid: str
+    content_hash: str  # of header + content without seq/iat/exp: reissue only on change
+    token: str
+    issued_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ServerSecret(SQLModel, table=True):
+    """Server-only secrets, e.g. the master key activity code keys are derived from."""
+
+    name: str = Field(primary_key=True)
+    value: str  # base64url
+
+
+class CloseoutTotals(SQLModel, table=True):
+    """What a receipt says about the whole activity at close-out: gate and app together."""
+
+    receipt_id: str = Field(primary_key=True, foreign_key="closeout.receipt_id")
+    app_count: int
+    by_method: str  # JSON object: method -> live check-ins
+    activity_digest: str  # over every live check-in id at the activity (devices and app)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlmodel import Session
 
+from sync.server.activity_totals import record_closeout_totals
 from sync.server.closeouts import close_out
 from sync.server.deps import context, current_device, session
 from sync.server.idempotency import process_batch, process_corrections
@@ -86,5 +87,12 @@ def closeouts(
     s: Annotated[Session, Depends(session)],
 ) -> Receipt:
     with context(request).write_lock:
-        receipt = close_out(s, device, req)
-    return Receipt.model_validate(receipt, from_attributes=True)
+        receipt = Receipt.model_validate(close_out(s, device, req), from_attributes=True)
+        totals = record_closeout_totals(s, receipt.receipt_id, receipt.activity_id)
+    return receipt.model_copy(
+        update={
+            "app_count": totals.app,
+            "by_method": totals.by_method,
+            "activity_digest": totals.digest,
+        }
+    )

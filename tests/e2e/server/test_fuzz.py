@@ -58,7 +58,7 @@ def test_fuzz_all_operations_no_5xx_and_conformant(seeded: tuple[RunningServer, 
     server, device_token = seeded
     schema = schemathesis.openapi.from_path(SPEC)
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
-    assert len(operations) == 8
+    assert len(operations) == 12
     auth = {"Authorization": f"Bearer {device_token}"}
     deadline = time.monotonic() + BUDGET_S
     for operation in operations:
