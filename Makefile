@@ -21,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/kiosk demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check kiosk screens sync config tests
-	$(BIN)/ruff format --check kiosk screens sync config tests
+	$(BIN)/ruff check cli kiosk screens sync config tests
+	$(BIN)/ruff format --check cli kiosk screens sync config tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -22,14 +22,16 @@ import logging
 import logging.handlers
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from config.schema import KioskConfig
 
-LOGGER_NAME = "kiosk"
+PACKAGE_LOGGERS = ("kiosk", "screens", "sync", "cli")
+"""Every command logs through these (one handler shared by all of them)."""
+HANDLER_NAME = "furusato-kiosk-file"
 LOG_FILE = "kiosk.log"
 ROOT_LOG_DIR = Path("/var/log/furusato-kiosk")
 
@@ -150,9 +152,9 @@ def setup_logging(
     max_bytes: int = 5 * 1024 * 1024,
     backups: int = 5,
     device: str | None = None,
-    logger_name: str = LOGGER_NAME,
+    loggers: Sequence[str] = PACKAGE_LOGGERS,
 ) -> Path:
-    """Attach the redacted JSON-lines file handler to the `kiosk` logger; returns the file.
+    """Attach the redacted JSON-lines file handler to our packages' loggers; returns the file.
 
     Idempotent: a second call replaces the handler it installed before."""
     folder = directory or default_log_directory()
@@ -163,15 +165,23 @@ def setup_logging(
     )
     handler.setFormatter(JsonFormatter(device))
     handler.addFilter(RedactingFilter())
-    handler.set_name("furusato-kiosk-file")
-    logger = logging.getLogger(logger_name)
-    for old in list(logger.handlers):
-        if old.get_name() == "furusato-kiosk-file":
-            logger.removeHandler(old)
-            old.close()
-    logger.addHandler(handler)
-    logger.setLevel(level)
+    handler.set_name(HANDLER_NAME)
+    stop_logging(loggers)
+    for name in loggers:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(level)
     return path
+
+
+def stop_logging(loggers: Sequence[str] = PACKAGE_LOGGERS) -> None:
+    """Detach and close the file handler `setup_logging` attached (no-op when none is)."""
+    for name in loggers:
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            if old.get_name() == HANDLER_NAME:
+                logger.removeHandler(old)
+                old.close()
 
 
 def setup_from_config(config: KioskConfig) -> Path:

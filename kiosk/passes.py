@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,8 @@ def _reject(reason: Reason, detail: str = "") -> Verification:
 class PassVerifier:
     """Verifies pass strings against a trust list, a revocation list and the current time.
 
-    The trust list and revocations are replaced wholesale by the sync worker
-    (`replace_keys`, `replace_revocations`); reads see either the old or the new set.
+    The sync worker replaces the trust list (`replace_keys`) and adds pulled revocations
+    (`revoke`) by swapping in a new set; reads see either the old or the new one.
     """
 
     def __init__(
@@ -121,6 +121,11 @@ class PassVerifier:
 
     def replace_revocations(self, revocations: Revocations) -> None:
         self._revocations = revocations
+
+    def revoke(self, jti: Iterable[str] = (), sub: Iterable[str] = ()) -> None:
+        """Add revoked pass ids and registrants (pulled from the API) to those in force."""
+        current = self._revocations
+        self._revocations = Revocations(current.jti | set(jti), current.sub | set(sub))
 
     @property
     def key_ids(self) -> tuple[str, ...]:

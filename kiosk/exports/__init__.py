@@ -19,7 +19,7 @@ from kiosk.exports.cells import ENCODINGS, REPLACEMENT, csv_text, encode_text, n
 from kiosk.exports.record_form import form_rows
 from kiosk.exports.summary import summary_text
 from kiosk.store import Store
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 
 __all__ = [
     "COLUMNS",
@@ -69,7 +69,7 @@ def export_activities(
     fmt = ExportFormat(fmt)
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
-    rows = sum(store.counts(a.id).accepted for a in activities)
+    rows = sum(store.records.counts(a.id).accepted for a in activities)
     if fmt is ExportFormat.CSV:
         text = csv_text(attendance_rows(store, activities, full_ids=full_ids))
     elif fmt is ExportFormat.FORM:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.compose import read_config
+from cli.errors import SetupError
 from config.fleet import dump_toml
 from config.load import ConfigError, load_config, load_fleet
-from kiosk.compose import SetupError, read_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
 
