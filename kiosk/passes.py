@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from config.localgov import is_valid_code
+from kiosk import untrusted_json
 from kiosk.models import PassClaims, Reason, Verification
 from kiosk.text import sanitize
 
@@ -61,8 +61,8 @@ def parse_jwks(document: Mapping[str, Any]) -> dict[str, Ed25519PublicKey]:
 
 def load_jwks_file(path: Path) -> dict[str, Ed25519PublicKey]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = untrusted_json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise TrustListError(f"cannot read trust list {path}: {exc}") from exc
     if not isinstance(document, dict):
         raise TrustListError(f"trust list {path} is not a JWKS object")
@@ -86,8 +86,8 @@ class Revocations:
     @classmethod
     def load(cls, path: Path) -> Revocations:
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            document = untrusted_json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
             raise TrustListError(f"cannot read revocations {path}: {exc}") from exc
         if not isinstance(document, dict):
             raise TrustListError(f"revocations {path} is not an object")
@@ -142,7 +142,7 @@ class PassVerifier:
         if len(parts) != 3 or not all(parts):
             return _reject(Reason.MALFORMED, "not a JWS compact serialization")
         try:
-            header = json.loads(_b64decode(parts[0]))
+            header = untrusted_json.loads(_b64decode(parts[0]))
             payload_bytes = _b64decode(parts[1])
             signature = _b64decode(parts[2])
         except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -163,7 +163,7 @@ class PassVerifier:
             return _reject(Reason.BAD_SIGNATURE)
         # Signed by a trusted key from here on; the claims can still be malformed.
         try:
-            claims = json.loads(payload_bytes)
+            claims = untrusted_json.loads(payload_bytes)
         except (ValueError, UnicodeDecodeError):
             return _reject(Reason.MALFORMED, "payload is not JSON")
         if not isinstance(claims, dict):
