@@ -1,9 +1,10 @@
-"""Compact JWS (RFC 7515) pieces shared by the national trust statement and activity codes.
+"""Compact JWS (RFC 7515) pieces shared by registrant passes, the national trust statement
+and activity codes.
 
-Everything here treats its input as hostile: base64url is decoded strictly, JSON is parsed with
-a length and a nesting-depth limit, integers longer than `MAX_INT_DIGITS` digits, NaN and
-infinities are refused, and a repeated object member is an error. Failures raise `JwsError`
-(a ValueError); callers map it to their own stable reason codes. No network, no Textual.
+Everything here treats its input as hostile: base64url is decoded strictly and JSON goes
+through `kiosk.untrusted_json` (length and nesting limits, no huge numbers, no repeated
+members). Failures raise `JwsError` (a ValueError); callers map it to their own stable reason
+codes. No network, no Textual.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,12 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from kiosk import untrusted_json
+
 MAX_DEPTH = 16
-MAX_INT_DIGITS = 19  # anything longer cannot be a sequence number or an epoch second
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
-# JSON strings (escapes included), removed before the brackets are counted.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class JwsError(ValueError):
@@ -70,63 +68,12 @@ def b64url_decode(segment: str) -> bytes:
     return raw
 
 
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise JwsError("number too large")
-    return int(text)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise JwsError("number too large")
-    return value
-
-
-def _refuse_constant(name: str) -> Any:
-    raise JwsError(f"{name} is not JSON")
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise JwsError(f"member {key!r} repeated")
-        out[key] = value
-    return out
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest bracket nesting of a JSON text, brackets inside strings not counted."""
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_JSON_STRING.sub("", text)):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
-
-
 def loads_limited(data: bytes, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse UTF-8 JSON no longer than `max_bytes` and no deeper than `max_depth`."""
-    if len(data) > max_bytes:
-        raise JwsError(f"JSON longer than {max_bytes} bytes")
+    """`untrusted_json.loads` with its failures as `JwsError`."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise JwsError("JSON is not UTF-8") from None
-    if nesting_depth(text) > max_depth:
-        raise JwsError(f"JSON nested deeper than {max_depth}")
-    try:
-        return json.loads(
-            text,
-            parse_int=_bounded_int,
-            parse_float=_finite_float,
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_unique_members,
-        )
-    except JwsError:
-        raise
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-        raise JwsError(f"not JSON: {exc}") from None
+        return untrusted_json.loads(data, max_bytes=max_bytes, max_depth=max_depth)
+    except untrusted_json.UntrustedJsonError as exc:
+        raise JwsError(str(exc)) from None
 
 
 def decode_compact(token: str, *, max_length: int, max_depth: int = MAX_DEPTH) -> CompactJws:

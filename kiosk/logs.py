@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from config.schema import KioskConfig
+from kiosk.text import strip_unsafe
 
 PACKAGE_LOGGERS = ("kiosk", "screens", "sync", "cli")
 """Every command logs through these (one handler shared by all of them)."""
@@ -35,8 +36,6 @@ HANDLER_NAME = "furusato-kiosk-file"
 LOG_FILE = "kiosk.log"
 ROOT_LOG_DIR = Path("/var/log/furusato-kiosk")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 _REGISTRANT = re.compile(r"FR([0-9A-Z]{4})([0-9A-Z]{4})([0-9A-Z]{2})(?![0-9A-Za-z])")
 _SECRETS = (
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"),
@@ -53,7 +52,7 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"m
 
 def redact(text: str) -> str:
     """Log-safe text: no control/escape characters, masked registrant ids, no secrets."""
-    text = _CONTROL.sub("", _ANSI.sub("", text))
+    text = strip_unsafe(text, keep_newlines=True)
     text = _REGISTRANT.sub(lambda m: f"FR{m.group(1)}****{m.group(3)}", text)
     for pattern in _SECRETS[:-1]:
         text = pattern.sub("[redacted]", text)

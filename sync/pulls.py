@@ -14,17 +14,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from config import atomic_file
 from kiosk.passes import PassVerifier, TrustListError, parse_jwks
 from kiosk.store import Store
 from kiosk.store.tables import Activity
@@ -47,24 +45,8 @@ class PullSummary:
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
-    """Replace `path` with `text`: temporary file, fsync, rename, fsync of the directory."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Replace `path` with `text` (UTF-8) atomically (`config.atomic_file`)."""
+    atomic_file.write_atomically(path, text.encode("utf-8"), mode=mode)
 
 
 def _activity(doc: dict[str, Any]) -> Activity | None:

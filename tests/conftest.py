@@ -8,9 +8,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kiosk.logs import stop_logging
 from tests.passkit import PassKit
+
+# Property tests draw from `tests.hostile`; `make test` runs the short profile, `make fuzz` the
+# long one (HYPOTHESIS_PROFILE=fuzz). Tests that fuzz leave max_examples to the profile.
+settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile(
+    "fuzz",
+    max_examples=100_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.errors import EXIT_OK, CommandFailed, UsageError
+from config.atomic_file import write_atomically
 from config.fleet import dump_toml, is_fleet
 from config.load import ConfigError, load_config, load_fleet
 from config.schema import KioskConfig
@@ -209,10 +210,7 @@ def provision(
 
 def _write_config(config: KioskConfig, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(target.name + ".tmp")
-    temp.write_text(dump_toml(config), encoding="utf-8")
-    os.chmod(temp, 0o644)
-    os.replace(temp, target)
+    write_atomically(target, dump_toml(config).encode("utf-8"), mode=0o644)
     try:
         load_config(target, environ={})
     except ConfigError as exc:  # would be a bug in dump_toml: say so, keep nothing broken

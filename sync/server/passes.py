@@ -69,7 +69,7 @@ def _decode(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes] |
         header = json.loads(b64url_decode(parts[0]))
         claims = json.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises the last
         return None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         return None
