@@ -13,7 +13,8 @@ from textual.message import Message
 from kiosk.models import CheckinResult, SyncState
 from kiosk.scan.frames import SourceState
 from kiosk.store import Counts
-from kiosk.store.tables import Activity, Attempt, Checkin
+from kiosk.store.tables import Activity, Attempt
+from kiosk.undo import GateUndo
 
 
 @dataclass
@@ -65,15 +66,15 @@ class ActivitiesLoaded(Message):
 
 @dataclass
 class RecentLoaded(Message):
-    """The latest attempts and the check-in an undo would void (if any)."""
+    """The latest attempts and what an undo at the gate would void now (or why not)."""
 
     attempts: list[Attempt]
-    last: Checkin | None
+    undo: GateUndo
 
 
 @dataclass
 class UndoFinished(Message):
-    """Undo at the gate finished: the voided check-in id, or None, or an error text."""
+    """Undo at the gate finished: what was undone (or why not), or an error text."""
 
-    voided: str | None
+    undo: GateUndo | None
     error: str = ""

@@ -64,12 +64,17 @@ def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout 
 
 
 def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
-    """The coordinator's PIN + close-out screens."""
+    """The coordinator's PIN + close-out screens. The PIN gate follows `[coordinator]` and
+    keeps its failures and lock-out in the database, so a restart does not reset them."""
     from kiosk.pin import PinGate
     from screens.coordinator import coordinator_hook
 
     return coordinator_hook(
-        pin=PinGate(lambda: secrets.pin_hash),
+        pin=PinGate.from_config(
+            services.config.coordinator,
+            lambda: secrets.pin_hash,
+            memory=services.store.pin_lockout,
+        ),
         export_dir=Path.home(),
         submit_closeout=closeout_submit(services, secrets),
     )

@@ -9,7 +9,8 @@
 - `store.corrections` (`corrections.py`): void / restore and their queue for the national API;
 - `store.outbox` (`outbox.py`): check-ins waiting for upload and the server's answers;
 - `store.pulled` (`pulled.py`): pull cursors and the revocations pulled from the API;
-- `store.personal_data` (`personal_data.py`): purging personal data after retention.
+- `store.personal_data` (`personal_data.py`): purging personal data after retention;
+- `store.pin_lockout` (`lockout.py`): the coordinator PIN's lock-out, across restarts.
 
 Beside them: `database.py` (the pool and transactions), `tables.py` (row types, status enums),
 `values.py` (what the methods take and return), `migrations.py` (the versioned schema),
@@ -28,6 +29,7 @@ from kiosk.store.corrections import Corrections
 from kiosk.store.database import Database
 from kiosk.store.errors import DatabaseError, RecordError, StorageFailed, StorageFull
 from kiosk.store.health import verify_before_open
+from kiosk.store.lockout import PinLockouts
 from kiosk.store.outbox import Outbox
 from kiosk.store.personal_data import PersonalData
 from kiosk.store.pulled import Pulled
@@ -62,6 +64,7 @@ class Store:
         self.outbox = Outbox(database)
         self.pulled = Pulled(database)
         self.personal_data = PersonalData(database)
+        self.pin_lockout = PinLockouts(database)
 
     @classmethod
     def open(

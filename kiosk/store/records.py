@@ -14,7 +14,16 @@ from datetime import datetime
 from kiosk.models import Method, Outcome, Reason, mask_registrant
 from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
-from kiosk.store.tables import Attempt, Audit, Checkin, PaperRecord, SyncStatus, iso, select
+from kiosk.store.tables import (
+    Attempt,
+    Audit,
+    Checkin,
+    PaperRecord,
+    SyncStatus,
+    columns,
+    iso,
+    select,
+)
 from kiosk.store.values import Counts, NewCheckin, Stored
 
 _INSERT_ATTEMPT = (
@@ -213,6 +222,15 @@ class Records:
             Checkin,
             "activity_id = ? AND voided = 0",
             "ORDER BY monotonic_s DESC, scanned_at DESC LIMIT 1",
+        )
+        return self._db.row(Checkin, sql, (activity_id,))
+
+    def last_checkin(self, activity_id: str) -> Checkin | None:
+        """The activity's most recently recorded check-in, voided or not (outbox order: the
+        order check-ins were made on this device)."""
+        sql = (
+            f"SELECT {columns(Checkin, 'c.')} FROM checkin c JOIN outbox o ON o.checkin_id = c.id"
+            " WHERE c.activity_id = ? ORDER BY o.id DESC LIMIT 1"
         )
         return self._db.row(Checkin, sql, (activity_id,))
 

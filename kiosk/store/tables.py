@@ -173,6 +173,16 @@ class RevokedEntry:
     added_at: str
 
 
+@dataclass(kw_only=True, slots=True)
+class PinLockout:
+    """The coordinator PIN's lock-out (one row, id 1), kept across restarts."""
+
+    id: int | None = None
+    failures: int = 0  # consecutive wrong PINs
+    locked_until: str | None = None  # no PIN is checked before this instant
+    updated_at: str
+
+
 Row = (
     Activity
     | Checkin
@@ -183,6 +193,7 @@ Row = (
     | PaperRecord
     | SyncCursor
     | RevokedEntry
+    | PinLockout
 )
 R = TypeVar(
     "R",
@@ -195,6 +206,7 @@ R = TypeVar(
     PaperRecord,
     SyncCursor,
     RevokedEntry,
+    PinLockout,
 )
 
 TABLES: dict[str, type[Row]] = {
@@ -207,6 +219,7 @@ TABLES: dict[str, type[Row]] = {
     "paperrecord": PaperRecord,
     "synccursor": SyncCursor,
     "revokedentry": RevokedEntry,
+    "pinlockout": PinLockout,
 }
 """Table name → row type (the table names of `kiosk.store.migrations`)."""
 

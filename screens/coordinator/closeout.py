@@ -36,10 +36,11 @@ from screens.coordinator.messages import (
     Exported,
 )
 from screens.coordinator.pin import PinModal
+from screens.coordinator.quit import confirm_quit
 from screens.coordinator.reason import Correction, ReasonModal
 from screens.i18n import COORDINATOR_CATALOG
 
-ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
+ACTIONS = ("void", "restore", "add", "audit", "close", "export", "quit", "back")
 
 
 class CloseoutScreen(KioskScreen[None]):
@@ -53,6 +54,7 @@ class CloseoutScreen(KioskScreen[None]):
         Binding("l", "audit", show=False),
         Binding("c", "close_day", show=False),
         Binding("e", "export", show=False),
+        Binding("q", "quit", show=False),
         Binding("slash", "search", show=False),
         Binding("f5", "refresh", show=False),
     ]
@@ -261,6 +263,10 @@ class CloseoutScreen(KioskScreen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_quit(self) -> None:
+        if self.unlocked:
+            confirm_quit(self)
 
     def action_search(self) -> None:
         if self.unlocked:
