@@ -8,14 +8,16 @@ activity. Every check-in gets its times from the clock in one place (`stamped`).
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime
 
 from kiosk.clock import Clock
 from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
-from kiosk.passes import PassVerifier
+from kiosk.passes import PassVerifier, is_registrant_id
 from kiosk.store import NewCheckin, RecordError, StorageFailed, StorageFull, Store, Stored
+from kiosk.store.tables import Checkin
 from kiosk.text import sanitize
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ PAPER_PREFIX = "PAPER-"
 national id: exports leave it out, and the uploader sends such check-ins without `registrant`."""
 
 _RECORD_REASONS = {"activity_closed": Reason.ACTIVITY_CLOSED, "no_activity": Reason.NO_ACTIVITY}
+_PAPER_ID = re.compile(r"^PAPER-[0-9A-F]{10}$")
 
 
 def paper_registrant() -> str:
@@ -199,29 +202,33 @@ class CheckinService:
         started = self._monotonic()
         stored: Stored | None = None
         try:
+            if not is_registrant_id(registrant) and not _PAPER_ID.fullmatch(registrant):
+                detail = "not a registrant id or a paper-form placeholder"
+                return self._rejected(Reason.MALFORMED, method, started, self.clock.now(), detail)
             new = self.new_checkin(registrant, method)
-            outcome, why, checkin_id, first_at = Outcome.ACCEPTED, None, None, None
-            attempt_id = ""
+            first_at: datetime | None = None
             try:
                 stored = self.store.records.add_manual(new, reason=reason, paper=paper)
-                checkin_id, attempt_id = stored.checkin_id, stored.attempt_id
-            except RecordError as exc:
-                code = str(exc)
-                if code == "duplicate":
-                    outcome = Outcome.DUPLICATE
-                    earlier = self.store.records.live_checkin(self.activity_id, registrant)
-                    if earlier is not None:
-                        checkin_id = earlier.id
-                        first_at = datetime.fromisoformat(earlier.scanned_at)
-                else:
-                    outcome = Outcome.REJECTED
-                    why = _RECORD_REASONS.get(code, Reason.STORAGE_FAILED)
+            except RecordError as exc:  # not recorded: the decision is the attempt alone
+                outcome, why, earlier = self._manual_refusal(str(exc), registrant)
+                first_at = datetime.fromisoformat(earlier.scanned_at) if earlier else None
+                stored = self.store.records.record_attempt(
+                    self.activity_id,
+                    outcome,
+                    why,
+                    method,
+                    new.scanned_at,
+                    registrant=registrant,
+                    checkin_id=earlier.id if earlier else None,
+                    detail=str(exc) if outcome is Outcome.REJECTED else "",
+                    latency_ms=self._elapsed_ms(started),
+                )
             return CheckinResult(
-                outcome=outcome,
-                reason=why,
+                outcome=stored.outcome,
+                reason=stored.reason,
                 registrant=mask_registrant(registrant),
-                checkin_id=checkin_id,
-                attempt_id=attempt_id,
+                checkin_id=stored.checkin_id,
+                attempt_id=stored.attempt_id,
                 method=method,
                 activity_id=self.activity_id,
                 decided_at=new.scanned_at,
@@ -234,6 +241,19 @@ class CheckinService:
             return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
         except Exception as exc:  # the boundary: logged and recorded below, never raised
             return self._unexpected(exc, method, started, stored)
+
+    def _manual_refusal(
+        self, code: str, registrant: str
+    ) -> tuple[Outcome, Reason | None, Checkin | None]:
+        """A manual record the store refused: a duplicate (with the earlier check-in), or a
+        rejection with its reason."""
+        if code == "duplicate":
+            return (
+                Outcome.DUPLICATE,
+                None,
+                self.store.records.live_checkin(self.activity_id, registrant),
+            )
+        return Outcome.REJECTED, _RECORD_REASONS.get(code, Reason.MALFORMED), None
 
     def _rejected(
         self, reason: Reason, method: Method, started: float, now: datetime, detail: str

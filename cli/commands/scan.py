@@ -20,7 +20,8 @@ def _decisions(
     if args.source == "-":
         from kiosk.scan.runner import iter_wedge_decisions
 
-        yield from iter_wedge_decisions(sys.stdin, service)
+        # bytes, not text: any locale (or PYTHONIOENCODING) reads the same lines
+        yield from iter_wedge_decisions(sys.stdin.buffer, service)
         return
     from kiosk.scan.runner import iter_decisions  # the camera stack loads only when needed
     from kiosk.scan.settings import settings_from_config
@@ -36,13 +37,15 @@ def run(args: argparse.Namespace) -> int:
     config = read_config(args.config)
     services = build_services(config, activity_id=args.activity)
     try:
+        out = sys.stdout.buffer  # UTF-8 whatever the locale says
         for result in _decisions(args, services.checkins, config):
             if args.jsonl:
-                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+                line = json.dumps(result.to_json(), ensure_ascii=False)
             else:
                 reason = f" {result.reason.value}" if result.reason else ""
-                sys.stdout.write(f"{result.outcome.value}{reason} {result.registrant or ''}\n")
-            sys.stdout.flush()
+                line = f"{result.outcome.value}{reason} {result.registrant or ''}"
+            out.write(line.encode("utf-8") + b"\n")
+            out.flush()
     except SpecError as exc:
         raise UsageError(f"--source {args.source}: {exc}") from None
     except (SourceError, OSError) as exc:

@@ -27,6 +27,7 @@ from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
 from kiosk.store.records import insert_audit
 from kiosk.store.tables import Correction, CorrectionStatus, SyncStatus, columns, iso, select
+from kiosk.text import sanitize
 
 NOT_UPLOADED = "not_uploaded"
 CHECKIN_REJECTED = "checkin_rejected"
@@ -157,6 +158,7 @@ class Corrections:
         at: datetime,
         only_if_last: bool = False,
     ) -> None:
+        reason, operator = sanitize(reason), sanitize(operator, 64)  # typed by people, shown
         if not reason.strip():
             raise RecordError("a reason is required")
         with self._db.write() as cur:
