@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from kiosk.text import sanitize
 from screens.base import KioskModal
 from screens.widgets.qr import QrCode
 
@@ -40,7 +41,8 @@ class ActivityQrScreen(KioskModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="qr-box"):
-            yield Static(Text(self.activity_name), id="qr-title")
+            # stored sanitised; sanitised again for records an older version stored raw
+            yield Static(Text(sanitize(self.activity_name, 60)), id="qr-title")
             yield QrCode(self.payload, id="qr-code")
             yield Static(Text(self.t("activity_qr.hint")), id="qr-hint")
 

@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 from kiosk.closeout import CloseoutResult, DaySummary
 from kiosk.models import Outcome
 from kiosk.store.tables import Attempt, Checkin
+from kiosk.text import sanitize
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
@@ -150,7 +151,10 @@ class CloseoutScreen(KioskScreen[None]):
         if ids != self.activity_ids:
             self.activity_ids = ids
             with self.prevent(Select.Changed):
-                select.set_options((Text(f"{a.name} ({a.id})"), a.id) for a in message.activities)
+                select.set_options(
+                    (Text(f"{sanitize(a.name, 60)} ({sanitize(a.id, 60)})"), a.id)
+                    for a in message.activities
+                )
         if select.value != self.activity_id:
             with self.prevent(Select.Changed):
                 select.value = self.activity_id
@@ -178,7 +182,7 @@ class CloseoutScreen(KioskScreen[None]):
             return
         t, a, c = self.t, summary.activity, summary.counts
         state = t("screen.closed") if summary.closed else t("screen.open")
-        heading = Text(f"{a.name}  {a.date}  ", style="bold")
+        heading = Text(f"{sanitize(a.name, 60)}  {a.date}  ", style="bold")
         heading.append(state, style="reverse bold")
         self.query_one("#coord-heading", Static).update(heading)
 
