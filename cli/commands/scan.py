@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from cli.compose import build_services, read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.schema import KioskConfig
 from kiosk.checkins import CheckinService
+from kiosk.logs import setup_from_config, stop_logging
 from kiosk.models import CheckinResult
 
 
@@ -36,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = read_config(args.config)
     services = build_services(config, activity_id=args.activity)
+    with contextlib.suppress(OSError):  # logging is best effort: a read-only disk still scans
+        setup_from_config(config)
     try:
         out = sys.stdout.buffer  # UTF-8 whatever the locale says
         for result in _decisions(args, services.checkins, config):
@@ -52,4 +56,5 @@ def run(args: argparse.Namespace) -> int:
         raise CommandFailed(f"scan source failed: {exc}") from None
     finally:
         services.close()
+        stop_logging()
     return EXIT_OK
