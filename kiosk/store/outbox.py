@@ -58,7 +58,9 @@ class Outbox:
     def apply_results(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int:
         """Apply the server's per-item answers (checkin_id, `SyncStatus` value, reason) in one
         transaction: two bulk UPDATEs, completing only outbox rows still pending (a replayed
-        response changes nothing). Returns the number of outbox rows completed."""
+        response changes nothing). A check-in the server holds (`accepted`, `duplicate`) is
+        never sent again, so its pass token is blanked: the device keeps no pass longer than
+        it needs it. Returns the number of outbox rows completed."""
         if not results:
             return 0
         stamp = iso(at)
@@ -75,7 +77,9 @@ class Outbox:
             done = cur.rowcount
             cur.executemany(
                 "UPDATE checkin SET sync_status = :status, sync_reason = :reason,"
-                " synced_at = :at WHERE id = :id",
+                " synced_at = :at, pass_token = CASE WHEN :status IN"
+                f" ('{SyncStatus.ACCEPTED}', '{SyncStatus.DUPLICATE}') THEN NULL"
+                " ELSE pass_token END WHERE id = :id",
                 rows,
             )
         return max(done, 0)
