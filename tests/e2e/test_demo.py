@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlmodel import Session, create_engine, select
+from textual.notifications import Notify
+from textual.widgets import Input
 
-from cli.commands.demo import build_world, make_demo_app
+from cli.commands.demo import DEMO_PIN, build_world, make_demo_app
 from kiosk.models import Outcome
 from kiosk.scan.frames import SourceState
 from sync.server.tables import Checkin as ServerCheckin
@@ -63,3 +65,31 @@ async def test_scripted_demo_ends_with_server_equal_to_kiosk(tmp_path: Path) -> 
     engine.dispose()
     assert {c.id for c in server if c.status == "accepted"} == kiosk_ids
     assert len(server) == len(kiosk_ids)  # nothing uploaded twice, nothing extra
+
+
+async def test_the_demo_says_how_to_leave_it_and_leaves_that_way(tmp_path: Path) -> None:
+    world = build_world(tmp_path / "demo")
+    try:
+        app = make_demo_app(world, language="en", passes=[], realtime=False)
+        messages: list[object] = []
+        async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+q")  # Textual's own quit key: not in a kiosk
+            await settle(pilot)
+            assert app.is_running
+            said = [m.notification.message for m in messages if isinstance(m, Notify)]
+            assert said == [app.sub_title, app.sub_title]  # on start, and again on Ctrl+Q
+            assert "to quit: F9, PIN, Q" in said[0]
+            assert DEMO_PIN in said[0]
+            await pilot.press("f9")
+            await settle(pilot)
+            app.screen.query_one("#pin-input", Input).value = DEMO_PIN
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("q")
+            await settle(pilot)
+            await pilot.click("#confirm-yes")
+            await settle(pilot)
+            assert app.return_code == 0
+    finally:
+        world.close()
