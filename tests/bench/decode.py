@@ -22,9 +22,9 @@ from typing import Any
 
 from kiosk.models import CheckinResult, Outcome
 from kiosk.scan.decoders import make_decoder
+from kiosk.scan.frame_decoder import FrameDecoder, to_gray
 from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
-from kiosk.scan.scanner import FrameScanner, to_gray
 from kiosk.scan.settings import Backend, ScanSettings
 from kiosk.service import build_service
 from tests.bench.stats import percentile
@@ -53,7 +53,7 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 
 def _decode_corpus(
-    images: list[CorpusImage], scanner: FrameScanner, repeats: int
+    images: list[CorpusImage], decoder: FrameDecoder, repeats: int
 ) -> dict[str, Any]:
     import cv2
 
@@ -72,7 +72,7 @@ def _decode_corpus(
         payloads: list[str] = []
         for _ in range(repeats):
             cpu_start = time.thread_time()
-            outcome = scanner.scan(gray)
+            outcome = decoder.decode(gray)
             cpu_runs.append((time.thread_time() - cpu_start) * 1000.0)
             runs.append(outcome.elapsed_ms)
             payloads = outcome.payloads
@@ -109,7 +109,7 @@ def bench_decoders(corpus: Corpus) -> dict[str, Any]:
             per_size[backend.value] = {
                 name: _decode_corpus(
                     images,
-                    FrameScanner(decoder, **config),  # type: ignore[arg-type]
+                    FrameDecoder(decoder, **config),  # type: ignore[arg-type]
                     REPEATS[backend.value],
                 )
                 for name, config in CONFIGS.items()

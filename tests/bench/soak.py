@@ -53,7 +53,7 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
                 samples.append(
                     (elapsed, pipeline.snapshot().frames_decoded, process.memory_info().rss)
                 )
-                pipeline.stop_event.wait(1.0)
+                pipeline.finished.wait(1.0)
         finally:
             pipeline.stop()
         stats = pipeline.snapshot()

@@ -11,11 +11,11 @@ import pytest
 
 from kiosk.models import CheckinResult, Method, Outcome, Reason
 from kiosk.scan.decoders import Decoder, ZxingDecoder
+from kiosk.scan.frame_decoder import FrameDecoder
 from kiosk.scan.frames import SourceState
 from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.render import CodeSpec, Style
-from kiosk.scan.scanner import FrameScanner
 from kiosk.scan.settings import Backend, ScanSettings
 from kiosk.scan.synthetic import Shot, SyntheticSource
 from kiosk.service import CheckinService
@@ -174,8 +174,8 @@ def test_a_slow_decoder_behind_a_live_source_drops_stale_frames(kit: PassKit) ->
         realtime=True,
     )
     sink = RecordingSink()
-    scanner = FrameScanner(decoder, downscale_width=0, cascade_budget_ms=0)
-    pipeline = ScanPipeline(source, sink, scanner=scanner, settings=ScanSettings())
+    frame_decoder = FrameDecoder(decoder, downscale_width=0, cascade_budget_ms=0)
+    pipeline = ScanPipeline(source, sink, decoder=frame_decoder, settings=ScanSettings())
     pipeline.start()
     assert decoder.entered.wait(10)
     captured = 0
@@ -251,7 +251,7 @@ def test_a_source_that_raises_mid_stream_ends_failed_without_crashing(kit: PassK
         def describe(self) -> str:
             return "exploding"
 
-        def frames(self, stop: threading.Event, report: object):  # type: ignore[no-untyped-def]
+        def frames(self, stop: threading.Event, report: object, demand: object = None):  # type: ignore[no-untyped-def]
             yield from feed([Shot((code(kit.sign()),), frames=2)]).frames(stop, lambda s, d: None)
             raise OSError("cable cut")
 
@@ -320,7 +320,7 @@ def test_a_source_failing_before_its_first_frame_ends_the_pipeline() -> None:
         def describe(self) -> str:
             return "broken"
 
-        def frames(self, stop: threading.Event, report: object) -> object:
+        def frames(self, stop: threading.Event, report: object, demand: object = None) -> object:
             raise PermissionError("no access to /dev/video0")
 
     log = StateLog()
