@@ -6,10 +6,15 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.scan.frames import Frame, FrameDemand, SourceError, SourceState, StateCallback
 from kiosk.scan.pacing import Pacer
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Image = npt.NDArray[Any]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm"})
 
@@ -21,6 +26,7 @@ class VideoFileSource:
     straight to grayscale, the only form the decoder uses: cheaper than a colour decode plus a
     conversion, and a frame the decoder does not want is not decompressed at all. Other
     codecs are decoded to BGR by OpenCV (`gray_jpeg=False` forces that path for MJPG too).
+    `loop` plays the clip again and again (a camera that never ends: soak benchmarks).
     """
 
     def __init__(
@@ -30,12 +36,14 @@ class VideoFileSource:
         realtime: bool = True,
         fallback_fps: float = 30.0,
         gray_jpeg: bool = True,
+        loop: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
         self._realtime = realtime
         self._fallback_fps = fallback_fps
         self._gray_jpeg = gray_jpeg
+        self._loop = loop
         self._clock = clock
 
     @property
@@ -58,39 +66,53 @@ class VideoFileSource:
         if not self.path.is_file():
             report(SourceState.NOT_FOUND, f"{self.path} does not exist")
             raise SourceError(f"video file not found: {self.path}")
-        capture: Any = cv2.VideoCapture(str(self.path))
-        try:
-            if not capture.isOpened():
-                report(SourceState.FAILED, f"cannot open {self.path.name}")
-                raise SourceError(f"cannot open video file: {self.path}")
-            fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
-            if not 1.0 <= fps <= 240.0:
-                fps = self._fallback_fps
-            packets = self._gray_jpeg and _read_jpeg_packets(capture)
-            pacer = Pacer(fps, realtime=self._realtime, clock=self._clock)
-            report(SourceState.LIVE, self.describe())
-            index = 0
-            while pacer.wait(index, stop) and capture.grab():
-                if not demand.wants():
+        pacer: Pacer | None = None
+        index = 0
+        while True:
+            capture: Any = cv2.VideoCapture(str(self.path))
+            try:
+                if not capture.isOpened():
+                    report(SourceState.FAILED, f"cannot open {self.path.name}")
+                    raise SourceError(f"cannot open video file: {self.path}")
+                if pacer is None:
+                    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+                    if not 1.0 <= fps <= 240.0:
+                        fps = self._fallback_fps
+                    pacer = Pacer(fps, realtime=self._realtime, clock=self._clock)
+                    report(SourceState.LIVE, self.describe())
+                packets = self._gray_jpeg and _read_jpeg_packets(capture)
+                first = index
+                while pacer.wait(index, stop) and capture.grab():
+                    if demand.wants():
+                        image = _retrieve(capture, packets)
+                        if image is not None:  # a damaged frame is skipped like a dropped one
+                            yield Frame(image, self._clock(), index / pacer.fps, index)
                     index += 1
-                    continue
-                ok, image = capture.retrieve()
-                if not ok or image is None:
-                    break
-                if packets:
-                    image = cv2.imdecode(image, cv2.IMREAD_GRAYSCALE)
-                if image is not None:  # a damaged packet is skipped like a dropped frame
-                    yield Frame(image, self._clock(), index / fps, index)
-                index += 1
-            report(SourceState.STOPPED, "stop requested" if stop.is_set() else "end of input")
-        finally:
-            capture.release()
+            finally:
+                capture.release()
+            if not self._loop or stop.is_set() or index == first:
+                break
+        report(SourceState.STOPPED, "stop requested" if stop.is_set() else "end of input")
 
     def __enter__(self) -> VideoFileSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def _retrieve(capture: Any, packets: bool) -> Image | None:
+    """The grabbed frame: grayscale from its JPEG packet, or what OpenCV decodes."""
+    import cv2
+
+    ok, image = capture.retrieve()
+    if not ok or image is None:
+        return None
+    if packets:
+        gray: Image | None = cv2.imdecode(image, cv2.IMREAD_GRAYSCALE)
+        return gray
+    decoded: Image = image
+    return decoded
 
 
 def _read_jpeg_packets(capture: Any) -> bool:

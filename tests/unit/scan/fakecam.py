@@ -36,6 +36,7 @@ class FakeDevice:
         self.released = threading.Event()
         self.reads = 0
         self.grabbed: np.ndarray | None = None
+        self.retrieves = 0  # frames decompressed (skipped frames are only grabbed)
 
     def read(self) -> tuple[bool, np.ndarray | None]:
         self.reads += 1
@@ -59,6 +60,7 @@ class FakeDevice:
         return ok
 
     def retrieve(self) -> tuple[bool, np.ndarray | None]:
+        self.retrieves += 1
         return self.grabbed is not None, self.grabbed
 
     def release(self) -> None:

@@ -99,6 +99,31 @@ def test_large_code_decodes_on_the_downscaled_pass_small_code_needs_full_resolut
     assert small.step != "downscaled"
 
 
+def test_a_large_and_a_small_code_in_one_frame_are_both_decoded(corpus: Corpus) -> None:
+    """Two people at once, one close, one further back: the code found on the downscaled
+    pass must not hide the small one beside it (the corpus's held-out large+small frames)."""
+    decoder = FrameDecoder(ZxingDecoder())
+    frames = [item for item in corpus.images if item.effect == "large-small"]
+    assert len(frames) == 4  # two per size
+    for item in frames:
+        image = cv2.imread(str(item.path))
+        assert image is not None, item.path
+        outcome = decoder.decode_image(image)
+        assert sorted(outcome.payloads) == sorted(item.payloads), item.path.name
+        if item.width > 800:
+            assert outcome.step == "downscaled+full"
+
+
+def test_a_look_without_recovery_stops_before_the_cascade(kit: PassKit) -> None:
+    ticks = iter(range(0, 10_000, 50))  # every clock read advances 50 ms
+    decoder = FrameDecoder(ZxingDecoder(), cascade_budget_ms=60, clock=lambda: next(ticks) / 1000)
+    outcome = decoder.decode(gray_of([], noise=4), recover=False)
+    assert (outcome.payloads, outcome.step) == ([], "none")
+    assert outcome.elapsed_ms == pytest.approx(50)  # start and end: no cascade step between
+    token = kit.sign()
+    assert decoder.decode(gray_of([CodeSpec(token, 4.5)]), recover=False).payloads == [token]
+
+
 def test_cascade_is_bounded_by_time_and_a_zero_budget_skips_it(kit: PassKit) -> None:
     ticks = iter(range(0, 10_000, 50))  # every clock read advances 50 ms
     decoder = FrameDecoder(ZxingDecoder(), cascade_budget_ms=60, clock=lambda: next(ticks) / 1000)

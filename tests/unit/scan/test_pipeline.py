@@ -3,6 +3,7 @@ into the real check-in service."""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Sequence
 
@@ -19,7 +20,7 @@ from kiosk.scan.render import CodeSpec, Style
 from kiosk.scan.settings import Backend, ScanSettings
 from kiosk.scan.synthetic import Shot, SyntheticSource
 from kiosk.service import CheckinService
-from tests.corpus.generate import Corpus
+from tests.corpus.generate import Corpus, large_and_small
 from tests.passkit import PassKit
 from tests.unit.scan.conftest import RecordingSink
 from tests.unit.scan.fakecam import StateLog
@@ -71,6 +72,28 @@ def test_two_codes_in_one_frame_both_decide(kit: PassKit, service: CheckinServic
     assert len(results) == 2
     assert {r.outcome for r in results} == {Outcome.ACCEPTED}
     assert len({r.registrant for r in results}) == 2
+
+
+def test_a_large_and_a_small_code_in_one_720p_frame_both_decide(
+    kit: PassKit, service: CheckinService
+) -> None:
+    codes = large_and_small((kit.sign(), kit.sign()), random.Random(3), height=720)
+    source = SyntheticSource([Shot(tuple(codes), frames=4)], realtime=False)
+    results: list[CheckinResult] = []
+    run(ScanPipeline(source, service, settings=LOSSLESS, on_result=results.append))
+    assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 2
+    assert len({r.registrant for r in results}) == 2
+
+
+def test_looping_video_plays_again_with_rising_index(corpus: Corpus) -> None:
+    video = corpus.videos[0]
+    source = VideoFileSource(video.path, realtime=False, loop=True)
+    stop = threading.Event()
+    frames = source.frames(stop, StateLog())
+    indexes = [next(frames).index for _ in range(video.frames + 5)]
+    stop.set()
+    assert list(frames) == []  # stops at once when asked
+    assert indexes == list(range(video.frames + 5))
 
 
 def test_code_returning_after_rearm_is_submitted_again_and_is_a_duplicate(
