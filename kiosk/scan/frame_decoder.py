@@ -62,7 +62,7 @@ class DecodeOutcome:
     """What one frame yielded and which step found it (for stats and the benchmark)."""
 
     payloads: list[str]
-    step: str  # "downscaled", "downscaled+full", "full", a cascade step name, or "none"
+    step: str  # "downscaled", "downscaled+full", "beside", "full", a cascade step, or "none"
     elapsed_ms: float
 
 
@@ -71,7 +71,9 @@ class FrameDecoder:
 
     1. Frames wider than `downscale_width` are shrunk to that width and decoded (cheap).
        When that finds a code, the full-resolution frame is decoded too: a large code found
-       on the small copy must not hide a small code beside it (two people, two phones).
+       on the small copy must not hide a small code beside it (two people, two phones). The
+       pipeline splits this step (`beside=False`, then `decode_beside`) so that the large
+       code is decided before the look beside it.
     2. Nothing found -> the full-resolution frame (small codes need it).
     3. Still nothing -> a recovery cascade (other binarizers, sharpened, half-size, 1.5x),
        each step started only while the time budget lasts.
@@ -114,9 +116,14 @@ class FrameDecoder:
         """Convert to grayscale and decode."""
         return self.decode(to_gray(image))
 
-    def decode(self, gray: Image, *, recover: bool = True) -> DecodeOutcome:
-        """Decode a grayscale frame; `recover=False` stops before the recovery cascade (a
-        periodic look at a still scene that already had it)."""
+    def decode(self, gray: Image, *, recover: bool = True, beside: bool = True) -> DecodeOutcome:
+        """Decode a grayscale frame.
+
+        recover=False stops before the recovery cascade (a periodic look at a still scene
+        that already had it). beside=False returns as soon as the downscaled pass finds a
+        code (step "downscaled"): the caller decides those first and looks beside them with
+        `decode_beside` when it chooses to.
+        """
         start = self._clock()
 
         def done(payloads: list[str], step: str) -> DecodeOutcome:
@@ -125,6 +132,8 @@ class FrameDecoder:
         width = gray.shape[1]
         if self.downscale_width and width > self.downscale_width * 1.25:
             found = self.reader.decode(resize(gray, self.downscale_width / width))
+            if found and not beside:
+                return done(found, "downscaled")
             if found:
                 also = self.reader.decode(gray)
                 return done(list(dict.fromkeys(found + also)), "downscaled+full")
@@ -133,6 +142,13 @@ class FrameDecoder:
             return done(found, "full" if found else "none")
         found, step_name = self._recover(gray, start)
         return done(found, step_name)
+
+    def decode_beside(self, gray: Image, known: list[str]) -> DecodeOutcome:
+        """The full-resolution pass after a downscaled hit: codes other than `known` (a small
+        code beside a large one)."""
+        start = self._clock()
+        found = [payload for payload in self.reader.decode(gray) if payload not in known]
+        return DecodeOutcome(found, "beside", (self._clock() - start) * 1000.0)
 
     def _recover(self, gray: Image, frame_start: float) -> tuple[list[str], str]:
         budget_s = self.cascade_budget_ms / 1000.0

@@ -51,7 +51,7 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
         try:
             while (elapsed := time.perf_counter() - started) < budget_s:
                 samples.append(
-                    (elapsed, pipeline.snapshot().frames_decoded, process.memory_info().rss)
+                    (elapsed, pipeline.snapshot().frames_captured, process.memory_info().rss)
                 )
                 pipeline.finished.wait(1.0)
         finally:
@@ -68,9 +68,10 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
     return {
         "name": "scanning soak (pipeline + decoder + SQLite, synthetic 640x480 camera)",
         "wall_seconds": round(budget_s, 1),
-        "frames": stats.frames_decoded,
+        "frames": stats.frames_captured,
+        "frames_decoded": stats.frames_decoded,
         "decisions": len(results),
-        "simulated_minutes_at_30fps": round(stats.frames_decoded / 30 / 60, 1),
+        "simulated_minutes_at_30fps": round(stats.frames_captured / 30 / 60, 1),
         "rss_baseline_after_warm_up_mb": round(base_rss / mb, 1),
         "rss_peak_mb": round(peak / mb, 1),
         "rss_end_mb": round(end_rss / mb, 1),

@@ -216,9 +216,13 @@ def generate(
         )
         corpus.videos.append(CorpusVideo(path, width, height, 30.0, frames, tuple(passes)))
     # Added later (issue 18), with their own random stream so the frames above stay the same.
+    # Only where the kiosk decodes a downscaled copy first (wider than 800 px): the case in
+    # which a large code found there could hide a small one.
     rng = random.Random(seed + 18)
     for width, height in sizes:
-        for number in range(per_effect):
+        if width <= 800:
+            continue
+        for number in range(2 * per_effect):
             pair = (make_pass(), make_pass())
             codes = large_and_small(pair, rng, height=height)
             path = out / f"{height}p-large-small-{number}.jpg"

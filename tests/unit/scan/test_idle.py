@@ -5,9 +5,7 @@ decoder and check-in service)."""
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Generator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +14,6 @@ import pytest
 from kiosk.models import CheckinResult, Method, Outcome
 from kiosk.scan.decoders import ZxingDecoder
 from kiosk.scan.frame_decoder import FrameDecoder, to_gray
-from kiosk.scan.frames import Frame, FrameDemand, StateCallback
 from kiosk.scan.idle import IdleSchedule, Plan, SceneChange
 from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
@@ -26,6 +23,7 @@ from kiosk.scan.synthetic import random_look
 from kiosk.service import CheckinService
 from tests.corpus.scene import camera_frames, wall, with_codes, write_clip
 from tests.passkit import PassKit
+from tests.unit.scan.conftest import CaptureTimes, IndexedSource
 
 FPS = 30.0
 EMPTY = 36  # the scene is idle from frame 30 (1 s still), so a code arrives while idle
@@ -94,42 +92,6 @@ def test_settle_zero_decodes_every_frame(scene: np.ndarray) -> None:
         IdleSchedule(idle_every=0)
 
 
-@dataclass
-class IndexedSource:
-    """A real source that remembers which frame index each capture time belongs to."""
-
-    inner: VideoFileSource
-    index_at: dict[float, int] = field(default_factory=dict)
-
-    @property
-    def realtime(self) -> bool:
-        return self.inner.realtime
-
-    def describe(self) -> str:
-        return self.inner.describe()
-
-    def frames(
-        self, stop: threading.Event, report: StateCallback, demand: FrameDemand | None = None
-    ) -> Generator[Frame, None, None]:
-        for frame in self.inner.frames(stop, report, demand):
-            self.index_at[frame.captured_at] = frame.index
-            yield frame
-
-
-@dataclass
-class CaptureTimes:
-    """The real check-in service, noting the capture time of each frame it decides."""
-
-    service: CheckinService
-    captured: list[float | None] = field(default_factory=list)
-
-    def submit(
-        self, payload: str, method: Method, captured_at: float | None = None
-    ) -> CheckinResult:
-        self.captured.append(captured_at)
-        return self.service.submit(payload, method, captured_at)
-
-
 @pytest.mark.parametrize("offset", [0, 1], ids=["even", "odd"])
 @pytest.mark.parametrize("effect", ["plain", "small", "inverted"])
 def test_a_code_entering_a_still_scene_is_decided_within_two_frames(
@@ -159,7 +121,7 @@ def test_a_code_entering_a_still_scene_is_decided_within_two_frames(
     pipeline.start()
     assert pipeline.join(60)
     assert [r.outcome for r in results] == [Outcome.ACCEPTED]
-    decided_on = source.index_at[sink.captured[0]]  # type: ignore[index]
+    decided_on = source.index_at[sink.captured[0]]
     assert first_code <= decided_on <= first_code + 1
     stats = pipeline.snapshot()
     assert stats.frames_skipped > 0  # the scene was idle when the code came

@@ -22,7 +22,7 @@ from kiosk.scan.synthetic import Shot, SyntheticSource
 from kiosk.service import CheckinService
 from tests.corpus.generate import Corpus, large_and_small
 from tests.passkit import PassKit
-from tests.unit.scan.conftest import RecordingSink
+from tests.unit.scan.conftest import CaptureTimes, IndexedSource, RecordingSink
 from tests.unit.scan.fakecam import StateLog
 
 LOSSLESS = ScanSettings(realtime=False)
@@ -83,6 +83,25 @@ def test_a_large_and_a_small_code_in_one_720p_frame_both_decide(
     run(ScanPipeline(source, service, settings=LOSSLESS, on_result=results.append))
     assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 2
     assert len({r.registrant for r in results}) == 2
+
+
+def test_a_small_code_joining_a_held_large_one_is_decided_within_two_frames(
+    kit: PassKit, service: CheckinService
+) -> None:
+    """The look beside a held code runs every other frame: a second, small code that joins
+    it is still decided on the first or second frame that shows it."""
+    for joins_at in (10, 11):  # both phases of the every-other-frame look
+        pair = (kit.sign(), kit.sign())
+        large, small = large_and_small(pair, random.Random(5), height=720)
+        shots = [Shot((large,), frames=joins_at, seed=1), Shot((large, small), frames=4, seed=2)]
+        source = IndexedSource(SyntheticSource(shots, realtime=False))
+        sink = CaptureTimes(service)
+        results: list[CheckinResult] = []
+        run(ScanPipeline(source, sink, settings=LOSSLESS, on_result=results.append))
+        assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 2
+        decided = [source.index_at[at] for at in sink.captured]
+        assert decided[0] == 0  # the large code, on its first frame
+        assert joins_at <= decided[1] <= joins_at + 1
 
 
 def test_looping_video_plays_again_with_rising_index(corpus: Corpus) -> None:
