@@ -204,8 +204,8 @@ class ScanPipeline:
     def _decode_loop(self) -> None:
         try:
             decoder = self._decoder or build_frame_decoder(self.settings, live=self.source.realtime)
-            while (frame := self._slot.take()) is not None:
-                self._process(decoder, frame)
+            while (frame := self._slot.take()) is not None and not self._stop.is_set():
+                self._process(decoder, frame)  # (a frame left in the slot at a stop is dropped)
         except Exception as exc:  # the decoder library cannot load: nothing can be decoded
             self.error = exc
             self._report_state(SourceState.FAILED, f"decoder: {type(exc).__name__}: {exc}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import sys
 import time
 from dataclasses import replace
@@ -60,6 +59,7 @@ def main(config: str, clip: str, warm_up_s: float, window_s: float, strategy: st
     from kiosk.service import CheckinService
     from screens.scanning import PipelineScanner, Scanner
     from screens.start import StartScreen
+    from tests.bench.metering import peak_rss_mb
 
     kiosk = build_kiosk(argparse.Namespace(config=Path(config), language=None))
     app = kiosk.app
@@ -114,8 +114,7 @@ def main(config: str, clip: str, warm_up_s: float, window_s: float, strategy: st
             rss_start_mb=round(rss[0] / 2**20, 1),
             rss_end_mb=round(rss[-1] / 2**20, 1),
             rss_window_peak_mb=round(max(rss) / 2**20, 1),
-            # the process's true peak since it started (Linux reports KiB)
-            rss_peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            rss_peak_mb=peak_rss_mb(),
             heavy_modules=sorted(m for m in HEAVY if m in sys.modules),
         )
         app.exit()

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 from kiosk.scan.frames import Frame, FrameDemand, FrameSource, StateCallback
@@ -25,6 +26,15 @@ def process_cpu_s() -> float:
     """User + system CPU seconds of this process, all threads."""
     times = os.times()
     return times.user + times.system
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started (VmHWM, MB). Not getrusage's ru_maxrss: Linux
+    carries that over from the parent across fork and exec, so a child started by `make
+    bench` would report the benchmark parent's size as its own peak."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+    return round(int(line.split()[1]) / 1024, 1)
 
 
 def target(value: float, limit: float, unit: str, *, at_least: bool = False) -> dict[str, Any]:

@@ -79,6 +79,8 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
         "growth_mb_per_10k_frames": round(growth_per_10k, 2),
         "extrapolated_growth_mb_per_hour_at_30fps": round(growth_per_10k * 10.8, 1),
         "threads_alive_after_stop": threading.active_count(),
+        "note": "RSS of the benchmark process, which has loaded every earlier benchmark's stack"
+        " (under `make bench`): watch the growth; the kiosk's own size is the idle benchmark's",
     }
 
 
