@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult
 from kiosk.scan.frames import FrameSource, SourceState, StateCallback
 from kiosk.scan.settings import ScanSettings
-from kiosk.service import CheckinService
 
 if TYPE_CHECKING:
     from kiosk.scan.pipeline import ScanPipeline

@@ -26,7 +26,6 @@ from kiosk.scan.frame_decoder import FrameDecoder, to_gray
 from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.settings import Backend, ScanSettings
-from kiosk.service import build_service
 from tests.bench.before import DecoderBefore, settings_before, video_before
 from tests.bench.metering import (
     PI_FACTOR,
@@ -38,6 +37,7 @@ from tests.bench.metering import (
     target,
 )
 from tests.bench.stats import percentile
+from tests.builders import checkin_service
 from tests.corpus.generate import Corpus, CorpusImage, generate, video_shots, write_video
 
 SEED = 2026
@@ -142,7 +142,7 @@ def _pipeline_run(
     video: Path, registrants: tuple[str, ...], jwks: Path, work: Path, strategy: str
 ) -> dict[str, Any]:
     """Play a clip in real time (30 fps) through the pipeline into the real check-in service."""
-    service = build_service(work / f"{video.stem}-{strategy}.db", jwks, "bench-activity")
+    service = checkin_service(work / f"{video.stem}-{strategy}.db", jwks, "bench-activity")
     results: list[CheckinResult] = []
     settings, decoder = ScanSettings(), None
     source = MeteredSource(VideoFileSource(video, realtime=True))

@@ -22,7 +22,6 @@ from kiosk.scan.decoders import make_decoder
 from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.settings import ScanSettings
-from kiosk.service import build_service
 from tests.bench.before import DecoderBefore, settings_before, video_before
 from tests.bench.metering import (
     PI_NOTE,
@@ -33,6 +32,7 @@ from tests.bench.metering import (
     target,
     thread_cpu_s,
 )
+from tests.builders import checkin_service
 from tests.corpus.scene import write_empty_clip
 from tests.passkit import PassKit
 
@@ -45,7 +45,7 @@ TARGET_RATIO = 6.0
 
 def _play(clip: Path, strategy: str, work: Path) -> dict[str, Any]:
     kit = PassKit()
-    service = build_service(
+    service = checkin_service(
         work / f"{strategy}.db", kit.write_jwks(work / "jwks.json"), "act-bench"
     )
     settings = ScanSettings()

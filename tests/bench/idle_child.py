@@ -52,11 +52,11 @@ def main(config: str, clip: str, warm_up_s: float, window_s: float, strategy: st
     import psutil
     from textual.pilot import Pilot
 
-    from kiosk.commands.run import build_kiosk
+    from cli.commands.run import build_kiosk
+    from kiosk.checkins import CheckinService
     from kiosk.scan.frames import SourceState
     from kiosk.scan.media import VideoFileSource
     from kiosk.scan.settings import settings_from_config
-    from kiosk.service import CheckinService
     from screens.scanning import PipelineScanner, Scanner
     from screens.start import StartScreen
     from tests.bench.metering import peak_rss_mb

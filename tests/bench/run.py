@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MODULES = ("store", "decode", "empty_scene", "ui", "startup", "sync", "soak", "idle")
+MODULES = ("store", "decode", "empty_scene", "ui", "startup", "sync", "soak", "trust", "idle")
 RESULTS = Path("bench/results.json")
 
 

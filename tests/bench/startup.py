@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kiosk.compose import build_services, read_config
-from kiosk.doctor.database import integrity, start_up_integrity
+from cli.compose import build_services, read_config
+from kiosk.store.health import integrity, start_up_integrity
 from tests.bench.metering import PI_FACTOR, PI_NOTE, target
 from tests.bench.ui import _compile_bytecode, _startup, _write_config
 from tests.e2e.sync.harness import queue_offline
