@@ -34,10 +34,11 @@ STYLES: list[str | PurePath] = [
 ]
 """All styles load once at start-up (a screen's own CSS_PATH re-parses the sheet on push)."""
 
-SCAN_PATH_WORKERS = frozenset({"submit", "manual", "camera", "stats", "sound"})
-"""Worker groups on the way of a scan. Their failures are logged (the camera's also shown as
-its state), never a dialog: a dialog over the gate would swallow the next scan's Enter. The
-decisions themselves cannot fail (`kiosk.checkins.CheckinService` records `unreadable`)."""
+SCAN_PATH_WORKERS = frozenset({"submit", "manual", "stats", "sound"})
+"""Worker groups on the way of a scan. Their failures are logged, never a dialog: a dialog
+over the gate would swallow the next scan's Enter. The decisions themselves cannot fail
+(`kiosk.checkins.CheckinService` records `unreadable`); the camera runs on threads of its
+own and reports its failures as its state."""
 
 CoordinatorHook = Callable[["KioskApp"], Screen[Any]]
 """Builds the screen the coordinator key opens (the PIN screen of the close-out issue)."""
@@ -127,9 +128,7 @@ class KioskApp(App[None]):
         worker = event.worker
         error = worker.error
         log.error("worker %s (%s) failed", worker.group, worker.description, exc_info=error)
-        if worker.group == "camera":
-            self.camera_state = SourceState.FAILED
-        elif worker.group not in SCAN_PATH_WORKERS and not isinstance(self.screen, ErrorScreen):
+        if worker.group not in SCAN_PATH_WORKERS and not isinstance(self.screen, ErrorScreen):
             self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
 
     def start_scanning(self, activity_id: str) -> None:
