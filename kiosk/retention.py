@@ -10,8 +10,8 @@ unchanged by a purge.
 
 A record is purged when it is older than the retention period, its activity is closed
 (the coordinator finished the day) and, for paper records and pass tokens, its check-in was
-answered by the national API (sync_status != "pending"). `kiosk purge --now` ignores the period but never the
-other two conditions. Every purge leaves a `purge` audit entry per activity.
+answered by the national API (sync_status != "pending"). `kiosk purge --now` ignores the
+period but never the other two conditions. Every purge leaves a `purge` audit entry per activity.
 """
 
 from __future__ import annotations
