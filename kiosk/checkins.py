@@ -18,7 +18,6 @@ from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
 from kiosk.passes import PassVerifier, is_registrant_id
 from kiosk.store import NewCheckin, RecordError, StorageFailed, StorageFull, Store, Stored
 from kiosk.store.tables import Checkin
-from kiosk.text import sanitize
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ PAPER_PREFIX = "PAPER-"
 national id: exports leave it out, and the uploader sends such check-ins without `registrant`."""
 
 _RECORD_REASONS = {"activity_closed": Reason.ACTIVITY_CLOSED, "no_activity": Reason.NO_ACTIVITY}
-_PAPER_ID = re.compile(r"^PAPER-[0-9A-F]{10}$")
+_PAPER_ID = re.compile(r"PAPER-[0-9A-F]{10}")  # as `paper_registrant()` makes them
 
 
 def paper_registrant() -> str:
@@ -263,7 +262,7 @@ class CheckinService:
             reason,
             method,
             now,
-            detail=sanitize(detail),
+            detail=detail,  # sanitised by the store
             latency_ms=self._elapsed_ms(started),
         )
         return self._result(stored.outcome, reason, stored.attempt_id, method, started)
