@@ -13,8 +13,14 @@ Corrections (void / restore) work the same way: the device's digest reflects the
 server's once they are sent (`POST /v1/checkins:corrections`); until then the close-out lists
 them as pending, and sending the close-out again after they are sent gives a matching receipt.
 
-Uploading goes through an injected `submit_closeout(payload) -> receipt` callable so this module
-never imports the sync client. Nothing here touches Textual.
+Self check-ins from the registrant app reach no kiosk: the close-out also fetches the national
+system's counts of the activity (`kiosk.national_counts`, gate and app side by side) and the
+receipt states them too (`app_count`, `by_method`, `activity_digest` over every live check-in at
+the activity, gate and app); the day's truth is those, next to what this device counted.
+
+Uploading goes through an injected `submit_closeout(payload) -> receipt` callable (and fetching
+the counts through `fetch_counts(activity_id)`) so this module never imports the sync client.
+Nothing here touches Textual.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from kiosk.clock import JST, Clock
+from kiosk.national_counts import FetchCounts, NationalCounts, refresh_counts, stored_counts
 from kiosk.store import Counts, RecordError, Store
 from kiosk.store.tables import Activity, Checkin, SyncStatus
 from kiosk.text import sanitize
@@ -130,6 +137,12 @@ class DaySummary:
     closed_at: datetime | None
     receipt: dict[str, object] | None
     pending_corrections: tuple[str, ...] = ()  # check-ins whose void/restore is not yet sent
+    national: NationalCounts | None = None  # the national system's gate + app counts, if fetched
+
+    @property
+    def national_matches_receipt(self) -> bool | None:
+        """The receipt and the fetched counts state the same activity (see national_counts)."""
+        return None if self.national is None else self.national.matches_receipt(self.receipt)
 
     @property
     def premium_share(self) -> float | None:
@@ -163,6 +176,7 @@ def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
         pending_corrections=tuple(
             dict.fromkeys(c.checkin_id for c in store.corrections.pending(activity_id))
         ),
+        national=stored_counts(store, activity_id),
     )
 
 
@@ -180,6 +194,8 @@ class CloseoutResult:
     upload_error: str | None = None  # why the receipt is missing (offline, server error)
     uploaded: bool = False  # this call sent the close-out
     pending_corrections: tuple[str, ...] = ()  # check-ins whose correction is not yet sent
+    national: NationalCounts | None = None  # gate + app at the activity, as last fetched
+    national_error: str | None = None  # why this close-out could not fetch them
 
     @property
     def digest_match(self) -> bool | None:
@@ -214,6 +230,18 @@ class CloseoutResult:
             parts.append("server digest differs")
         return f"closed, {self.count} counted; pending: " + ", ".join(parts)
 
+    def describe_national(self) -> str:
+        """The activity's gate and app check-ins as the national system counts them."""
+        national = self.national
+        if national is None:
+            return "national counts: not fetched" + (
+                f" ({self.national_error})" if self.national_error else ""
+            )
+        match = national.matches_receipt(self.receipt)
+        agreed = {True: "; receipt matches", False: "; receipt differs", None: ""}[match]
+        counts = f"gate {national.gate}, app {national.app}, total {national.total}"
+        return f"national counts: {counts}{agreed}"
+
 
 def closeout_payload(activity: Activity, digest: str, count: int) -> dict[str, object]:
     """The `POST /v1/closeouts` request body (sync/openapi.yaml CloseoutRequest)."""
@@ -231,6 +259,7 @@ def close_day(
     operator: str,
     clock: Clock,
     submit_closeout: SubmitCloseout | None = None,
+    fetch_counts: FetchCounts | None = None,
 ) -> CloseoutResult:
     """Freeze the activity on this device, then upload its digest and store the receipt.
 
@@ -238,7 +267,8 @@ def close_day(
     matching receipt is stored, e.g. once the device is back online or the last check-ins and
     corrections have been uploaded (the result lists what is still pending). The upload sends
     the digest of the check-ins counted now (the server may have refused some since closing);
-    the digest frozen at close stays in the activity row.
+    the digest frozen at close stays in the activity row. With `fetch_counts` the national
+    system's gate and app counts are fetched after the upload and kept (see national_counts).
     """
     activity = store.activities.get(activity_id)
     if activity is None:
@@ -270,6 +300,13 @@ def close_day(
             receipt, uploaded = answer, True
     elif submit_closeout is None and receipt is None:
         error = "offline"
+    national, national_error = summary.national, None
+    if fetch_counts is not None:
+        fetched = refresh_counts(store, activity_id, fetch_counts, clock.now())
+        if isinstance(fetched, str):
+            national_error = fetched
+        else:
+            national = fetched
     if summary.closed_at is None:  # closed above or before; never reached
         raise RecordError("not closed")
     return CloseoutResult(
@@ -283,6 +320,8 @@ def close_day(
         upload_error=error,
         uploaded=uploaded,
         pending_corrections=summary.pending_corrections,
+        national=national,
+        national_error=national_error,
     )
 
 

@@ -12,11 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from kiosk.store.tables import CorrectionStatus, SyncStatus
 from kiosk.text import sanitize
+from kiosk.trust import MAX_STATEMENT_LENGTH
 from sync.api_errors import (
     ServerError,
     TransportFailure,
@@ -25,6 +27,7 @@ from sync.api_errors import (
 )
 
 USER_AGENT = "furusato-kiosk/0.1"
+STATEMENT_MEDIA_TYPE = "application/jose"
 SAMPLE_MAX_AGE_S = 300.0  # a precise clock sample older than this yields to a Date header
 CHECKIN_ANSWERS = (SyncStatus.ACCEPTED, SyncStatus.DUPLICATE, SyncStatus.REJECTED)
 CORRECTION_ANSWERS = (
@@ -70,6 +73,14 @@ class JwksResult:
     @property
     def not_modified(self) -> bool:
         return self.document is None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    """`token` (the compact JWS, unverified) is None when the server answered 304."""
+
+    token: str | None
+    etag: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +294,37 @@ class ApiClient:
         if response.status_code == 304:
             return JwksResult(None, new_etag or etag)
         return JwksResult(self._json(response), new_etag)
+
+    def trust_statement(self, *, etag: str | None = None) -> StatementResult:
+        """GET /v1/trust/statement with If-None-Match: the anchor-signed trust statement, as
+        text; verifying it is the caller's job (`kiosk.trust_keeper.TrustKeeper.offer`)."""
+        headers = {"Accept": STATEMENT_MEDIA_TYPE}
+        if etag:
+            headers["If-None-Match"] = etag
+        response = self._request("GET", "/v1/trust/statement", headers=headers, ok=(200, 304))
+        new_etag = response.headers.get("etag")
+        if response.status_code == 304:
+            return StatementResult(None, new_etag or etag)
+        if len(response.content) > MAX_STATEMENT_LENGTH:
+            raise ServerError("trust statement too large", status=response.status_code)
+        try:
+            token = response.content.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise ServerError("trust statement is not ASCII", status=response.status_code) from None
+        return StatementResult(token, new_etag)
+
+    def activity_code_keys(self, *, first: date | None = None, days: int = 2) -> dict[str, Any]:
+        """GET /v1/activity-code-keys: this device's code-signing keys from `first` (the server's
+        today when None) for `days` days. The answer holds secrets: never log it."""
+        params = {"days": str(days)}
+        if first is not None:
+            params["from"] = first.isoformat()
+        return self._json(self._request("GET", "/v1/activity-code-keys", params=params))
+
+    def activity_counts(self, activity_id: str) -> dict[str, Any]:
+        """GET /v1/activities/{id}/counts: live check-ins at the activity, gate and app."""
+        path = "/v1/activities/" + quote(activity_id, safe="") + "/counts"
+        return self._json(self._request("GET", path))
 
     def revocations(self, *, cursor: str | None = None) -> RevocationsPage:
         """GET /v1/revocations?cursor=: revoked jti/sub added after the cursor."""

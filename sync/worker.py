@@ -1,8 +1,9 @@
 """The background sync worker (implements `kiosk.ports.SyncController`).
 
-One daemon thread loops: upload the outbox until it is empty, pull the trust list, activities
-and revocations, then wait for the sync interval or a `trigger()`. After a failed pass it waits
-a full-jitter backoff delay instead (never less than the server's ``Retry-After``). Scanning
+One daemon thread loops: upload the outbox until it is empty, pull activities, the signed trust
+statement (or unsigned revocations without an anchor pin) and activity code keys, then wait for
+the sync interval or a `trigger()`. After a failed pass it waits a full-jitter backoff delay
+instead (never less than the server's ``Retry-After``). Scanning
 never waits for it: the thread only talks to the store, whose writes are serialised.
 
 The UI receives `SyncState` through the ``on_state`` callback, called on the worker thread.
@@ -17,16 +18,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from config.schema import ApiSection
-from kiosk.clock import Clock
+from kiosk.activity_code_keys import ActivityCodes
+from kiosk.clock import Clock, server_now
 from kiosk.models import SyncState
-from kiosk.passes import PassVerifier, TrustListError
+from kiosk.passes import PassVerifier
 from kiosk.ports import SyncController
 from kiosk.store import Store
 from kiosk.text import sanitize
+from kiosk.trust_keeper import TrustKeeper
 from sync.api_errors import ApiError, Unauthorized
 from sync.backoff import Backoff, OnlineTracker, Waiter
 from sync.client import ApiClient
@@ -80,7 +82,8 @@ class SyncWorker:
         clock: Clock,
         api: ApiSection,
         token: Callable[[], str | None],
-        jwks_file: Path | None = None,
+        trust: TrustKeeper | None = None,
+        codes: ActivityCodes | None = None,
         session_id: str | None = None,
         rng: random.Random | None = None,
         now: Callable[[], datetime] | None = None,
@@ -114,8 +117,10 @@ class SyncWorker:
             store,
             self.client,
             verifier,
-            jwks_file=jwks_file,
+            trust=trust,
+            codes=codes,
             now=self._now,
+            server_now=lambda: server_now(clock),
         )
         self._retry = Backoff(base=1.0, cap=max(api.retry_max_seconds, 1.0), rng=self._rng)
         self.pull_interval = api.pull_interval_seconds
@@ -243,8 +248,8 @@ class SyncWorker:
             report.needs_enrollment = True
             self._update(needs_enrollment=True, pending=self.store.outbox.pending_count())
             try:
-                if pull:  # the trust list needs no token
-                    report.pulls = self.puller.pull_all(authorized=False)
+                if pull:  # nothing to pull without a token; the clock sample still helps
+                    self.client.health()
                     self._last_pull = time.monotonic()
             except ApiError as exc:
                 report.error = exc
@@ -285,8 +290,6 @@ class SyncWorker:
             report.error = exc.last_error
         except ApiError as exc:
             report.error = exc
-        except TrustListError as exc:  # a trust list we could not use; keep the old one
-            log.warning("trust list: %s", exc)
         report.offset = self._apply_offset() or report.offset
         report.count_pending(self.store)
         changes: dict[str, object] = {
