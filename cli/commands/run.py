@@ -16,6 +16,7 @@ from kiosk.services import Services
 if TYPE_CHECKING:
     from config.secrets import SecretStore
     from kiosk.closeout import SubmitCloseout
+    from kiosk.national_counts import FetchCounts
     from kiosk.ports import SyncController
     from screens.app import CoordinatorHook, KioskApp
 
@@ -63,6 +64,23 @@ def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout 
     return submit
 
 
+def counts_fetch(services: Services, secrets: SecretStore) -> FetchCounts | None:
+    """Fetches the national gate + app counts of an activity (None when offline-only)."""
+    api = services.config.api
+    if api is None:
+        return None
+
+    def fetch(activity_id: str) -> dict[str, object]:
+        from sync.client import ApiClient
+
+        with ApiClient(
+            str(api.url), token=secrets.device_token, timeout=api.timeout_seconds
+        ) as client:
+            return client.activity_counts(activity_id)
+
+    return fetch
+
+
 def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
     """The coordinator's PIN + close-out screens."""
     from kiosk.pin import PinGate
@@ -72,6 +90,7 @@ def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
         pin=PinGate(lambda: secrets.pin_hash),
         export_dir=Path.home(),
         submit_closeout=closeout_submit(services, secrets),
+        fetch_counts=counts_fetch(services, secrets),
     )
 
 

@@ -3,16 +3,22 @@
 Municipalities record volunteer activities held before the national app could issue 2D codes
 on this form and enter them into the national system later. The CSV keeps the form's shape:
 a heading block (activity name, date, organiser, venue, municipality), then one row per
-participant with name, contact and municipality of registration for paper records, and the
-registrant id for pass check-ins."""
+participant recorded on this device with name, contact and municipality of registration for
+paper records, and the registrant id for pass check-ins, each with how it was recorded.
+
+Self check-ins with the registrant app are recorded by the national system itself, which shares
+their number, not who they were: the form states that number (and the activity's total, every
+gate and the app) below the participants, as last fetched, instead of listing them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
+from kiosk.clock import JST
 from kiosk.closeout import effective_time
 from kiosk.exports.attendance import checked_in_at, registrant_cell
+from kiosk.national_counts import stored_counts
 from kiosk.store import Store
 from kiosk.store.tables import Activity
 
@@ -32,7 +38,11 @@ METHOD_LABELS = {
     "wedge": "二次元コード",
     "manual": "ID入力",
     "paper": "紙様式",
+    "app": "アプリ（本人読取）",
 }
+APP_LABEL = "アプリでの本人受付（全国システム集計）"
+TOTAL_LABEL = "全受付数（全端末＋アプリ、全国システム集計）"
+NOT_FETCHED = "全国システムで集計（未取得）"
 PURGED = "（保存期間経過により消去済み）"
 
 
@@ -97,4 +107,11 @@ def form_rows(
                 ]
             )
         rows.append(["参加者数", str(len(live))])
+        national = stored_counts(store, activity.id)
+        if national is None:
+            rows.append([APP_LABEL, NOT_FETCHED])
+        else:
+            when = national.fetched_at.astimezone(JST).isoformat(timespec="minutes")
+            rows.append([APP_LABEL, str(national.app), f"{when} 時点"])
+            rows.append([TOTAL_LABEL, str(national.total), f"{when} 時点"])
     return rows

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from kiosk.closeout import SubmitCloseout
+    from kiosk.national_counts import FetchCounts
     from screens.app import KioskApp
     from screens.coordinator.closeout import CloseoutScreen
 
@@ -57,6 +58,7 @@ def coordinator_hook(
     pin: PinVerifier,
     export_dir: Path,
     submit_closeout: SubmitCloseout | None = None,
+    fetch_counts: FetchCounts | None = None,
     operator: str = "coordinator",
 ) -> Callable[[KioskApp], Screen[Any]]:
     """A `CoordinatorHook` for `make_app`: builds the screen from the App's own services."""
@@ -74,6 +76,7 @@ def coordinator_hook(
             device=f"{device.name} ({device.id})",
             operator=operator,
             request_sync=app.sync.trigger if app.sync is not None else None,
+            fetch_counts=fetch_counts,
         )
         return open_coordinator(context)
 

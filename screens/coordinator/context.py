@@ -13,6 +13,7 @@ from kiosk.store import Store
 
 if TYPE_CHECKING:
     from kiosk.closeout import SubmitCloseout
+    from kiosk.national_counts import FetchCounts
 
 
 class PinVerifier(Protocol):
@@ -35,3 +36,4 @@ class CoordinatorContext:
     device: str = ""  # shown on the printable summary
     operator: str = "coordinator"  # default operator name for corrections
     request_sync: Callable[[], None] | None = None  # ask the sync worker to upload now
+    fetch_counts: FetchCounts | None = None  # the national gate + app counts; None: offline-only

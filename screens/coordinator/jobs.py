@@ -10,6 +10,7 @@ from kiosk.checkins import manual_checkin
 from kiosk.closeout import close_day, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method
+from kiosk.national_counts import refresh_counts
 from kiosk.store import RecordError, StorageFailed, StorageFull, Store
 from kiosk.store.tables import Activity
 from screens.coordinator.context import CoordinatorContext
@@ -85,6 +86,15 @@ def add_record(context: CoordinatorContext, activity_id: str, entry: ManualEntry
     )
 
 
+def refresh_national(context: CoordinatorContext, activity_id: str) -> DayLoaded | None:
+    """Fetch the national system's gate + app counts, then the day again (None: no network
+    configured, or the fetch failed and the stored counts stay)."""
+    if context.fetch_counts is None:
+        return None
+    fetched = refresh_counts(context.store, activity_id, context.fetch_counts, context.clock.now())
+    return None if isinstance(fetched, str) else load_day(context.store, activity_id)
+
+
 def load_audit(store: Store, activity_id: str) -> AuditLoaded:
     return AuditLoaded([a for a in store.records.audit_trail() if a.activity_id == activity_id])
 
@@ -93,7 +103,12 @@ def close(context: CoordinatorContext, activity_id: str, operator: str) -> DayCl
     """Close the day (or send its close-out again) and keep the server's receipt."""
     try:
         result = close_day(
-            context.store, activity_id, operator, context.clock, context.submit_closeout
+            context.store,
+            activity_id,
+            operator,
+            context.clock,
+            context.submit_closeout,
+            context.fetch_counts,
         )
     except (RecordError, StorageFull, StorageFailed) as exc:
         return DayClosed(None, error_key(exc))

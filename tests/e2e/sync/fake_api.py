@@ -40,11 +40,11 @@ class FakeNationalApi:
         """(status, content type, body, extra headers) for a GET."""
         self.requests.append(path)
         if path == "/v1/health":
-            body = {"status": "ok", "time": datetime.now(UTC).isoformat(), "version": "fake"}
-            return 200, "application/json", json.dumps(body).encode(), {}
+            health = {"status": "ok", "time": datetime.now(UTC).isoformat(), "version": "fake"}
+            return 200, "application/json", json.dumps(health).encode(), {}
         if path == "/v1/activities":
-            body = {"activities": self.activities, "next_since": "1"}
-            return 200, "application/json", json.dumps(body).encode(), {}
+            page = {"activities": self.activities, "next_since": "1"}
+            return 200, "application/json", json.dumps(page).encode(), {}
         if path == "/v1/trust/statement":
             if self.statement is None:
                 return 404, "application/problem+json", b'{"title": "not found"}', {}
@@ -55,13 +55,13 @@ class FakeNationalApi:
         if path == "/v1/trust/jwks":
             return 200, "application/json", json.dumps(self.jwks).encode(), {}
         if path == "/v1/revocations":
-            body = {
+            revoked: dict[str, Any] = {
                 "jti": self.revoked_jti,
                 "sub": self.revoked_sub,
                 "next_cursor": "9",
                 "has_more": False,
             }
-            return 200, "application/json", json.dumps(body).encode(), {}
+            return 200, "application/json", json.dumps(revoked).encode(), {}
         if path == "/v1/activity-code-keys":
             return 200, "application/json", json.dumps(self.code_keys).encode(), {}
         return 404, "application/problem+json", b'{"title": "not found"}', {}

@@ -42,7 +42,7 @@ class World:
     server: RunningServer
     session: Session
     kiosk: Kiosk
-    traveller: time_machine.Coordinates
+    traveller: time_machine.Traveller
 
     def sync(self) -> None:
         worker = sync_worker_for(self.kiosk.services, self.kiosk.token, secrets=self.kiosk.secrets)

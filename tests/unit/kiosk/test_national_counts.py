@@ -62,4 +62,6 @@ def test_fetch_keep_and_compare_with_a_receipt(tmp_path: Path) -> None:
 
     assert refresh_counts(store, "act-1", offline, AT) == "network unreachable"
     assert stored_counts(store, "act-1") == counts  # the last good counts stay
-    assert refresh_counts(store, "act-1", lambda _id: body(total=9), AT).startswith("the national")
+    malformed = refresh_counts(store, "act-1", lambda _id: body(total=9), AT)
+    assert isinstance(malformed, str)
+    assert malformed.startswith("the national")
