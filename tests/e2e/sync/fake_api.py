@@ -66,7 +66,6 @@ class FakeNationalApi:
             return 200, "application/json", json.dumps(self.code_keys).encode(), {}
         return 404, "application/problem+json", b'{"title": "not found"}', {}
 
-
     def take(self, path: str, body: bytes) -> tuple[int, bytes]:
         """A POST: every check-in of a batch accepted; anything else 404."""
         self.requests.append(path)
