@@ -209,6 +209,7 @@ def make_demo_app(
 
     `passes` replaces the endless demo feed (the end-to-end test scripts a finite one)."""
     from cli.commands.run import coordinator
+    from kiosk.activity_code_keys import ActivityCodes
     from kiosk.checkins import CheckinService
     from kiosk.scan.settings import ScanSettings
     from kiosk.scan.synthetic import SyntheticSource
@@ -240,6 +241,7 @@ def make_demo_app(
         coordinator=coordinator(services, world.secrets),
         demo=world,
         pin=DEMO_PIN,
+        activity_codes=ActivityCodes(services.store, world.secrets),
     )
 
 

@@ -124,6 +124,11 @@ def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
         from screens.scanning import pipeline_scanner_factory
 
         secrets = SecretStore(config.device.id)
+        codes = None
+        if config.api is not None:
+            from kiosk.activity_code_keys import ActivityCodes
+
+            codes = ActivityCodes(services.store, secrets)
         app = make_app(
             services,
             scanner_factory=pipeline_scanner_factory(
@@ -133,6 +138,7 @@ def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
             language=getattr(args, "language", None),
             coordinator=coordinator(services, secrets),
             heartbeat=Watchdog.from_environment(),
+            activity_codes=codes,
         )
     except BaseException:
         _release(services)

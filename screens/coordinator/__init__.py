@@ -77,6 +77,7 @@ def coordinator_hook(
             operator=operator,
             request_sync=app.sync.trigger if app.sync is not None else None,
             fetch_counts=fetch_counts,
+            trust_status=services.trust.status if services.trust is not None else None,
         )
         return open_coordinator(context)
 

@@ -14,6 +14,7 @@ from kiosk.store import Store
 if TYPE_CHECKING:
     from kiosk.closeout import SubmitCloseout
     from kiosk.national_counts import FetchCounts
+    from kiosk.trust_keeper import TrustStatus
 
 
 class PinVerifier(Protocol):
@@ -37,3 +38,4 @@ class CoordinatorContext:
     operator: str = "coordinator"  # default operator name for corrections
     request_sync: Callable[[], None] | None = None  # ask the sync worker to upload now
     fetch_counts: FetchCounts | None = None  # the national gate + app counts; None: offline-only
+    trust_status: Callable[[], TrustStatus] | None = None  # the trust list in force, how old

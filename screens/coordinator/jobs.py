@@ -13,6 +13,7 @@ from kiosk.models import Method
 from kiosk.national_counts import refresh_counts
 from kiosk.store import RecordError, StorageFailed, StorageFull, Store
 from kiosk.store.tables import Activity
+from kiosk.trust_keeper import TrustStatus
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.export import ExportRequest
 from screens.coordinator.manual import ManualEntry
@@ -50,13 +51,17 @@ def _change(action: str, change: Callable[[], object]) -> CorrectionDone:
     return CorrectionDone(action)
 
 
-def load_day(store: Store, activity_id: str) -> DayLoaded:
-    """Fresh numbers, every attempt and check-in of the activity, and the day's activities."""
+def load_day(
+    store: Store, activity_id: str, trust_status: Callable[[], TrustStatus] | None = None
+) -> DayLoaded:
+    """Fresh numbers, every attempt and check-in of the activity, the day's activities and
+    the trust list in force."""
     summary = summarize(store, activity_id)
     attempts = store.records.attempts(activity_id)
     checkins = {c.id: c for c in store.records.checkins(activity_id)}
     activities = store.activities.by_date(on_date=summary.activity.date)
-    return DayLoaded(summary, attempts, checkins, activities)
+    trust = trust_status() if trust_status is not None else None
+    return DayLoaded(summary, attempts, checkins, activities, trust)
 
 
 def correct(
@@ -92,7 +97,9 @@ def refresh_national(context: CoordinatorContext, activity_id: str) -> DayLoaded
     if context.fetch_counts is None:
         return None
     fetched = refresh_counts(context.store, activity_id, context.fetch_counts, context.clock.now())
-    return None if isinstance(fetched, str) else load_day(context.store, activity_id)
+    if isinstance(fetched, str):
+        return None
+    return load_day(context.store, activity_id, context.trust_status)
 
 
 def load_audit(store: Store, activity_id: str) -> AuditLoaded:
