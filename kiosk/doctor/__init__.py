@@ -65,6 +65,7 @@ class Context:
     config_error: str | None
     environ: Mapping[str, str]
     secret_store: Callable[[], Any] | None = None  # () -> config.secrets.SecretStore
+    play_sounds: bool = False  # `kiosk doctor --play`: the sounds check plays each cue
 
 
 @dataclass(frozen=True, slots=True)

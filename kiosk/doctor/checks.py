@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.clock import ntp_synchronised
-from kiosk.doctor import Context, Result, check, fail, ok, skip, warn
+from kiosk.doctor import Context, Result, check, fail, ok, skip, sounds, warn
 from kiosk.doctor.database import (
     RECOVER_FULL,
     integrity,
@@ -484,3 +484,11 @@ def logs(ctx: Context) -> Result:
             f"{folder}` or set [logging] directory",
         )
     return ok(f"logs go to {folder / LOG_FILE}")
+
+
+# -- sounds (kiosk.doctor.sounds) -------------------------------------------------------------
+
+
+@check("sounds", timeout=sounds.timeout)
+def sound_cues(ctx: Context) -> Result:
+    return sounds.sound_cues(ctx.config, play=ctx.play_sounds)
