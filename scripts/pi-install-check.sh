@@ -68,6 +68,7 @@ remove_root() {
 }
 
 MOUNTS=()
+TLS_ENV=()
 unmount_all() {
     local i
     for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
@@ -90,7 +91,7 @@ enter() {  # run a command inside root $1 with /proc, /sys, /dev bound for the d
     bind /dev "$root"
     bind /dev/pts "$root"
     local status=0
-    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${TLS_ENV[@]}" \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || status=$?
     unmount_all
     return "$status"
@@ -155,6 +156,14 @@ fi
 remove_root "$ROOT"
 cp -a "$BASE" "$ROOT"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# A TLS-inspecting proxy on this host (its CA in /usr/local/share/ca-certificates): the root
+# trusts it too, and pip and uv read the system bundle instead of their built-in ones.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    enter "$ROOT" update-ca-certificates >/dev/null
+    TLS_ENV=(SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
+    say "the host's own CA certificates are trusted in the root too (TLS-inspecting proxy)"
+fi
 SRC_IN_ROOT=/usr/src/furusato-kiosk
 mkdir -p "$ROOT$SRC_IN_ROOT"
 # the files git tracks, as they are in this working tree (uncommitted edits included)

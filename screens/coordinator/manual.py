@@ -74,6 +74,8 @@ class ManualModal(ModalScreen[ManualEntry | None]):
                 yield Button(Text(self.t("common.cancel")), id="manual-cancel")
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False  # a steady cursor: snapshots do not depend on CPU speed
         self.query_one("#manual-registrant", Input).focus()
 
     def _value(self, name: str) -> str:

@@ -46,6 +46,8 @@ class PinModal(ModalScreen[bool]):
                 yield Button(Text(self.t("common.cancel")), id="pin-cancel")
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False  # a steady cursor: snapshots do not depend on CPU speed
         self.query_one("#pin-input", Input).focus()
         self.set_interval(1.0, self._show_lockout)
         self._show_lockout()

@@ -25,9 +25,9 @@ def test_scripts_parse(script: Path) -> None:
 
 
 def test_units_verify(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed on this machine")
+    analyze = shutil.which("systemd-analyze") or shutil.which("systemd-analyze", path="/usr/bin")
+    # scripts/bootstrap.sh installs it (package systemd) where it is missing: never skipped
+    assert analyze is not None, "systemd-analyze is missing: run scripts/bootstrap.sh"
     # verify needs the ExecStart programs to exist: point them at /bin/true, keep the rest
     for unit in UNITS:
         text = re.sub(r"(?m)^ExecStart=\S+", "ExecStart=/bin/true", unit.read_text("utf-8"))
