@@ -140,7 +140,12 @@ done
 if [[ ! -e "$ETC/kiosk.toml" || $DRY_RUN -eq 1 ]]; then
     run install -m 0644 "$SOURCE/config/examples/pi-beach-cleanup.toml" "$ETC/kiosk.toml"
 fi
-run systemctl daemon-reload
+# daemon-reload needs a running systemd; in a chroot or an image build the units load at boot
+if [[ -d /run/systemd/system || $DRY_RUN -eq 1 ]]; then
+    run systemctl daemon-reload
+else
+    echo "systemd is not running here (a chroot or an image build): the units load at boot"
+fi
 run systemctl disable getty@tty1.service
 run systemctl set-default graphical.target
 run systemctl enable furusato-kiosk.service furusato-kiosk-purge.timer
