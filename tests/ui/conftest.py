@@ -220,9 +220,10 @@ def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
 
 
 async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], limit_s: float = 5.0
+    pilot: Pilot[Any], predicate: Callable[[], bool], limit_s: float = 30.0
 ) -> None:
-    """For events that cross from another thread (the camera): poll the UI until true."""
+    """For events that cross from another thread (the camera): poll the UI until true.
+    `limit_s` only bounds a failure (generous: a slow CPU must not fail a passing test)."""
     deadline = time.monotonic() + limit_s
     while not predicate():
         if time.monotonic() > deadline:

@@ -1,4 +1,4 @@
-"""deploy/: scripts parse, systemd units verify, the install script's dry run, the watchdog."""
+"""deploy/ and scripts/: scripts parse, units verify, the install dry run, the watchdog."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from kiosk.watchdog import Watchdog, notify
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
-SCRIPTS = sorted(DEPLOY.glob("*.sh"))
+SCRIPTS = sorted([*DEPLOY.glob("*.sh"), *(DEPLOY.parent / "scripts").glob("*.sh")])
 UNITS = sorted([*DEPLOY.glob("*.service"), *DEPLOY.glob("*.timer")])
 
 
