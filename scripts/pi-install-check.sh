@@ -16,8 +16,9 @@
 # Needs root, network (Debian mirror, PyPI) and a kernel with binfmt_misc. On the host it
 # installs debootstrap and qemu-user-static (apt) when missing and registers qemu-aarch64 with
 # binfmt when /proc/sys/fs/binfmt_misc/qemu-aarch64 is missing; it changes nothing else outside
-# the scratch folder. Exit status 0 when the install passed and the doctor's checks that do not
-# need Pi hardware (config, decoder, keyring, api, database, disk, logs, sounds) are all ok.
+# the scratch folder. Exit status 0 when the install passed, the virtualenv is exactly the lock,
+# the doctor's checks that need no Pi hardware (config, decoder, keyring, api, database, disk,
+# logs, sounds) are all ok, and `kiosk doctor --play` played the three cues through aplay.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,7 +41,7 @@ while [[ $# -gt 0 ]]; do
         --fresh) FRESH=1 ;;
         --keep) KEEP=1 ;;
         --base-only) BASE_ONLY=1 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "pi-install-check: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -217,6 +218,15 @@ enter "$ROOT" runuser -u "$SERVICE_USER" -- env "${SERVICE_ENV[@]}" CREDENTIALS_
     kiosk doctor --json >"$SCRATCH/doctor.json" || doctor_status=$?
 DOCTOR_SECONDS=$((SECONDS - started))
 cat "$SCRATCH/doctor.json"
+
+say "kiosk doctor --play as $SERVICE_USER: aplay plays the three cues to ALSA's null device"
+# a chroot has no sound card; the null device still makes aplay open and read every file
+enter "$ROOT" runuser -u "$SERVICE_USER" -- env "${SERVICE_ENV[@]}" CREDENTIALS_DIRECTORY="$CREDS" \
+    KIOSK_UI__SOUND_COMMAND='["aplay", "-q", "-D", "null", "{sound}"]' \
+    kiosk doctor --play >"$SCRATCH/doctor-play.txt" || true
+grep -E '^. sounds ' "$SCRATCH/doctor-play.txt" | tee "$SCRATCH/doctor-play-sounds.txt"
+grep -q '^✓ sounds .*played all three' "$SCRATCH/doctor-play-sounds.txt" \
+    || die "kiosk doctor --play did not play the cues"
 
 python3 - "$SCRATCH/doctor.json" "$doctor_status" "$INSTALL_SECONDS" "$DOCTOR_SECONDS" \
     "${MUST_PASS[@]}" <<'PY'
