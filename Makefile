@@ -3,13 +3,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bootstrapped
 
-.PHONY: demo test lint typecheck bench snapshots clean help
+.PHONY: demo test lint typecheck bench snapshots clean help contract contract-fuzz
 
 help:
 	@echo "make demo   run the kiosk on the embedded demo (local API, simulated camera)"
 	@echo "make test   lint, type-check and run the whole test suite"
 	@echo "make bench  run every benchmark, write bench/results.json"
 	@echo "make lint   ruff, mypy and import contracts only"
+	@echo "make contract        regenerate sync/openapi.yaml from the reference server"
+	@echo "make contract-fuzz   Schemathesis on the served contract, all checks (FUZZ_SECONDS=180)"
 
 $(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh
@@ -19,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/kiosk demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check kiosk screens sync config tests
-	$(BIN)/ruff format --check kiosk screens sync config tests
+	$(BIN)/ruff check cli kiosk screens sync config tests
+	$(BIN)/ruff format --check cli kiosk screens sync config tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -29,6 +31,13 @@ test: lint
 
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/ui --snapshot-update -q
+
+contract: $(STAMP)
+	$(BIN)/python -m sync.server.contract
+
+FUZZ_SECONDS ?= 180
+contract-fuzz: $(STAMP)
+	$(BIN)/python -m tests.e2e.server.contract_fuzz --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run $(BENCH)

@@ -12,7 +12,6 @@ import fcntl
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import keyring.backend
 import keyring.errors
 
+from config.atomic_file import write_atomically
 from config.secrets import CREDENTIALS_FILE, SYSTEMD_CREDENTIALS_ENV, credentials_dir
 
 
@@ -143,21 +143,5 @@ class CredentialFileKeyring(keyring.backend.KeyringBackend):
         return self._entries(document).get(service, {}).get(username)
 
     def _write(self, document: dict[str, Any]) -> None:
-        directory = self.directory
-        fd, temp = tempfile.mkstemp(prefix=".credentials-", dir=directory)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        data = json.dumps(document, sort_keys=True).encode("utf-8")
+        write_atomically(self.path, data, mode=0o600)

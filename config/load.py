@@ -378,11 +378,12 @@ def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
         return p if p.is_absolute() else (base / p).resolve()
 
     device = replace(config.device, database=fix(config.device.database))
-    revocations = config.trust.revocations_file
+    revocations, anchor = config.trust.revocations_file, config.trust.anchor_file
     trust = replace(
         config.trust,
         jwks_file=fix(config.trust.jwks_file),
         revocations_file=None if revocations is None else fix(revocations),
+        anchor_file=None if anchor is None else fix(anchor),
     )
     directory = config.logging.directory
     logging = replace(config.logging, directory=None if directory is None else fix(directory))

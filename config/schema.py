@@ -9,7 +9,8 @@ Sections and keys (defaults in brackets):
 
 [device]       id, name, municipality (6-digit local government code, check digit verified),
                organisation [""], database (SQLite file)
-[trust]        jwks_file, revocations_file [none], clock_skew_seconds [300]
+[trust]        jwks_file, revocations_file [none], clock_skew_seconds [300],
+               anchor_file [none], anchor_thumbprint [none] (the national trust anchor pin)
 [activity]     id, name, venue [""], organiser [""]    (optional section)
 [api]          url (https://...; absent section = offline-only), timeout_seconds [10],
                batch_size [200], sync_interval_seconds [15], pull_interval_seconds [300],
@@ -33,6 +34,7 @@ Sections and keys (defaults in brackets):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -71,6 +73,23 @@ def _sound_command(command: list[str]) -> list[str]:
     return command
 
 
+def _anchor_thumbprint(value: str) -> str:
+    """An RFC 7638 SHA-256 JWK thumbprint: 43 base64url characters, as
+    `national-api anchor show` prints it."""
+    text = value.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        raise ValueError(
+            "looks like a hex digest; give the base64url thumbprint (43 characters) that "
+            "`national-api anchor show` prints"
+        )
+    if re.fullmatch(r"[A-Za-z0-9_-]{43}", text) is None:
+        raise ValueError(
+            "must be an RFC 7638 JWK thumbprint: 43 base64url characters (A-Z a-z 0-9 - _), "
+            "no padding, as `national-api anchor show` prints it"
+        )
+    return text
+
+
 MunicipalityCode = Annotated[str, Check(_municipality)]
 # a plain str, normalised as pydantic's HttpUrl did: "https://api.example.org" -> ".../"
 ApiUrl = Annotated[str, Parse(http_url), Check(_https_unless_loopback)]
@@ -89,9 +108,23 @@ class DeviceSection:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TrustSection:
+    """Pass keys and revocations; the national trust anchor that must sign their updates.
+
+    The anchor is pinned by `anchor_file` (its public JWK, or a JWK Set, as
+    `national-api anchor export` writes it) or by `anchor_thumbprint` (its RFC 7638 thumbprint;
+    the key then arrives with the first statement), not both."""
+
     jwks_file: Path  # initial trust list, refreshed from the API
     revocations_file: Path | None = None  # {"jti": [...], "sub": [...]}
     clock_skew_seconds: Annotated[int, Range(ge=0, le=86400)] = 300
+    anchor_file: Path | None = None  # the national trust anchor's public key (JWK / JWKS)
+    anchor_thumbprint: Annotated[str, Check(_anchor_thumbprint)] | None = None
+
+    def cross_check(self) -> None:
+        if self.anchor_file is not None and self.anchor_thumbprint is not None:
+            raise ValueError(
+                "give anchor_file or anchor_thumbprint, not both (the file already names the key)"
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

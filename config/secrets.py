@@ -51,6 +51,15 @@ DEVICE_TOKEN: Final = "device_token"
 PIN_HASH: Final = "pin_hash"
 SERVER_DEVICE_ID: Final = "server_device_id"
 _NAMES: Final = (DEVICE_TOKEN, PIN_HASH, SERVER_DEVICE_ID)
+ACTIVITY_CODE_KEY_PREFIX: Final = "activity_code_key:"
+"""Per activity and day: the delegated key that signs activity codes (`kiosk.activity_code`)."""
+
+
+def activity_code_key_name(activity_id: str, day: str) -> str:
+    """The secret holding the activity code key of an activity on a day (YYYY-MM-DD)."""
+    if not activity_id or not day:
+        raise ValueError("activity id and day are required")
+    return f"{ACTIVITY_CODE_KEY_PREFIX}{activity_id}:{day}"
 
 
 class SecretStoreError(RuntimeError):
@@ -97,7 +106,8 @@ def default_backend() -> keyring.backend.KeyringBackend:
 
 
 class SecretStore:
-    """The secrets of one device: ``device_token``, ``pin_hash`` (and the server's device id).
+    """The secrets of one device: ``device_token``, ``pin_hash`` (and the server's device id),
+    plus one activity code key per activity and day (`activity_code_key_name`).
 
     Entries are keyed ``<device_id>:<name>`` under the keyring service ``furusato-kiosk``.
     The backend is resolved lazily on first use (no side effects at construction).
@@ -131,7 +141,7 @@ class SecretStore:
         return f"{type(backend).__module__}.{type(backend).__name__}{where}"
 
     def _key(self, name: str) -> str:
-        if name not in _NAMES:
+        if name not in _NAMES and not name.startswith(ACTIVITY_CODE_KEY_PREFIX):
             raise ValueError(f"unknown secret {name!r}")
         return f"{self.device_id}:{name}"
 

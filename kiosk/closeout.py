@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections import Counter as _Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,18 +28,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from kiosk.clock import JST, Clock
-from kiosk.models import Method
-from kiosk.store import Counts, NewCheckin, RecordError, Store
-from kiosk.tables import Activity, Checkin
+from kiosk.store import Counts, RecordError, Store
+from kiosk.store.tables import Activity, Checkin, SyncStatus
 from kiosk.text import sanitize
-
-"""Japan Standard Time: day boundaries, hours and exported times (Japan has no DST)."""
-
-SERVER_REFUSED = frozenset({"duplicate", "rejected"})
-PAPER_PREFIX = "PAPER-"
-"""Registrant placeholder prefix for a paper-form participant without a registrant id (the same
-form as the gate's `screens.records.paper_registrant`). Not a national id: exports leave it out,
-and the uploader must send such check-ins with `registrant: null`."""
 
 SubmitCloseout = Callable[[dict[str, object]], dict[str, object]]
 """Uploads a close-out (`POST /v1/closeouts`), returns the server's receipt; raises on failure."""
@@ -81,7 +71,7 @@ def checkin_digest(checkin_ids: Iterable[str]) -> str:
 
 def counted(checkins: Iterable[Checkin]) -> list[Checkin]:
     """The check-ins this device counts: live and not refused by the server."""
-    return [c for c in checkins if not c.voided and c.sync_status not in SERVER_REFUSED]
+    return [c for c in checkins if not c.voided and not c.sync_status.refused]
 
 
 def effective_time(checkin: Checkin) -> datetime:
@@ -154,24 +144,24 @@ class DaySummary:
 
 
 def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
-    activity = store.activity(activity_id)
+    activity = store.activities.get(activity_id)
     if activity is None:
         raise RecordError("no_activity")
-    checkins = store.checkins(activity_id)
+    checkins = store.records.checkins(activity_id)
     mine = counted(checkins)
     live = checkin_digest(c.id for c in mine)
     return DaySummary(
         activity=activity,
-        counts=store.counts(activity_id),
+        counts=store.records.counts(activity_id),
         hourly=hourly((c for c in checkins if not c.voided), tz),
         digest=activity.closeout_digest or live,
         digest_count=len(mine),
         live_digest=live,
-        pending_ids=tuple(c.id for c in mine if c.sync_status != "accepted"),
+        pending_ids=tuple(c.id for c in mine if c.sync_status is not SyncStatus.ACCEPTED),
         closed_at=datetime.fromisoformat(activity.closed_at) if activity.closed_at else None,
         receipt=parse_receipt(activity.closeout_receipt),
         pending_corrections=tuple(
-            dict.fromkeys(c.checkin_id for c in store.pending_corrections(activity_id))
+            dict.fromkeys(c.checkin_id for c in store.corrections.pending(activity_id))
         ),
     )
 
@@ -250,14 +240,14 @@ def close_day(
     the digest of the check-ins counted now (the server may have refused some since closing);
     the digest frozen at close stays in the activity row.
     """
-    activity = store.activity(activity_id)
+    activity = store.activities.get(activity_id)
     if activity is None:
         raise RecordError("no_activity")
     newly_closed = activity.closed_at is None
     if newly_closed:
-        mine = counted(store.checkins(activity_id))
+        mine = counted(store.records.checkins(activity_id))
         try:
-            store.close_activity(
+            store.activities.close(
                 activity_id,
                 digest=checkin_digest(c.id for c in mine),
                 operator=operator,
@@ -276,7 +266,7 @@ def close_day(
         except Exception as exc:  # any transport or server failure: keep the close, report why
             error = sanitize(str(exc) or type(exc).__name__, 120)
         else:
-            store.store_receipt(activity_id, answer)
+            store.activities.store_receipt(activity_id, answer)
             receipt, uploaded = answer, True
     elif submit_closeout is None and receipt is None:
         error = "offline"
@@ -296,37 +286,9 @@ def close_day(
     )
 
 
-def manual_checkin(
-    activity_id: str,
-    registrant: str | None,
-    *,
-    method: Method,
-    operator: str,
-    clock: Clock,
-    session_id: str = "coordinator",
-    tier: str | None = None,
-) -> NewCheckin:
-    """A coordinator's manual record; a paper participant without an id gets a placeholder."""
-    now = clock.now()
-    offset = clock.offset
-    sub = registrant.strip().upper() if registrant and registrant.strip() else None
-    return NewCheckin(
-        activity_id=activity_id,
-        registrant=sub or PAPER_PREFIX + secrets.token_hex(5).upper(),
-        method=method,
-        scanned_at=now,
-        clock_trusted=clock.trusted,
-        monotonic_s=clock.monotonic(),
-        session_id=session_id,
-        scanned_at_corrected=now + offset if offset is not None else None,
-        tier=tier,
-        operator=operator,
-    )
-
-
 def activities_on(store: Store, on_date: str, activity_id: str | None = None) -> list[Activity]:
     """Activities held on a date (ISO), optionally only one of them."""
-    found = store.activities(on_date=on_date)
+    found = store.activities.by_date(on_date=on_date)
     if activity_id is not None:
         found = [a for a in found if a.id == activity_id]
     return found

@@ -22,19 +22,20 @@ import logging
 import logging.handlers
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from config.schema import KioskConfig
+from kiosk.text import strip_unsafe
 
-LOGGER_NAME = "kiosk"
+PACKAGE_LOGGERS = ("kiosk", "screens", "sync", "cli")
+"""Every command logs through these (one handler shared by all of them)."""
+HANDLER_NAME = "furusato-kiosk-file"
 LOG_FILE = "kiosk.log"
 ROOT_LOG_DIR = Path("/var/log/furusato-kiosk")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 _REGISTRANT = re.compile(r"FR([0-9A-Z]{4})([0-9A-Z]{4})([0-9A-Z]{2})(?![0-9A-Za-z])")
 _SECRETS = (
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"),
@@ -51,7 +52,7 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"m
 
 def redact(text: str) -> str:
     """Log-safe text: no control/escape characters, masked registrant ids, no secrets."""
-    text = _CONTROL.sub("", _ANSI.sub("", text))
+    text = strip_unsafe(text, keep_newlines=True)
     text = _REGISTRANT.sub(lambda m: f"FR{m.group(1)}****{m.group(3)}", text)
     for pattern in _SECRETS[:-1]:
         text = pattern.sub("[redacted]", text)
@@ -150,9 +151,9 @@ def setup_logging(
     max_bytes: int = 5 * 1024 * 1024,
     backups: int = 5,
     device: str | None = None,
-    logger_name: str = LOGGER_NAME,
+    loggers: Sequence[str] = PACKAGE_LOGGERS,
 ) -> Path:
-    """Attach the redacted JSON-lines file handler to the `kiosk` logger; returns the file.
+    """Attach the redacted JSON-lines file handler to our packages' loggers; returns the file.
 
     Idempotent: a second call replaces the handler it installed before."""
     folder = directory or default_log_directory()
@@ -163,15 +164,23 @@ def setup_logging(
     )
     handler.setFormatter(JsonFormatter(device))
     handler.addFilter(RedactingFilter())
-    handler.set_name("furusato-kiosk-file")
-    logger = logging.getLogger(logger_name)
-    for old in list(logger.handlers):
-        if old.get_name() == "furusato-kiosk-file":
-            logger.removeHandler(old)
-            old.close()
-    logger.addHandler(handler)
-    logger.setLevel(level)
+    handler.set_name(HANDLER_NAME)
+    stop_logging(loggers)
+    for name in loggers:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(level)
     return path
+
+
+def stop_logging(loggers: Sequence[str] = PACKAGE_LOGGERS) -> None:
+    """Detach and close the file handler `setup_logging` attached (no-op when none is)."""
+    for name in loggers:
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            if old.get_name() == HANDLER_NAME:
+                logger.removeHandler(old)
+                old.close()
 
 
 def setup_from_config(config: KioskConfig) -> Path:

@@ -6,11 +6,8 @@ bad input: every failure maps to a stable `Reason` the gate can show.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,25 +16,20 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from config.localgov import is_valid_code
+from kiosk import untrusted_json
+from kiosk.jws import b64url_decode
 from kiosk.models import PassClaims, Reason, Verification
 from kiosk.text import sanitize
 
 PASS_TYPE = "furusato-pass+jwt"
 ISSUER = "furusato-national"
 MAX_PASS_LENGTH = 4096  # a real pass is ~350 characters; anything far larger is refused unread
-_SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
 _REGISTRANT = re.compile(r"^FR[0-9A-HJKMNP-TV-Z]{10}$")
 _JTI = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
 class TrustListError(ValueError):
     """A JWKS file or document that cannot be used as a trust list."""
-
-
-def _b64decode(segment: str) -> bytes:
-    if not _SEGMENT.match(segment):
-        raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def parse_jwks(document: Mapping[str, Any]) -> dict[str, Ed25519PublicKey]:
@@ -53,7 +45,7 @@ def parse_jwks(document: Mapping[str, Any]) -> dict[str, Ed25519PublicKey]:
         if not isinstance(kid, str) or not isinstance(x, str):
             raise TrustListError("JWKS key without 'kid' or 'x'")
         try:
-            trusted[kid] = Ed25519PublicKey.from_public_bytes(_b64decode(x))
+            trusted[kid] = Ed25519PublicKey.from_public_bytes(b64url_decode(x))
         except ValueError as exc:
             raise TrustListError(f"JWKS key {kid!r} is not a valid Ed25519 key") from exc
     return trusted
@@ -61,8 +53,8 @@ def parse_jwks(document: Mapping[str, Any]) -> dict[str, Ed25519PublicKey]:
 
 def load_jwks_file(path: Path) -> dict[str, Ed25519PublicKey]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = untrusted_json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise TrustListError(f"cannot read trust list {path}: {exc}") from exc
     if not isinstance(document, dict):
         raise TrustListError(f"trust list {path} is not a JWKS object")
@@ -86,8 +78,8 @@ class Revocations:
     @classmethod
     def load(cls, path: Path) -> Revocations:
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            document = untrusted_json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
             raise TrustListError(f"cannot read revocations {path}: {exc}") from exc
         if not isinstance(document, dict):
             raise TrustListError(f"revocations {path} is not an object")
@@ -101,8 +93,8 @@ def _reject(reason: Reason, detail: str = "") -> Verification:
 class PassVerifier:
     """Verifies pass strings against a trust list, a revocation list and the current time.
 
-    The trust list and revocations are replaced wholesale by the sync worker
-    (`replace_keys`, `replace_revocations`); reads see either the old or the new set.
+    The sync worker replaces the trust list (`replace_keys`) and adds pulled revocations
+    (`revoke`) by swapping in a new set; reads see either the old or the new one.
     """
 
     def __init__(
@@ -121,6 +113,11 @@ class PassVerifier:
 
     def replace_revocations(self, revocations: Revocations) -> None:
         self._revocations = revocations
+
+    def revoke(self, jti: Iterable[str] = (), sub: Iterable[str] = ()) -> None:
+        """Add revoked pass ids and registrants (pulled from the API) to those in force."""
+        current = self._revocations
+        self._revocations = Revocations(current.jti | set(jti), current.sub | set(sub))
 
     @property
     def key_ids(self) -> tuple[str, ...]:
@@ -142,10 +139,10 @@ class PassVerifier:
         if len(parts) != 3 or not all(parts):
             return _reject(Reason.MALFORMED, "not a JWS compact serialization")
         try:
-            header = json.loads(_b64decode(parts[0]))
-            payload_bytes = _b64decode(parts[1])
-            signature = _b64decode(parts[2])
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+            header = untrusted_json.loads(b64url_decode(parts[0]))
+            payload_bytes = b64url_decode(parts[1])
+            signature = b64url_decode(parts[2])
+        except ValueError:  # JwsError and UntrustedJsonError are ValueErrors
             return _reject(Reason.BAD_ENCODING, "bad base64url or JSON header")
         if not isinstance(header, dict):
             return _reject(Reason.BAD_ENCODING, "header is not an object")
@@ -163,7 +160,7 @@ class PassVerifier:
             return _reject(Reason.BAD_SIGNATURE)
         # Signed by a trusted key from here on; the claims can still be malformed.
         try:
-            claims = json.loads(payload_bytes)
+            claims = untrusted_json.loads(payload_bytes)
         except (ValueError, UnicodeDecodeError):
             return _reject(Reason.MALFORMED, "payload is not JSON")
         if not isinstance(claims, dict):

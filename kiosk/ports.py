@@ -10,7 +10,7 @@ from kiosk.models import SyncState
 
 
 class SyncController(Protocol):
-    """Background sync (implemented in `sync.service`). Callbacks run on the worker thread."""
+    """Background sync (`sync.worker.SyncWorker`). Callbacks run on the worker thread."""
 
     def start(self, on_state: Callable[[SyncState], None]) -> None: ...
 

@@ -49,5 +49,5 @@ def purge_personal_data(
     before = cutoff(now, days, ignore_period=ignore_period)
     if ignore_period:
         before += timedelta(microseconds=1)  # "now" includes records stamped this instant
-    papers, attempts = store.purge_personal_data(before, at=now, operator=operator)
+    papers, attempts = store.personal_data.purge(before, at=now, operator=operator)
     return PurgeReport(before, papers, attempts)

@@ -2,12 +2,16 @@
 
 - `app.py`: `KioskApp` and `make_app(services, scanner_factory=, sync=, language=,
   coordinator=)`, used by `kiosk run`, the demo, tests and benchmarks.
+- `base.py`: what every screen and dialog shares (`KioskScreen`, `KioskModal`: translator,
+  language changes, steady input cursors, `background` thread workers).
 - one screen per module: `start.py` (choose the activity), `scan.py` (the gate: banner,
   counters, status, camera and keyboard-wedge input), `manual.py` (registrant id / paper form),
-  `recent.py` (recent check-ins, undo), `confirm.py`, `error.py`; `coordinator/` is opened
-  through the `coordinator` hook of `make_app`.
+  `recent.py` (recent check-ins, undo), `confirm.py` (yes/no, also for the coordinator),
+  `error.py`; `coordinator/` (PIN, close-out, corrections) is opened through the
+  `coordinator` hook of `make_app`.
 - `widgets/`: banner, counters, status line, key bar (touch targets for the bindings).
 - `messages.py`: what worker threads post back; `scanning.py`: the camera-pipeline protocol
-  and its adapter to `kiosk.scan`; `sound.py`: per-outcome cues; `records.py`: manual records.
-- `styles/*.tcss`, `i18n/{ja,en}.toml` (every user-facing string; Japanese by default).
+  and its adapter to `kiosk.scan`; `sound.py`: per-outcome cues.
+- `styles/*.tcss`, `i18n/` (every user-facing string, ja and en, the coordinator's in their
+  own catalog files; Japanese by default).
 """

@@ -16,10 +16,10 @@ from textual.worker import Worker, WorkerState
 
 from config.schema import KioskConfig
 from kiosk.clock import Clock
-from kiosk.compose import Services
 from kiosk.models import SyncState
 from kiosk.ports import Heartbeat, SyncController
 from kiosk.scan.frames import SourceState
+from kiosk.services import Services
 from screens.error import ErrorScreen
 from screens.i18n import LANGUAGES, Translator
 from screens.messages import SyncStateChanged

@@ -1,14 +1,19 @@
-"""What every kiosk screen shares: the App's translator, language changes, thread workers."""
+"""What every kiosk screen and dialog shares: the App's translator, language changes, steady
+input cursors and thread workers.
+
+From their App the screens use `translator` (a `screens.i18n.Translator`) and the `language`
+reactive; the coordinator's screens also watch `sync_state`. `KioskApp` has all three."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 from textual.worker import Worker
 
-from screens.i18n import Translator
+from screens.i18n import GATE_CATALOG, Translator
 from screens.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -18,7 +23,10 @@ ResultT = TypeVar("ResultT")
 
 
 class KioskScreen(Screen[ResultT]):
-    """A screen of the kiosk. Subclasses implement `translate_ui` for the current language."""
+    """A screen of the kiosk. Subclasses implement `translate_ui` for the current language;
+    `CATALOG` names the catalog their strings come from (the gate's by default)."""
+
+    CATALOG: ClassVar[str] = GATE_CATALOG
 
     @property
     def kiosk(self) -> KioskApp:
@@ -26,11 +34,13 @@ class KioskScreen(Screen[ResultT]):
 
     @property
     def t(self) -> Translator:
-        return self.kiosk.translator
+        return self.kiosk.translator.catalog(self.CATALOG)
 
     def on_mount(self) -> None:
         """Runs after the subclass's own `on_mount` (Textual calls each class's handler in the
         MRO), so subclasses do not call `super().on_mount()`."""
+        for field in self.query(Input):
+            field.cursor_blink = False  # a steady cursor: calmer at the gate, stable snapshots
         self.watch(self.app, "language", self._language_changed, init=False)
         self.translate_ui()
 
@@ -45,7 +55,8 @@ class KioskScreen(Screen[ResultT]):
     def background(
         self, work: Callable[[], Any], *, group: str, exclusive: bool = False
     ) -> Worker[Any]:
-        """Run blocking work (SQLite, the camera) on a thread worker owned by the App.
+        """Run blocking work (SQLite, the camera, a PIN hash) on a thread worker owned by the
+        App.
 
         Failures reach the App's single worker-error handler; results come back as messages
         posted with `post_message`.
@@ -60,9 +71,6 @@ class KioskScreen(Screen[ResultT]):
         )
 
 
-class KioskModal(ModalScreen[ResultT]):
-    """A modal dialog of the kiosk."""
-
-    @property
-    def t(self) -> Translator:
-        return cast("KioskApp", self.app).translator
+class KioskModal(ModalScreen[ResultT], KioskScreen[ResultT]):
+    """A dialog of the kiosk: a kiosk screen shown over the one beneath. `ModalScreen` comes
+    first: Textual takes a widget's default CSS along its first base classes only."""

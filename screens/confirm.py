@@ -1,4 +1,4 @@
-"""Yes/no confirmation (undo at the gate)."""
+"""Yes/no confirmation: undo at the gate, closing the day."""
 
 from __future__ import annotations
 
@@ -14,18 +14,35 @@ from screens.base import KioskModal
 
 
 class ConfirmModal(KioskModal[bool]):
+    """Dismisses with True for yes. Labels are already translated; by default the gate's
+    yes/no. The safe answer (no) has the focus."""
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "answer(False)", show=False)]
 
-    def __init__(self, question: str) -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        title: str | None = None,
+        yes: str | None = None,
+        no: str | None = None,
+    ) -> None:
         super().__init__(id="confirm-screen")
         self.question = question
+        self.title_text = title
+        self.yes = yes
+        self.no = no
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
+            if self.title_text is not None:
+                yield Static(Text(self.title_text), classes="dialog-title")
             yield Static(Text(self.question), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text(self.t("key.yes")), id="confirm-yes", variant="error")
-                yield Button(Text(self.t("key.no")), id="confirm-no", variant="primary")
+                yes = self.yes if self.yes is not None else self.t("key.yes")
+                no = self.no if self.no is not None else self.t("key.no")
+                yield Button(Text(yes), id="confirm-yes", variant="error")
+                yield Button(Text(no), id="confirm-no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

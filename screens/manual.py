@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from kiosk.checkins import paper_registrant
 from kiosk.models import CheckinResult, Method
 from kiosk.text import sanitize
 from screens.base import KioskScreen
 from screens.messages import ScanDecided
-from screens.records import paper_registrant, record_manual
 from screens.validation import (
     normalise_registrant,
     valid_contact,
@@ -66,8 +66,6 @@ class ManualScreen(KioskScreen[CheckinResult | None]):
         yield KeyBar(self.t, id="keybar")
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False  # a steady cursor: calmer at the gate, stable snapshots
         self.query_one("#registrant", Input).focus()
 
     def translate_ui(self) -> None:
@@ -133,7 +131,7 @@ class ManualScreen(KioskScreen[CheckinResult | None]):
         service = self.kiosk.services.checkins
 
         def record() -> None:
-            result = record_manual(service, registrant, method, reason=reason, paper=paper)
+            result = service.record_manual(registrant, method, reason=reason, paper=paper)
             self.post_message(ScanDecided(result))
 
         self.background(record, group="manual")

@@ -13,7 +13,7 @@ from textual.message import Message
 from kiosk.models import CheckinResult, SyncState
 from kiosk.scan.frames import SourceState
 from kiosk.store import Counts
-from kiosk.tables import Activity, Attempt, Checkin
+from kiosk.store.tables import Activity, Attempt, Checkin
 
 
 @dataclass

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.models import mask_registrant
-from kiosk.tables import Attempt, Checkin
+from kiosk.store.tables import Attempt, Checkin
 from kiosk.text import sanitize
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
@@ -48,7 +48,8 @@ class RecentScreen(KioskScreen[None]):
         def load() -> None:
             self.post_message(
                 RecentLoaded(
-                    store.attempts(activity, limit=RECENT_LIMIT), store.last_accepted(activity)
+                    store.records.attempts(activity, limit=RECENT_LIMIT),
+                    store.records.last_accepted(activity),
                 )
             )
 

@@ -163,9 +163,11 @@ class ScanScreen(KioskScreen[None]):
         sync = self.kiosk.sync
 
         def load() -> None:
-            record = store.activity(activity)
+            record = store.activities.get(activity)
             name = record.name if record is not None else activity
-            self.post_message(StatsLoaded(store.counts(activity), store.pending_count(), name))
+            self.post_message(
+                StatsLoaded(store.records.counts(activity), store.outbox.pending_count(), name)
+            )
             if trigger_sync and sync is not None:
                 sync.trigger()
 

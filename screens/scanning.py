@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult
 from kiosk.scan.frames import FrameSource, SourceState, StateCallback
 from kiosk.scan.settings import ScanSettings
-from kiosk.service import CheckinService
 
 ResultCallback = Callable[[CheckinResult], None]
 

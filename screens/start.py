@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import venue_today
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from kiosk.text import sanitize
 from screens.base import KioskScreen
 from screens.messages import ActivitiesLoaded
@@ -49,7 +49,7 @@ class StartScreen(KioskScreen[None]):
         """Worker thread: today's activities, or every activity when none is today."""
         store = self.kiosk.services.store
         today = venue_today(self.kiosk.clock.now()).isoformat()
-        activities = store.activities(on_date=today) or store.activities()
+        activities = store.activities.by_date(on_date=today) or store.activities.by_date()
         self.post_message(ActivitiesLoaded(activities))
 
     def on_activities_loaded(self, message: ActivitiesLoaded) -> None:

@@ -1,14 +1,13 @@
 """HTTP client for the national API (architecture §4).
 
-Every request has a timeout; errors come back as typed exceptions parsed from RFC 9457
-``application/problem+json`` bodies; every response's ``Date`` header (and the health
-endpoint's precise ``time``) gives the device its clock offset.
+Every request has a timeout; errors come back as typed exceptions (`sync.api_errors`) parsed
+from RFC 9457 ``application/problem+json`` bodies; every response's ``Date`` header (and the
+health endpoint's precise ``time``) gives the device its clock offset.
 """
 
 from __future__ import annotations
 
 import email.utils
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,63 +15,23 @@ from typing import Any
 
 import httpx
 
+from kiosk.store.tables import CorrectionStatus, SyncStatus
 from kiosk.text import sanitize
+from sync.api_errors import (
+    ServerError,
+    TransportFailure,
+    Unauthorized,
+    error_for,
+)
 
 USER_AGENT = "furusato-kiosk/0.1"
 SAMPLE_MAX_AGE_S = 300.0  # a precise clock sample older than this yields to a Date header
-_REGISTRANT = re.compile(r"^FR[0-9A-HJKMNP-TV-Z]{10}$")
-CORRECTION_STATUSES = ("applied", "unchanged", "rejected")
-CORRECTION_REASON_MAX = 500  # the API's limit for a correction's reason
-
-
-# -- errors ---------------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """A failed API call. `status` is None when no HTTP response arrived."""
-
-    retryable = True
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
-
-
-class TransportFailure(ApiError):
-    """No response: connection refused or dropped, timeout, protocol error."""
-
-
-class Unauthorized(ApiError):
-    """401: the device token is missing, unknown or revoked; the device must re-enroll."""
-
-    retryable = False
-
-
-class RateLimited(ApiError):
-    """429 Too Many Requests (honour `retry_after`)."""
-
-
-class Unavailable(ApiError):
-    """503 Service Unavailable (honour `retry_after`)."""
-
-
-class ServerError(ApiError):
-    """Any other 5xx."""
-
-
-class RequestRejected(ApiError):
-    """A 4xx other than 401/429: the request itself is wrong (e.g. 422 validation-failed)."""
-
-    retryable = False
+CHECKIN_ANSWERS = (SyncStatus.ACCEPTED, SyncStatus.DUPLICATE, SyncStatus.REJECTED)
+CORRECTION_ANSWERS = (
+    CorrectionStatus.APPLIED,
+    CorrectionStatus.UNCHANGED,
+    CorrectionStatus.REJECTED,
+)
 
 
 # -- results --------------------------------------------------------------------------------
@@ -124,7 +83,7 @@ class RevocationsPage:
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     id: str
-    status: str  # accepted | duplicate | rejected
+    status: SyncStatus  # one of CHECKIN_ANSWERS
     reason: str | None
     first_checkin_id: str | None
 
@@ -132,7 +91,7 @@ class ItemResult:
 @dataclass(frozen=True, slots=True)
 class CorrectionResult:
     id: str
-    status: str  # applied | unchanged | rejected
+    status: CorrectionStatus  # one of CORRECTION_ANSWERS
     reason: str | None
 
 
@@ -140,106 +99,6 @@ class CorrectionResult:
 class Health:
     time: datetime
     version: str
-
-
-def checkin_payload(
-    *,
-    checkin_id: str,
-    activity_id: str,
-    method: str,
-    scanned_at: str,
-    scanned_at_corrected: str | None,
-    clock_trusted: bool,
-    pass_token: str | None,
-    registrant: str | None,
-    tier: str | None,
-) -> dict[str, Any]:
-    """One item of `POST /v1/checkins:batch` (optional fields left out when unknown)."""
-    item: dict[str, Any] = {
-        "id": checkin_id,
-        "activity_id": activity_id,
-        "method": method,
-        "scanned_at": scanned_at,
-        "clock_trusted": clock_trusted,
-    }
-    if scanned_at_corrected:
-        item["scanned_at_corrected"] = scanned_at_corrected
-    if pass_token:
-        item["pass"] = pass_token
-    if registrant and _REGISTRANT.match(registrant):
-        item["registrant"] = registrant
-    if tier in ("basic", "premium"):
-        item["tier"] = tier
-    return item
-
-
-def correction_payload(
-    *, correction_id: str, checkin_id: str, action: str, reason: str, at: str
-) -> dict[str, Any]:
-    """One item of `POST /v1/checkins:corrections`."""
-    return {
-        "id": correction_id,
-        "checkin_id": checkin_id,
-        "action": action,
-        "reason": reason[:CORRECTION_REASON_MAX],
-        "at": at,
-    }
-
-
-# -- parsing helpers ------------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP-date); None if absent/bad."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def _problem(response: httpx.Response) -> tuple[str | None, str]:
-    """(code, detail) from a problem+json body, tolerant of anything else."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, response.reason_phrase or f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
-        return None, f"HTTP {response.status_code}"
-    code = body.get("code")
-    if not isinstance(code, str):
-        problem_type = body.get("type")
-        code = problem_type.rsplit(":", 1)[-1] if isinstance(problem_type, str) else None
-    detail = body.get("detail") or body.get("title") or f"HTTP {response.status_code}"
-    # Server text is untrusted: no escape sequences or control characters reach a log or screen.
-    return (sanitize(code, 64) if code else None), sanitize(str(detail), 300)
-
-
-def error_for(response: httpx.Response) -> ApiError:
-    """The typed error for a non-2xx response."""
-    status = response.status_code
-    code, detail = _problem(response)
-    message = f"HTTP {status} {code or ''}: {detail}".replace("  ", " ")
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
-    kind: type[ApiError]
-    if status == 401:
-        kind = Unauthorized
-    elif status == 429:
-        kind = RateLimited
-    elif status == 503:
-        kind = Unavailable
-    elif status >= 500:
-        kind = ServerError
-    else:
-        kind = RequestRejected
-    return kind(message, status=status, code=code, retry_after=retry_after)
 
 
 # -- the client -----------------------------------------------------------------------------
@@ -452,16 +311,12 @@ class ApiClient:
             raise ServerError("batch response without results")
         parsed: list[ItemResult] = []
         for entry in results:
-            if not isinstance(entry, dict) or entry.get("status") not in (
-                "accepted",
-                "duplicate",
-                "rejected",
-            ):
+            if not isinstance(entry, dict) or entry.get("status") not in CHECKIN_ANSWERS:
                 raise ServerError("batch response with a malformed result")
             parsed.append(
                 ItemResult(
                     id=str(entry.get("id", "")).lower(),
-                    status=str(entry["status"]),
+                    status=SyncStatus(entry["status"]),
                     reason=entry.get("reason"),
                     first_checkin_id=entry.get("first_checkin_id"),
                 )
@@ -483,13 +338,13 @@ class ApiClient:
             raise ServerError("corrections response without results")
         parsed: list[CorrectionResult] = []
         for entry in results:
-            if not isinstance(entry, dict) or entry.get("status") not in CORRECTION_STATUSES:
+            if not isinstance(entry, dict) or entry.get("status") not in CORRECTION_ANSWERS:
                 raise ServerError("corrections response with a malformed result")
             reason = entry.get("reason")
             parsed.append(
                 CorrectionResult(
                     id=str(entry.get("id", "")).lower(),
-                    status=str(entry["status"]),
+                    status=CorrectionStatus(entry["status"]),
                     reason=sanitize(reason, 64) if isinstance(reason, str) else None,
                 )
             )

@@ -1,6 +1,6 @@
 """A sync controller that builds the real sync service on a background thread when started.
 
-Building `sync.service.SyncService` imports the HTTP client stack (httpx and friends, about
+Building `sync.worker.SyncWorker` imports the HTTP client stack (httpx and friends, about
 0.35 s on the project machine; the device token read loads keyring too). `kiosk run` hands
 the App this stand-in instead, so the volunteer's first screen never waits for it.
 

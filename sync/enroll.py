@@ -9,7 +9,8 @@ from __future__ import annotations
 import httpx
 
 from config.secrets import DEVICE_TOKEN, SERVER_DEVICE_ID, SecretStore
-from sync.client import ApiClient, ApiError
+from sync.api_errors import ApiError
+from sync.client import ApiClient
 
 
 class EnrollmentFailed(RuntimeError):

@@ -7,27 +7,25 @@
   the kiosk loads at start), so a restart without network keeps it. The ETag is kept only once
   the file is written.
 * Revocations: ``GET /v1/revocations?cursor=<cursor>`` page by page; each page's ``jti``/``sub``
-  values and the next cursor are stored in one transaction (`revokedentry`), then the verifier
-  gets the union of the configured revocations file and everything pulled. A revoked pass is
-  therefore rejected offline right after the pull, and after a restart (`restore_revocations`).
+  values and the next cursor are stored in one transaction (`revokedentry`), then added to the
+  verifier. A revoked pass is therefore rejected offline right after the pull, and after a
+  restart (the composition root builds the verifier with every stored revocation).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.passes import PassVerifier, Revocations, TrustListError, parse_jwks
+from config import atomic_file
+from kiosk.passes import PassVerifier, TrustListError, parse_jwks
 from kiosk.store import Store
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from sync.client import ApiClient
 
 log = logging.getLogger("sync.pulls")
@@ -47,24 +45,8 @@ class PullSummary:
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
-    """Replace `path` with `text`: temporary file, fsync, rename, fsync of the directory."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Replace `path` with `text` (UTF-8) atomically (`config.atomic_file`)."""
+    atomic_file.write_atomically(path, text.encode("utf-8"), mode=mode)
 
 
 def _activity(doc: dict[str, Any]) -> Activity | None:
@@ -83,14 +65,6 @@ def _activity(doc: dict[str, Any]) -> Activity | None:
         return None
 
 
-def restore_revocations(store: Store, verifier: PassVerifier, base: Revocations) -> Revocations:
-    """Give the verifier the configured revocations plus every pulled one (at start-up)."""
-    jti, sub = store.revoked()
-    merged = Revocations(base.jti | jti, base.sub | sub)
-    verifier.replace_revocations(merged)
-    return merged
-
-
 class Puller:
     """Pulls activities, the trust list and revocations into the store and the verifier."""
 
@@ -101,14 +75,12 @@ class Puller:
         verifier: PassVerifier,
         *,
         jwks_file: Path | None,
-        base_revocations: Revocations | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.verifier = verifier
         self.jwks_file = jwks_file
-        self.base_revocations = base_revocations or Revocations()
         self._now = now or (lambda: datetime.now(UTC))
 
     def pull_all(self, *, authorized: bool = True) -> PullSummary:
@@ -122,24 +94,24 @@ class Puller:
 
     def activities(self, summary: PullSummary | None = None) -> int:
         summary = summary or PullSummary()
-        since = self.store.sync_cursor(ACTIVITIES_CURSOR)
+        since = self.store.pulled.cursor(ACTIVITIES_CURSOR)
         for _ in range(MAX_PAGES):
             page = self.client.activities(since=since)
             for doc in page.activities:
                 activity = _activity(doc)
                 if activity is not None:
-                    self.store.upsert_activity(activity)
+                    self.store.activities.upsert(activity)
                     summary.activities += 1
             if not page.activities or page.next_since == since:
                 break
             since = page.next_since
-            self.store.set_sync_cursor(ACTIVITIES_CURSOR, since, at=self._now())
+            self.store.pulled.set_cursor(ACTIVITIES_CURSOR, since, at=self._now())
         return summary.activities
 
     def trust_list(self, summary: PullSummary | None = None) -> bool:
         """True when the keys changed."""
         summary = summary or PullSummary()
-        etag = self.store.sync_cursor(JWKS_ETAG)
+        etag = self.store.pulled.cursor(JWKS_ETAG)
         result = self.client.jwks(etag=etag)
         if result.document is None:
             summary.jwks_not_modified = True
@@ -164,28 +136,27 @@ class Puller:
             except OSError as exc:
                 log.warning("cannot write the trust list to %s: %s", self.jwks_file, exc)
         # Keep the ETag only when a restart would find the same keys on disk.
-        self.store.set_sync_cursor(JWKS_ETAG, result.etag if persisted else None, at=self._now())
+        self.store.pulled.set_cursor(JWKS_ETAG, result.etag if persisted else None, at=self._now())
         return True
 
     def revocations(self, summary: PullSummary | None = None) -> int:
         summary = summary or PullSummary()
-        cursor = self.store.sync_cursor(REVOCATIONS_CURSOR)
+        cursor = self.store.pulled.cursor(REVOCATIONS_CURSOR)
         added = 0
         for _ in range(MAX_PAGES):
             page = self.client.revocations(cursor=cursor)
             if page.jti or page.sub or page.next_cursor != cursor:
-                self.store.add_revocations(
+                self.store.pulled.add_revocations(
                     page.jti,
                     page.sub,
                     cursor_name=REVOCATIONS_CURSOR,
                     cursor=page.next_cursor,
                     at=self._now(),
                 )
+                self.verifier.revoke(page.jti, page.sub)
                 added += len(page.jti) + len(page.sub)
             cursor = page.next_cursor
             if not page.has_more:
                 break
-        if added:
-            restore_revocations(self.store, self.verifier, self.base_revocations)
         summary.revoked_added += added
         return added

@@ -5,10 +5,11 @@ Exactly-once, end to end:
 
 * The device makes the check-in id (a UUID); the server treats a repeated id as the same
   check-in, so re-sending is always safe.
-* Each batch carries an ``Idempotency-Key`` derived from its content: SHA-256 over the sorted
-  check-in ids and the canonical JSON body. A retry of the same batch — in the same process or
-  after a crash and restart, when the same pending rows are read again — sends the same key, and
-  the server replays its stored response instead of deciding again.
+* Each batch carries an ``Idempotency-Key`` derived from its content (`sync.batches`):
+  SHA-256 over the sorted check-in ids and the canonical JSON body. A retry of the same batch
+  — in the same process or after a crash and restart, when the same pending rows are read
+  again — sends the same key, and the server replays its stored response instead of deciding
+  again.
 * The per-item results are applied to the local store in one transaction; a crash before that
   commit simply re-sends the batch later.
 * Transient failures (no response, 5xx, 429/503) are retried with full-jitter exponential
@@ -18,7 +19,7 @@ Exactly-once, end to end:
 
 Corrections travel the same way (content-derived key, backoff, 401, bisection), in the order
 they were made, each after its check-in's own upload, and check-ins made after a correction
-after it (`kiosk.store_corrections`): a void reaches the server before a re-scan of the same
+after it (`kiosk.store.corrections`): a void reaches the server before a re-scan of the same
 person, so the re-scan is `accepted` there, not `duplicate`. Corrections of check-ins the server
 refused are settled on the device without a request.
 
@@ -28,8 +29,6 @@ The uploader holds at most one batch in memory, whatever the backlog.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,20 +36,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from kiosk.store import OutboxItem, Store
-from kiosk.tables import Correction
+from kiosk.store import Store
+from kiosk.store.tables import CorrectionStatus, SyncStatus
+from sync.api_errors import ApiError, RequestRejected, ServerError, Unauthorized
 from sync.backoff import Backoff, Waiter
-from sync.client import (
-    ApiClient,
-    ApiError,
-    CorrectionResult,
-    ItemResult,
-    RequestRejected,
-    ServerError,
-    Unauthorized,
-    checkin_payload,
-    correction_payload,
-)
+from sync.batches import Batch, correction_item, item_of
+from sync.client import ApiClient, CorrectionResult, ItemResult
 
 log = logging.getLogger("sync.uploader")
 INVALID_REASON = "invalid_request"
@@ -67,62 +58,6 @@ class UploadStalled(Exception):
     def __init__(self, message: str, last_error: ApiError) -> None:
         super().__init__(message)
         self.last_error = last_error
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    items: tuple[dict[str, Any], ...]
-    key: str
-
-    @property
-    def ids(self) -> list[str]:
-        return [str(item["id"]) for item in self.items]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @classmethod
-    def of(cls, items: Sequence[Mapping[str, Any]]) -> Batch:
-        frozen = tuple(dict(item) for item in items)
-        return cls(frozen, idempotency_key(frozen))
-
-
-def idempotency_key(items: Sequence[Mapping[str, Any]]) -> str:
-    """Stable key for a batch: SHA-256 over the sorted ids and the canonical body."""
-    ids = sorted(str(item["id"]) for item in items)
-    body = json.dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    digest = hashlib.sha256()
-    digest.update("\n".join(ids).encode("ascii"))
-    digest.update(b"\x00")
-    digest.update(body.encode("ascii"))
-    return "fk1-" + digest.hexdigest()
-
-
-def item_of(outbox: OutboxItem) -> dict[str, Any]:
-    """The API payload for one pending check-in."""
-    c = outbox.checkin
-    return checkin_payload(
-        checkin_id=c.id,
-        activity_id=c.activity_id,
-        method=c.method,
-        scanned_at=c.scanned_at,
-        scanned_at_corrected=c.scanned_at_corrected,
-        clock_trusted=c.clock_trusted,
-        pass_token=c.pass_token,
-        registrant=c.registrant,
-        tier=c.tier,
-    )
-
-
-def correction_item(correction: Correction) -> dict[str, Any]:
-    """The API payload for one pending correction."""
-    return correction_payload(
-        correction_id=correction.id,
-        checkin_id=correction.checkin_id,
-        action=correction.action,
-        reason=correction.reason,
-        at=correction.at,
-    )
 
 
 class Answer(Protocol):
@@ -159,9 +94,9 @@ class CorrectionSummary:
     def count(self, results: Sequence[CorrectionResult]) -> None:
         self.sent += len(results)
         for r in results:
-            if r.status == "applied":
+            if r.status is CorrectionStatus.APPLIED:
                 self.applied += 1
-            elif r.status == "unchanged":
+            elif r.status is CorrectionStatus.UNCHANGED:
                 self.unchanged += 1
             else:
                 self.rejected += 1
@@ -194,9 +129,9 @@ class UploadSummary:
     def count(self, results: Sequence[ItemResult]) -> None:
         self.uploaded += len(results)
         for r in results:
-            if r.status == "accepted":
+            if r.status is SyncStatus.ACCEPTED:
                 self.accepted += 1
-            elif r.status == "duplicate":
+            elif r.status is SyncStatus.DUPLICATE:
                 self.duplicate += 1
             else:
                 self.rejected += 1
@@ -218,15 +153,32 @@ def sleep_wait(seconds: float) -> bool:
 A = TypeVar("A", bound=Answer)
 
 
+class KeepAnswers(Protocol):
+    """Where the store keeps a lane's answers (`store.outbox` / `store.corrections`
+    `.apply_results`): (item id, status, reason) rows; returns how many were settled."""
+
+    def __call__(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int: ...
+
+
+class Tally(Protocol):
+    """A lane's part of an `UploadSummary` (the summary itself, or its `corrections`)."""
+
+    batches: int
+    invalid: int
+
+    def count(self, results: Sequence[Any]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Lane(Generic[A]):
-    """One kind of batch: where it is posted and what the store does with the answers."""
+    """One kind of batch: where it is posted, where its answers are kept, how they count."""
 
     name: str
     post: Callable[[Sequence[Mapping[str, Any]], str], Sequence[A]]
-    apply: Callable[[Batch, Sequence[A], UploadSummary], int]
+    keep: KeepAnswers
     note_failure: Callable[[Sequence[str], str], None]
-    refuse: Callable[[str, UploadSummary], None]  # one item the server refused as malformed
+    tally: Callable[[UploadSummary], Tally]
+    rejected: str  # the answer that refuses an item (its reason is kept)
 
 
 class Uploader:
@@ -256,16 +208,18 @@ class Uploader:
         self.checkins: Lane[ItemResult] = Lane(
             "check-ins",
             client.upload_batch,
-            self._apply,
-            store.note_upload_failure,
-            self._refuse_checkin,
+            store.outbox.apply_results,
+            store.outbox.note_failure,
+            lambda summary: summary,
+            SyncStatus.REJECTED,
         )
         self.corrections: Lane[CorrectionResult] = Lane(
             "corrections",
             client.upload_corrections,
-            self._apply_corrections,
-            store.note_correction_failure,
-            self._refuse_correction,
+            store.corrections.apply_results,
+            store.corrections.note_failure,
+            lambda summary: summary.corrections,
+            CorrectionStatus.REJECTED,
         )
 
     def _fill_corrected_times(self) -> None:
@@ -277,7 +231,7 @@ class Uploader:
         offset = self._clock_offset()
         if self.session_id is None or offset is None or self._filled:
             return
-        filled = self.store.fill_corrected_times(self.session_id, offset)
+        filled = self.store.outbox.fill_corrected_times(self.session_id, offset)
         self._filled = True
         if filled:
             log.info("added corrected times to %d check-ins", filled)
@@ -295,7 +249,7 @@ class Uploader:
         Raises `NeedsEnrollment` on 401 and `UploadStalled` after `max_failures` consecutive
         failures of one batch (None: retry until `wait` or `should_stop` says stop).
         """
-        summary = UploadSummary(backlog_at_start=self.store.pending_count())
+        summary = UploadSummary(backlog_at_start=self.store.outbox.pending_count())
         requests_before = self.client.requests
         try:
             while not should_stop():
@@ -320,12 +274,12 @@ class Uploader:
     def _next(self, summary: UploadSummary) -> tuple[int, Send] | None:
         """The next batch in causal order — check-ins up to the oldest pending correction, else
         the corrections that may go now — as (size, its sender); None when all is sent."""
-        pending = self.store.claim_batch(self.batch_size, at=self._now())
+        pending = self.store.outbox.claim_batch(self.batch_size, at=self._now())
         if pending:
             batch = Batch.of([item_of(p) for p in pending])
             return len(batch), functools.partial(self._send, self.checkins, batch)
-        summary.corrections.skipped += self.store.settle_corrections(at=self._now())
-        corrections = self.store.next_corrections(self.batch_size)
+        summary.corrections.skipped += self.store.corrections.settle(at=self._now())
+        corrections = self.store.corrections.next_batch(self.batch_size)
         if corrections:
             batch = Batch.of([correction_item(c) for c in corrections])
             return len(batch), functools.partial(self._send, self.corrections, batch)
@@ -356,7 +310,7 @@ class Uploader:
             except ApiError as exc:
                 error = exc
             else:
-                if lane.apply(batch, results, summary):
+                if self._apply(lane, batch, results, summary):
                     return True
                 error = ServerError("the batch response answered none of its items")
             failures += 1
@@ -385,7 +339,8 @@ class Uploader:
             log.warning(
                 "one of the %s (%s) refused as malformed: %s", lane.name, batch.ids[0], error
             )
-            lane.refuse(batch.ids[0], summary)
+            lane.keep([(batch.ids[0], lane.rejected, INVALID_REASON)], at=self._now())
+            lane.tally(summary).invalid += 1
             return True
         middle = len(batch) // 2
         for half in (batch.items[:middle], batch.items[middle:]):
@@ -393,54 +348,25 @@ class Uploader:
                 return False
         return True
 
-    def _refuse_checkin(self, checkin_id: str, summary: UploadSummary) -> None:
-        self.store.apply_upload_results([(checkin_id, "rejected", INVALID_REASON)], at=self._now())
-        summary.invalid += 1
-
-    def _refuse_correction(self, correction_id: str, summary: UploadSummary) -> None:
-        self.store.apply_correction_results(
-            [(correction_id, "rejected", INVALID_REASON)], at=self._now()
-        )
-        summary.corrections.invalid += 1
-
-    def _apply(self, batch: Batch, results: Sequence[ItemResult], summary: UploadSummary) -> int:
-        """Apply the answered items in one transaction; returns how many were answered."""
+    def _apply(
+        self, lane: Lane[A], batch: Batch, results: Sequence[A], summary: UploadSummary
+    ) -> int:
+        """Keep the answered items in one transaction; returns how many were answered."""
         local = {i.lower(): i for i in batch.ids}  # the server answers with lower-case UUIDs
         answered = [r for r in results if r.id in local]
-        self.store.apply_upload_results(
+        lane.keep(
             [
-                (local[r.id], r.status, r.reason if r.status == "rejected" else None)
+                (local[r.id], r.status, r.reason if r.status == lane.rejected else None)
                 for r in answered
             ],
             at=self._now(),
         )
+        tally = lane.tally(summary)
         if answered:
-            summary.batches += 1
-        summary.count(answered)
+            tally.batches += 1
+        tally.count(answered)
         missing = set(local.values()) - {local[r.id] for r in answered}
         if missing:  # a server bug; keep them pending and try again in a later batch
-            self.store.note_upload_failure(sorted(missing), "no result in the batch response")
-            log.warning("%d check-ins had no result; they stay pending", len(missing))
-        return len(answered)
-
-    def _apply_corrections(
-        self, batch: Batch, results: Sequence[CorrectionResult], summary: UploadSummary
-    ) -> int:
-        """Apply the answered corrections in one transaction; returns how many were answered."""
-        local = {i.lower(): i for i in batch.ids}
-        answered = [r for r in results if r.id in local]
-        self.store.apply_correction_results(
-            [
-                (local[r.id], r.status, r.reason if r.status == "rejected" else None)
-                for r in answered
-            ],
-            at=self._now(),
-        )
-        if answered:
-            summary.corrections.batches += 1
-        summary.corrections.count(answered)
-        missing = set(local.values()) - {local[r.id] for r in answered}
-        if missing:  # a server bug; keep them pending and try again later
-            self.store.note_correction_failure(sorted(missing), "no result in the response")
-            log.warning("%d corrections had no result; they stay pending", len(missing))
+            lane.note_failure(sorted(missing), "no result in the response")
+            log.warning("%d %s had no result; they stay pending", len(missing), lane.name)
         return len(answered)

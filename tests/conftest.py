@@ -4,11 +4,25 @@ Autouse isolation keeps a real device's config, credentials and environment out 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
+from kiosk.logs import stop_logging
 from tests.passkit import PassKit
+
+# Property tests draw from `tests.hostile`; `make test` runs the short profile, `make fuzz` the
+# long one (HYPOTHESIS_PROFILE=fuzz). Tests that fuzz leave max_examples to the profile.
+settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile(
+    "fuzz",
+    max_examples=100_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +32,15 @@ def _isolated_environment(
     for name in ("KIOSK_CONFIG_FILE", "NO_COLOR", "TEXTUAL_THEME", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KIOSK_CREDENTIALS_DIR", str(tmp_path_factory.mktemp("credentials")))
+    # log files of commands run without [logging] directory stay out of the real home
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(autouse=True)
+def _detach_log_file() -> Iterator[None]:
+    """Commands run in-process attach the kiosk log file handler; detach it after each test."""
+    yield
+    stop_logging()
 
 
 @pytest.fixture

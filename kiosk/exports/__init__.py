@@ -7,19 +7,19 @@ correctly) or cp932, where a character cp932 lacks becomes 〓 instead of failin
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from config.atomic_file import write_atomically
 from kiosk.closeout import activities_on, summarize
 from kiosk.exports.attendance import COLUMNS, attendance_rows
 from kiosk.exports.cells import ENCODINGS, REPLACEMENT, csv_text, encode_text, neutralise
 from kiosk.exports.record_form import form_rows
 from kiosk.exports.summary import summary_text
 from kiosk.store import Store
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 
 __all__ = [
     "COLUMNS",
@@ -69,7 +69,7 @@ def export_activities(
     fmt = ExportFormat(fmt)
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
-    rows = sum(store.counts(a.id).accepted for a in activities)
+    rows = sum(store.records.counts(a.id).accepted for a in activities)
     if fmt is ExportFormat.CSV:
         text = csv_text(attendance_rows(store, activities, full_ids=full_ids))
     elif fmt is ExportFormat.FORM:
@@ -116,15 +116,6 @@ def export_filename(on_date: str, fmt: ExportFormat | str, activity_id: str | No
 def write_export(path: Path, data: bytes) -> None:
     """Write an export atomically with owner-only permissions (it may hold personal data).
 
-    Raises OSError; a partial file never replaces an earlier export."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except OSError:
-        partial.unlink(missing_ok=True)
-        raise
+    Raises OSError; a partial file never replaces an earlier export, and an existing file's
+    mode or a planted temporary-file symlink never carries over (`config.atomic_file`)."""
+    write_atomically(path, data, mode=0o600)

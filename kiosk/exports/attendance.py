@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kiosk.checkins import PAPER_PREFIX
 from kiosk.clock import JST
-from kiosk.closeout import PAPER_PREFIX, effective_time
+from kiosk.closeout import effective_time
 from kiosk.models import mask_registrant
 from kiosk.store import Store
-from kiosk.tables import Activity, Checkin
+from kiosk.store.tables import Activity, Checkin
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("activity_id", "活動ID"),
@@ -59,7 +60,7 @@ def attendance_rows(
     """Header plus one row per live check-in, activity by activity, in time order."""
     rows = [[label for _, label in COLUMNS]]
     for activity in activities:
-        live = store.checkins(activity.id, include_voided=False)
+        live = store.records.checkins(activity.id, include_voided=False)
         live.sort(key=lambda c: (effective_time(c), c.id))
         rows.extend(attendance_row(activity, c, full_ids=full_ids) for c in live)
     return rows

@@ -37,7 +37,9 @@ def neutralise(value: object) -> str:
     forms, which Japanese Excel also accepts) as a formula; the apostrophe makes it text.
     """
     text = sanitize("" if value is None else str(value), 1000)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    # Judged on the text as any export encoding will write it: cp932 turns U+2212 MINUS SIGN
+    # into a full-width hyphen-minus, which Excel reads as a formula.
+    return "'" + text if text.translate(_CP932_EQUIVALENTS).startswith(FORMULA_TRIGGERS) else text
 
 
 def unneutralise(cell: str) -> str:

@@ -14,7 +14,7 @@ from datetime import date
 from kiosk.closeout import effective_time
 from kiosk.exports.attendance import checked_in_at, registrant_cell
 from kiosk.store import Store
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 
 TITLE = "令和8年4月以降における担い手活動実績記録用様式"
 PARTICIPANT_COLUMNS = (
@@ -69,10 +69,10 @@ def form_rows(
                 list(PARTICIPANT_COLUMNS),
             ]
         )
-        live = store.checkins(activity.id, include_voided=False)
+        live = store.records.checkins(activity.id, include_voided=False)
         live.sort(key=lambda c: (effective_time(c), c.id))
         for number, checkin in enumerate(live, start=1):
-            paper = store.paper_record(checkin.id)
+            paper = store.records.paper_record(checkin.id)
             if paper is None:
                 name = contact = municipality = note = ""
             elif paper.purged_at is not None:

@@ -25,7 +25,7 @@ from kiosk.scan.stats import PipelineStats, StatsSnapshot
 
 
 class DecisionSink(Protocol):
-    """What the pipeline hands payloads to (`kiosk.service.CheckinService` satisfies it)."""
+    """What the pipeline hands payloads to (`kiosk.checkins.CheckinService` satisfies it)."""
 
     def submit(
         self, payload: str, method: Method, captured_at: float | None = None

@@ -73,7 +73,6 @@ def coordinator_hook(
             submit_closeout=submit_closeout,
             device=f"{device.name} ({device.id})",
             operator=operator,
-            language=lambda: app.translator.language,
             request_sync=app.sync.trigger if app.sync is not None else None,
         )
         return open_coordinator(context)

@@ -9,12 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from kiosk.clock import JST
-from kiosk.tables import Audit
-from screens.coordinator.text import CoordinatorText
+from kiosk.store.tables import Audit
+from screens.base import KioskModal
+from screens.i18n import COORDINATOR_CATALOG
 
 
 def local_time(stamp: str) -> str:
@@ -24,12 +24,12 @@ def local_time(stamp: str) -> str:
         return stamp[:19]
 
 
-class AuditModal(ModalScreen[None]):
+class AuditModal(KioskModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
+    CATALOG = COORDINATOR_CATALOG
 
-    def __init__(self, text: CoordinatorText, entries: list[Audit]) -> None:
+    def __init__(self, entries: list[Audit]) -> None:
         super().__init__(id="audit-screen")
-        self.t = text
         self.entries = entries
 
     def compose(self) -> ComposeResult:

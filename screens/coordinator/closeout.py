@@ -8,33 +8,24 @@ All database work runs on thread workers; results come back as messages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
-from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
-from kiosk.closeout import CloseoutResult, DaySummary, close_day, manual_checkin, summarize
-from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
-from kiosk.models import Method, Outcome
-from kiosk.store import RecordError, StorageFailed, StorageFull
-from kiosk.tables import Attempt, Checkin
+from kiosk.closeout import CloseoutResult, DaySummary
+from kiosk.models import Outcome
+from kiosk.store.tables import Attempt, Checkin
+from screens.base import KioskScreen
+from screens.confirm import ConfirmModal
+from screens.coordinator import jobs
+from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
-from screens.coordinator.confirm import ConfirmCloseModal
 from screens.coordinator.context import CoordinatorContext
-from screens.coordinator.day_view import (
-    attempt_row,
-    counts_grid,
-    local_time,
-    receipt_text,
-    status_text,
-)
+from screens.coordinator.day_view import counts_grid, local_time, receipt_text, status_text
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
@@ -46,37 +37,14 @@ from screens.coordinator.messages import (
 )
 from screens.coordinator.pin import PinModal
 from screens.coordinator.reason import Correction, ReasonModal
+from screens.i18n import COORDINATOR_CATALOG
 
-COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
-COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
-    "time": 8,
-    "outcome": 9,
-    "reason": 16,  # the longest reasons are cut; the audit view shows them whole
-    "registrant": 16,
-    "method": 10,
-    "state": 6,
-    "sync": 11,
-}
 ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
-_ERRORS = {
-    "activity_closed": "error.activity_closed",
-    "no_activity": "error.no_activity",
-    "duplicate": "error.duplicate",
-    "registrant already has a live check-in": "error.live_exists",
-    "already voided": "error.already_voided",
-    "not voided": "error.not_voided",
-}
 
 
-def error_key(exc: Exception) -> str:
-    """The catalog key describing a failed correction."""
-    if isinstance(exc, StorageFull | StorageFailed):
-        return "error.storage"
-    return _ERRORS.get(str(exc), "error.generic")
-
-
-class CloseoutScreen(Screen[None]):
+class CloseoutScreen(KioskScreen[None]):
     CSS_PATH = "coordinator.tcss"
+    CATALOG = COORDINATOR_CATALOG
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", show=False),
         Binding("v", "void", show=False),
@@ -92,7 +60,6 @@ class CloseoutScreen(Screen[None]):
     def __init__(self, context: CoordinatorContext) -> None:
         super().__init__(id="coordinator-closeout")
         self.context = context
-        self.t = context.text
         self.activity_id = context.activity_id()
         self.activity_ids: list[str] = []
         self.operator = context.operator
@@ -102,8 +69,6 @@ class CloseoutScreen(Screen[None]):
         self.checkins: dict[str, Checkin] = {}
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
-        self.sort_column = "time"
-        self.sort_reverse = True
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -126,19 +91,14 @@ class CloseoutScreen(Screen[None]):
             with Horizontal(id="coord-search-row"):
                 yield Input(id="coord-search")
                 yield Static(id="coord-shown")
-            yield DataTable(id="coord-attempts", cursor_type="row", zebra_stripes=True)
+            yield AttemptsTable(id="coord-attempts")
             with Horizontal(id="coord-actions"):
                 for action in ACTIONS:
                     yield Button(Text(""), id=f"coord-{action}", classes="coord-action")
 
     def on_mount(self) -> None:
-        app_class = type(self.app)
-        if isinstance(getattr(app_class, "language", None), Reactive):
-            self.watch(self.app, "language", self._language_changed, init=False)
-        if isinstance(getattr(app_class, "sync_state", None), Reactive):
-            self.watch(self.app, "sync_state", self._sync_changed, init=False)
-        self.translate_ui()
-        self.app.push_screen(PinModal(self.context.pin, self.t), self._pin_done)
+        self.watch(self.app, "sync_state", self._sync_changed, init=False)
+        self.app.push_screen(PinModal(self.context.pin), self._pin_done)
 
     def _pin_done(self, ok: bool | None) -> None:
         if not ok:
@@ -146,17 +106,13 @@ class CloseoutScreen(Screen[None]):
             return
         self.unlocked = True
         self.add_class("-unlocked")
-        self.query_one("#coord-attempts", DataTable).focus()
+        self.query_one(AttemptsTable).focus()
         self.reload()
 
     def _sync_changed(self, _state: object) -> None:
         """Uploads progressed: show fresh pending/confirmed numbers."""
         if self.unlocked:
             self.reload()
-
-    def _language_changed(self, _language: str) -> None:
-        self.translate_ui()
-        self._show()
 
     def translate_ui(self) -> None:
         t = self.t
@@ -166,34 +122,18 @@ class CloseoutScreen(Screen[None]):
         self.query_one("#coord-activity", Select).prompt = t("screen.activity")
         for action in ACTIONS:
             self.query_one(f"#coord-{action}", Button).label = Text(t(f"action.{action}"))
-        table = self.query_one("#coord-attempts", DataTable)
-        table.clear(columns=True)
-        for key in COLUMNS:
-            table.add_column(Text(t(f"table.{key}")), key=key, width=COLUMN_WIDTHS[key])
+        self.query_one(AttemptsTable).relabel(t)
+        self._show()
 
     # -- loading ------------------------------------------------------------------------------
 
-    def _work(self, work: Callable[[], Any], name: str, *, exclusive: bool = False) -> None:
-        self.run_worker(
-            work,
-            thread=True,
-            group=f"coordinator-{name}" if exclusive else "coordinator",
-            description=f"CloseoutScreen:{name}",
-            exclusive=exclusive,
-            exit_on_error=False,
-        )
-
     def reload(self) -> None:
         store, activity_id = self.context.store, self.activity_id
-
-        def load() -> None:
-            summary = summarize(store, activity_id)
-            attempts = store.attempts(activity_id)
-            checkins = {c.id: c for c in store.checkins(activity_id)}
-            activities = store.activities(on_date=summary.activity.date)
-            self.post_message(DayLoaded(summary, attempts, checkins, activities))
-
-        self._work(load, "load", exclusive=True)
+        self.background(
+            lambda: self.post_message(jobs.load_day(store, activity_id)),
+            group="coordinator-load",
+            exclusive=True,
+        )
 
     def on_day_loaded(self, message: DayLoaded) -> None:
         if message.summary.activity.id != self.activity_id:
@@ -270,36 +210,15 @@ class CloseoutScreen(Screen[None]):
         self._fill_table()
 
     def _fill_table(self) -> None:
-        table = self.query_one("#coord-attempts", DataTable)
-        selected = self.selected_attempt()
-        needle = self.query_one("#coord-search", Input).value.strip().casefold()
-        rows = [
-            (attempt, attempt_row(self.t, attempt, self.checkins.get(attempt.checkin_id or "")))
-            for attempt in self.attempts
-        ]
-        if needle:
-            rows = [r for r in rows if any(needle in cell.plain.casefold() for cell in r[1])]
-        column = COLUMNS.index(self.sort_column)
-        rows.sort(
-            key=lambda r: (r[0].at if column == 0 else r[1][column].plain, r[0].at),
-            reverse=self.sort_reverse,
-        )
-        table.clear()
-        for attempt, cells in rows:
-            table.add_row(*cells, key=attempt.id)
+        needle = self.query_one("#coord-search", Input).value
+        shown = self.query_one(AttemptsTable).fill(self.t, self.attempts, self.checkins, needle)
         self.query_one("#coord-shown", Static).update(
-            Text(self.t("table.shown", shown=len(rows), total=len(self.attempts)))
+            Text(self.t("table.shown", shown=shown, total=len(self.attempts)))
         )
-        if selected is not None and selected.id in table.rows:
-            table.move_cursor(row=table.get_row_index(selected.id))
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
-        column = str(event.column_key.value)
-        if column == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column, self.sort_reverse = column, False
+        self.query_one(AttemptsTable).sort_by(str(event.column_key.value))
         self._fill_table()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -310,14 +229,7 @@ class CloseoutScreen(Screen[None]):
     # -- selection ----------------------------------------------------------------------------
 
     def selected_attempt(self) -> Attempt | None:
-        table = self.query_one("#coord-attempts", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        except Exception:  # the cursor is outside the rows
-            return None
-        return next((a for a in self.attempts if a.id == key.value), None)
+        return self.query_one(AttemptsTable).selected(self.attempts)
 
     def _selected_checkin(self, *, voided: bool) -> tuple[Attempt, Checkin] | None:
         if self.summary is not None and self.summary.closed:
@@ -373,25 +285,16 @@ class CloseoutScreen(Screen[None]):
             if correction is None:
                 return
             self.operator = correction.operator
-            store, at = self.context.store, self.context.clock.now()
-
-            def work() -> None:
-                change = store.restore if voided else store.void
-                try:
-                    change(
-                        checkin.id, reason=correction.reason, operator=correction.operator, at=at
-                    )
-                except (RecordError, StorageFull, StorageFailed) as exc:
-                    self.post_message(CorrectionDone(action, error_key(exc)))
-                    return
-                self.post_message(CorrectionDone(action))
-
-            self._work(work, action)
+            context = self.context
+            self.background(
+                lambda: self.post_message(
+                    jobs.correct(context, checkin.id, correction, restore=voided)
+                ),
+                group="coordinator",
+            )
 
         title = self.t(f"{action}.title")
-        self.app.push_screen(
-            ReasonModal(self.t, title, self._describe(attempt), self.operator), done
-        )
+        self.app.push_screen(ReasonModal(title, self._describe(attempt), self.operator), done)
 
     def action_add(self) -> None:
         if not self.unlocked:
@@ -405,26 +308,12 @@ class CloseoutScreen(Screen[None]):
                 return
             self.operator = entry.operator
             context, activity_id = self.context, self.activity_id
+            self.background(
+                lambda: self.post_message(jobs.add_record(context, activity_id, entry)),
+                group="coordinator",
+            )
 
-            def work() -> None:
-                new = manual_checkin(
-                    activity_id,
-                    entry.registrant,
-                    method=Method.PAPER if entry.paper else Method.MANUAL,
-                    operator=entry.operator,
-                    clock=context.clock,
-                )
-                paper = (entry.name, entry.contact, entry.municipality) if entry.paper else None
-                try:
-                    context.store.add_manual(new, reason=entry.reason, paper=paper)
-                except (RecordError, StorageFull, StorageFailed) as exc:
-                    self.post_message(CorrectionDone("add", error_key(exc)))
-                    return
-                self.post_message(CorrectionDone("add"))
-
-            self._work(work, "add")
-
-        self.app.push_screen(ManualModal(self.t, self.operator), done)
+        self.app.push_screen(ManualModal(self.operator), done)
 
     def on_correction_done(self, message: CorrectionDone) -> None:
         if message.error:
@@ -437,15 +326,12 @@ class CloseoutScreen(Screen[None]):
         if not self.unlocked:
             return
         store, activity_id = self.context.store, self.activity_id
-
-        def work() -> None:
-            entries = [a for a in store.audit_trail() if a.activity_id == activity_id]
-            self.post_message(AuditLoaded(entries))
-
-        self._work(work, "audit")
+        self.background(
+            lambda: self.post_message(jobs.load_audit(store, activity_id)), group="coordinator"
+        )
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
-        self.app.push_screen(AuditModal(self.t, message.entries))
+        self.app.push_screen(AuditModal(message.entries))
 
     def action_close_day(self) -> None:
         if not self.unlocked or self.summary is None:
@@ -455,7 +341,13 @@ class CloseoutScreen(Screen[None]):
             question = self.t("close.resend_question")
         else:
             question = self.t("close.question", accepted=c.accepted, pending=c.pending_upload)
-        self.app.push_screen(ConfirmCloseModal(self.t, question), self._close_confirmed)
+        confirm = ConfirmModal(
+            question,
+            title=self.t("close.confirm_title"),
+            yes=self.t("close.confirm_yes"),
+            no=self.t("common.cancel"),
+        )
+        self.app.push_screen(confirm, self._close_confirmed)
 
     def _close_confirmed(self, yes: bool | None) -> None:
         if not yes:
@@ -465,17 +357,10 @@ class CloseoutScreen(Screen[None]):
         if context.request_sync is not None:
             context.request_sync()  # upload what is pending; the close-out can be re-sent later
 
-        def work() -> None:
-            try:
-                result = close_day(
-                    context.store, activity_id, operator, context.clock, context.submit_closeout
-                )
-            except (RecordError, StorageFull, StorageFailed) as exc:
-                self.post_message(DayClosed(None, error_key(exc)))
-                return
-            self.post_message(DayClosed(result))
-
-        self._work(work, "close")
+        self.background(
+            lambda: self.post_message(jobs.close(context, activity_id, operator)),
+            group="coordinator",
+        )
 
     def on_day_closed(self, message: DayClosed) -> None:
         result = message.result
@@ -497,36 +382,17 @@ class CloseoutScreen(Screen[None]):
     def action_export(self) -> None:
         if not self.unlocked or self.summary is None:
             return
-        self.app.push_screen(ExportModal(self.t, self.context.export_dir), self._export_chosen)
+        self.app.push_screen(ExportModal(self.context.export_dir), self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is None or self.summary is None:
             return
         context, activity = self.context, self.summary.activity
 
-        def work() -> None:
-            paths, replaced = [], 0
-            try:
-                for fmt in ExportFormat:
-                    result = export_activities(
-                        context.store,
-                        [activity],
-                        fmt,
-                        encoding=request.encoding,
-                        full_ids=request.full_ids,
-                        generated_at=context.clock.now(),
-                        device=context.device,
-                    )
-                    path = request.folder / export_filename(activity.date, fmt, activity.id)
-                    write_export(path, result.data)
-                    paths.append(path)
-                    replaced += result.replaced
-            except OSError as exc:
-                self.post_message(Exported(paths, replaced, exc.strerror or type(exc).__name__))
-                return
-            self.post_message(Exported(paths, replaced))
-
-        self._work(work, "export")
+        self.background(
+            lambda: self.post_message(jobs.export(context, activity, request)),
+            group="coordinator",
+        )
 
     def on_exported(self, message: Exported) -> None:
         if message.error:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from kiosk.clock import Clock
 from kiosk.pin import PinAttempt
 from kiosk.store import Store
-from screens.coordinator.text import CoordinatorText
 
 if TYPE_CHECKING:
     from kiosk.closeout import SubmitCloseout
@@ -25,10 +24,6 @@ class PinVerifier(Protocol):
         """Seconds until the next attempt is accepted (0 when not locked)."""
 
 
-def _ja() -> str:
-    return "ja"
-
-
 @dataclass
 class CoordinatorContext:
     store: Store
@@ -39,9 +34,4 @@ class CoordinatorContext:
     submit_closeout: SubmitCloseout | None = None  # None: offline-only device
     device: str = ""  # shown on the printable summary
     operator: str = "coordinator"  # default operator name for corrections
-    language: Callable[[], str] = _ja
     request_sync: Callable[[], None] | None = None  # ask the sync worker to upload now
-    text: CoordinatorText = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.text = CoordinatorText(self.language)

@@ -11,8 +11,8 @@ from rich.text import Text
 from kiosk.clock import JST
 from kiosk.closeout import DaySummary
 from kiosk.models import Outcome
-from kiosk.tables import Attempt, Checkin
-from screens.coordinator.text import CoordinatorText
+from kiosk.store.tables import Attempt, Checkin
+from screens.i18n import Translator
 
 
 def local_time(stamp: str) -> str:
@@ -22,7 +22,7 @@ def local_time(stamp: str) -> str:
         return stamp[:19]
 
 
-def reason_label(t: CoordinatorText, code: str | None) -> str:
+def reason_label(t: Translator, code: str | None) -> str:
     if not code:
         return ""
     key = f"reasons.{code}"
@@ -30,7 +30,7 @@ def reason_label(t: CoordinatorText, code: str | None) -> str:
     return code if label == key else label
 
 
-def counts_grid(t: CoordinatorText, summary: DaySummary) -> Table:
+def counts_grid(t: Translator, summary: DaySummary) -> Table:
     """The true counts: accepted, unique, duplicates, rejected by reason, voided, sync."""
     c = summary.counts
     grid = Table.grid(padding=(0, 2))
@@ -54,7 +54,7 @@ def counts_grid(t: CoordinatorText, summary: DaySummary) -> Table:
     return grid
 
 
-def status_text(t: CoordinatorText, summary: DaySummary, upload_error: str | None) -> Text:
+def status_text(t: Translator, summary: DaySummary, upload_error: str | None) -> Text:
     """'closed, all N confirmed', or exactly what is still pending."""
     if not summary.closed:
         return Text(t("close.open_hint"))
@@ -75,7 +75,7 @@ def status_text(t: CoordinatorText, summary: DaySummary, upload_error: str | Non
     return Text(t("close.pending", items="・".join(parts)), style="bold yellow")
 
 
-def receipt_text(t: CoordinatorText, summary: DaySummary) -> str:
+def receipt_text(t: Translator, summary: DaySummary) -> str:
     receipt = summary.receipt
     if receipt is None:
         return ""
@@ -86,7 +86,7 @@ def receipt_text(t: CoordinatorText, summary: DaySummary) -> str:
     )
 
 
-def attempt_row(t: CoordinatorText, attempt: Attempt, checkin: Checkin | None) -> list[Text]:
+def attempt_row(t: Translator, attempt: Attempt, checkin: Checkin | None) -> list[Text]:
     """One row of the attempts table (untrusted values as plain Text)."""
     created = attempt.outcome == Outcome.ACCEPTED.value and checkin is not None
     if created and checkin is not None:

@@ -10,10 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from screens.coordinator.text import CoordinatorText
+from screens.base import KioskModal
+from screens.i18n import COORDINATOR_CATALOG
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +23,12 @@ class ExportRequest:
     full_ids: bool
 
 
-class ExportModal(ModalScreen[ExportRequest | None]):
+class ExportModal(KioskModal[ExportRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+    CATALOG = COORDINATOR_CATALOG
 
-    def __init__(self, text: CoordinatorText, folder: Path) -> None:
+    def __init__(self, folder: Path) -> None:
         super().__init__(id="export-screen")
-        self.t = text
         self.folder = folder
 
     def compose(self) -> ComposeResult:

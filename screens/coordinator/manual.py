@@ -11,10 +11,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from screens.coordinator.text import CoordinatorText
+from screens.base import KioskModal
+from screens.i18n import COORDINATOR_CATALOG
 
 REGISTRANT = re.compile(r"^FR[0-9A-HJKMNP-TV-Z]{10}$")
 
@@ -46,14 +46,14 @@ def check_entry(entry: ManualEntry) -> str | None:
     return None
 
 
-class ManualModal(ModalScreen[ManualEntry | None]):
+class ManualModal(KioskModal[ManualEntry | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+    CATALOG = COORDINATOR_CATALOG
 
     FIELDS = ("registrant", "name", "contact", "municipality", "reason", "operator")
 
-    def __init__(self, text: CoordinatorText, operator: str) -> None:
+    def __init__(self, operator: str) -> None:
         super().__init__(id="manual-screen")
-        self.t = text
         self.operator = operator
 
     def compose(self) -> ComposeResult:
@@ -74,8 +74,6 @@ class ManualModal(ModalScreen[ManualEntry | None]):
                 yield Button(Text(self.t("common.cancel")), id="manual-cancel")
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False  # a steady cursor: snapshots do not depend on CPU speed
         self.query_one("#manual-registrant", Input).focus()
 
     def _value(self, name: str) -> str:

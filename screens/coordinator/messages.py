@@ -9,7 +9,7 @@ from textual.message import Message
 
 from kiosk.closeout import CloseoutResult, DaySummary
 from kiosk.pin import PinAttempt
-from kiosk.tables import Activity, Attempt, Audit, Checkin
+from kiosk.store.tables import Activity, Attempt, Audit, Checkin
 
 
 @dataclass

@@ -9,24 +9,24 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from kiosk.pin import PinCheck
+from screens.base import KioskModal
 from screens.coordinator.context import PinVerifier
 from screens.coordinator.messages import PinChecked
-from screens.coordinator.text import CoordinatorText
+from screens.i18n import COORDINATOR_CATALOG
 
 
-class PinModal(ModalScreen[bool]):
+class PinModal(KioskModal[bool]):
     """Dismisses with True once the PIN is right, False when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+    CATALOG = COORDINATOR_CATALOG
 
-    def __init__(self, verifier: PinVerifier, text: CoordinatorText) -> None:
+    def __init__(self, verifier: PinVerifier) -> None:
         super().__init__(id="pin-screen")
         self.verifier = verifier
-        self.t = text
         self._status = ""
 
     def compose(self) -> ComposeResult:
@@ -46,8 +46,6 @@ class PinModal(ModalScreen[bool]):
                 yield Button(Text(self.t("common.cancel")), id="pin-cancel")
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False  # a steady cursor: snapshots do not depend on CPU speed
         self.query_one("#pin-input", Input).focus()
         self.set_interval(1.0, self._show_lockout)
         self._show_lockout()
@@ -82,14 +80,7 @@ class PinModal(ModalScreen[bool]):
         def work() -> None:
             self.post_message(PinChecked(verifier.attempt(pin)))
 
-        self.run_worker(
-            work,
-            thread=True,
-            group="coordinator-pin",
-            description="PinModal:check",
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.background(work, group="coordinator-pin", exclusive=True)
 
     def on_pin_checked(self, message: PinChecked) -> None:
         attempt = message.attempt

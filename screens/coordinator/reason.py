@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from screens.coordinator.text import CoordinatorText
+from screens.base import KioskModal
+from screens.i18n import COORDINATOR_CATALOG
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +21,12 @@ class Correction:
     operator: str
 
 
-class ReasonModal(ModalScreen[Correction | None]):
+class ReasonModal(KioskModal[Correction | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+    CATALOG = COORDINATOR_CATALOG
 
-    def __init__(self, text: CoordinatorText, title: str, record: str, operator: str) -> None:
+    def __init__(self, title: str, record: str, operator: str) -> None:
         super().__init__(id="reason-screen")
-        self.t = text
         self.title_text = title
         self.record = record  # plain text describing the record (masked id, time)
         self.operator = operator

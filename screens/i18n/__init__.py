@@ -1,4 +1,9 @@
-"""Message catalogs (`ja.toml`, `en.toml`) and the translator the App owns (no globals)."""
+"""Message catalogs and the translator the App owns (no globals).
+
+The gate's strings are in `ja.toml` / `en.toml`; the coordinator screens keep theirs in
+`coordinator.ja.toml` / `coordinator.en.toml` (a named catalog), so they add strings without
+touching the gate's. One `Translator` class serves both: `translator.catalog("coordinator")`
+is the coordinator's, always in the same language as the App's."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from kiosk.text import sanitize
 
 LANGUAGES: tuple[str, ...] = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
+GATE_CATALOG = ""  # ja.toml, en.toml
+COORDINATOR_CATALOG = "coordinator"  # coordinator.ja.toml, coordinator.en.toml
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -24,40 +31,65 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def load_catalog(language: str) -> dict[str, str]:
+def load_catalog(language: str, catalog: str = GATE_CATALOG) -> dict[str, str]:
     """The flattened catalog of one language: {"banner.accepted": "受付しました", ...}."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
-    text = resources.files(__package__).joinpath(f"{language}.toml").read_text("utf-8")
+    name = f"{catalog}.{language}.toml" if catalog else f"{language}.toml"
+    text = resources.files(__package__).joinpath(name).read_text("utf-8")
     return _flatten(tomllib.loads(text))
+
+
+class _Language:
+    """The language a family of translators speaks (one per App)."""
+
+    def __init__(self, language: str) -> None:
+        self.value = language
 
 
 class Translator:
     """Looks strings up in the current language's catalog and fills in `{name}` fields.
 
     Values are sanitised (control characters and escapes stripped). The result is plain text:
-    widgets render it with `rich.text.Text` or `markup=False`, never as markup.
+    widgets render it with `rich.text.Text` or `markup=False`, never as markup. An unknown key
+    falls back to Japanese, then to the key itself.
     """
 
-    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
-        self._catalogs = {lang: load_catalog(lang) for lang in LANGUAGES}
-        self.language = language
+    def __init__(
+        self,
+        language: str = DEFAULT_LANGUAGE,
+        *,
+        catalog: str = GATE_CATALOG,
+        _family: tuple[_Language, dict[str, Translator]] | None = None,
+    ) -> None:
+        self._catalogs = {lang: load_catalog(lang, catalog) for lang in LANGUAGES}
+        self._speaking, self._family = _family or (_Language(DEFAULT_LANGUAGE), {})
+        self._family.setdefault(catalog, self)
+        if _family is None:
+            self.language = language
 
     @property
     def language(self) -> str:
-        return self._language
+        return self._speaking.value
 
     @language.setter
     def language(self, language: str) -> None:
         if language not in self._catalogs:
             raise ValueError(f"unknown language {language!r}")
-        self._language = language
+        self._speaking.value = language
+
+    def catalog(self, name: str) -> Translator:
+        """The translator of another catalog, always in this one's language."""
+        found = self._family.get(name)
+        if found is None:
+            found = Translator(catalog=name, _family=(self._speaking, self._family))
+        return found
 
     def has(self, key: str) -> bool:
-        return key in self._catalogs[self._language]
+        return key in self._catalogs[self.language]
 
     def __call__(self, key: str, **values: object) -> str:
-        template = self._catalogs[self._language].get(key)
+        template = self._catalogs[self.language].get(key)
         if template is None:
             template = self._catalogs[DEFAULT_LANGUAGE].get(key, key)
         if not values:

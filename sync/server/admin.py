@@ -27,8 +27,10 @@ from sync.server.keys import (
     remove_key,
     rotate_key,
 )
-from sync.server.participation import ParticipationReport, participations
 from sync.server.passes import ISSUER, TIERS, sign_pass
+from sync.server.premium import premium_report as participations
+from sync.server.registrations import record_registrations
+from sync.server.report_schemas import PremiumReport
 from sync.server.tables import (
     Activity,
     Counter,
@@ -42,7 +44,7 @@ from sync.server.tables import (
 __all__ = [
     "IssuedPass",
     "KeyOperationError",
-    "ParticipationReport",
+    "PremiumReport",
     "create_activity",
     "create_enroll_token",
     "create_municipality",
@@ -55,6 +57,7 @@ __all__ = [
     "list_keys",
     "open_database",
     "participations",
+    "register",
     "remove_key",
     "revoke",
     "rotate_key",
@@ -246,7 +249,21 @@ def issue_pass(
         key_id, key = active_signer(session, kid)
     except KeyOperationError as exc:
         raise AdminError(str(exc)) from None
+    if claims["mun"]:  # the pass states the registrations; the national system holds them
+        record_registrations(session, {sub: claims["mun"]}, utc_now())
+        session.commit()
     return IssuedPass(sign_pass(claims, key_id, key), claims, key_id)
+
+
+def register(session: Session, registrant: str, municipalities: list[str]) -> int:
+    """Record a registrant's registrations (premium is judged per municipality); returns
+    how many were new. Passes issued with `mun` and verified uploads record them too."""
+    if not is_registrant_id(registrant):
+        raise AdminError(f"not a registrant id: {registrant!r}")
+    codes = [_lg(m) for m in municipalities]
+    added = record_registrations(session, {registrant: codes}, utc_now(), source="admin")
+    session.commit()
+    return added
 
 
 def _epoch(value: datetime | int) -> int:
@@ -262,9 +279,15 @@ def write_pass_png(token: str, path: Path, scale: int = 4) -> Path:
 
 
 def revoke(
-    session: Session, *, jti: str | None = None, sub: str | None = None, reason: str = ""
+    session: Session,
+    *,
+    jti: str | None = None,
+    sub: str | None = None,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> list[int]:
-    """Revoke a pass (jti) and/or a registrant (sub); returns the new revocation sequence ids."""
+    """Revoke a pass (jti) and/or a registrant (sub) from now (or from `at`, for tests and for
+    entering a revocation decided earlier); returns the new revocation sequence ids."""
     if jti is None and sub is None:
         raise AdminError("give --jti and/or --sub")
     seqs: list[int] = []
@@ -274,7 +297,9 @@ def revoke(
         existing = session.exec(
             select(Revocation).where(col(Revocation.kind) == kind, col(Revocation.value) == value)
         ).first()
-        row = existing or Revocation(kind=kind, value=value, reason=reason, created_at=utc_now())
+        row = existing or Revocation(
+            kind=kind, value=value, reason=reason, created_at=at or utc_now()
+        )
         session.add(row)
         session.commit()
         assert row.seq is not None

@@ -22,6 +22,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _seconds(value: str) -> int:
+    seconds = int(value)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return seconds
+
+
 def _timestamp(value: str) -> int:
     if value.lstrip("-").isdigit():
         return int(value)
@@ -42,6 +49,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--admin-token", default=os.environ.get("NATIONAL_API_ADMIN_TOKEN"))
     s.add_argument("--fault", action="append", default=[], metavar="KEY=VALUE")
     s.add_argument("--log-level", default="warning")
+    rules = s.add_argument_group("scan rules (sync/server/rules.py)")
+    rules.add_argument(
+        "--clock-skew-s",
+        type=_seconds,
+        default=300,
+        metavar="SECONDS",
+        help="a scan may be this much after its receipt (default %(default)s)",
+    )
+    rules.add_argument(
+        "--day-tolerance-s",
+        type=_seconds,
+        default=7200,
+        metavar="SECONDS",
+        help="widens the activity's JST day on each side (default %(default)s)",
+    )
+    rules.add_argument(
+        "--upload-delay-s",
+        type=_seconds,
+        default=72 * 3600,
+        metavar="SECONDS",
+        help="expiry/revocation judged at max(scan, receipt - this) (default %(default)s)",
+    )
+    s.add_argument("--code-window-seconds", type=int, default=60, help="activity code window")
+    s.add_argument("--code-skew-seconds", type=int, default=15, help="allowed clock skew")
+    s.add_argument(
+        "--statement-lifetime-seconds", type=int, default=7 * 86400, help="trust statement exp"
+    )
 
     s = sub.add_parser("create-municipality")
     _common(s)
@@ -102,14 +136,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sub")
     s.add_argument("--reason", default="")
 
-    s = sub.add_parser("participations", help="premium-qualifying participations per FY")
+    s = sub.add_parser(
+        "participations", help="premium qualification per municipality for a fiscal year (JSON)"
+    )
     _common(s)
     s.add_argument("--registrant", required=True)
     s.add_argument("--fiscal-year", required=True, type=int)
 
+    s = sub.add_parser("register", help="record a registrant's registered municipalities")
+    _common(s)
+    s.add_argument("--registrant", required=True)
+    s.add_argument("--mun", action="append", required=True)
+
     s = sub.add_parser("export-jwks")
     _common(s)
     s.add_argument("file", type=Path)
+
+    from sync.server.cli_trust import add_commands
+
+    add_commands(sub, _common)
     return p
 
 
@@ -119,12 +164,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sync.server.serve import serve
 
         return serve(args)
-    from sync.server.admin import AdminError
-    from sync.server.keys import KeyOperationError
+    if args.command == "app-checkin":
+        from sync.server.cli_trust import app_checkin
 
+        return app_checkin(args)
+    from sync.server.admin import AdminError
+    from sync.server.cli_trust import ADMIN_COMMANDS
+    from sync.server.keys import KeyOperationError
+    from sync.server.trust_anchor import AnchorError
+
+    commands = {**_ADMIN, **{name: _cmd(fn) for name, fn in ADMIN_COMMANDS.items()}}
     try:
-        _ADMIN[args.command](args)
-    except (AdminError, KeyOperationError, ValueError) as exc:
+        commands[args.command](args)
+    except (AdminError, AnchorError, KeyOperationError, ValueError) as exc:
         print(f"national-api: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -242,6 +294,12 @@ def _participations(args: argparse.Namespace, s: Any) -> None:
     print(json.dumps(report.to_json(), ensure_ascii=False))
 
 
+def _register(args: argparse.Namespace, s: Any) -> None:
+    from sync.server import admin
+
+    admin.register(s, args.registrant, args.mun)
+
+
 def _export_jwks(args: argparse.Namespace, s: Any) -> None:
     from sync.server import admin
 
@@ -258,6 +316,7 @@ _ADMIN: dict[str, Callable[[argparse.Namespace], None]] = {
     "issue-pass": _cmd(_issue_pass),
     "revoke": _cmd(_revoke),
     "participations": _cmd(_participations),
+    "register": _cmd(_register),
     "export-jwks": _cmd(_export_jwks),
 }
 

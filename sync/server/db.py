@@ -61,16 +61,18 @@ def make_engine(database_url: str = DEFAULT_DATABASE_URL) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent), then bring a database made
-    before check-ins had `voided` up to date (`create_all` adds tables, never columns)."""
-    from sync.server import tables
+    """Create every table that does not exist yet (idempotent), then bring an older database
+    up to date: `create_all` adds tables, never columns (sync/server/upgrade.py adds those)."""
+    from sync.server import counting_tables, tables  # noqa: F401 (their tables in the metadata)
+    from sync.server.upgrade import add_missing_columns
 
     SQLModel.metadata.create_all(engine)
     _add_voided(engine, tables.Checkin.__table__)  # type: ignore[attr-defined]
+    add_missing_columns(engine)  # every later column (after `voided`, which needs its index)
 
 
 def _add_voided(engine: Engine, checkin: Table) -> None:
-    """The one schema change since the first release: `checkin.voided` (corrections) and the
+    """The first schema change after the first release: `checkin.voided` (corrections) and the
     one-live-participation index that depends on it, replacing the index that ignored it."""
     if "voided" in {c["name"] for c in inspect(engine).get_columns(checkin.name)}:
         return

@@ -9,10 +9,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sync.server import admin
+from sync.server.trust_anchor import anchor_info
 
 DEMO_MUNICIPALITY = "131016"  # 千代田区
 DEMO_ORGANISATION = "rmo-demo"
 DEMO_PASSES = 12
+DEMO_APP_PASSES = 2
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class DemoSeed:
     passes: list[admin.IssuedPass]  # valid passes of distinct registrants
     rejected_passes: list[admin.IssuedPass] = field(default_factory=list)  # expired, revoked
     activity_ids: list[str] = field(default_factory=list)
+    # Issue 17: the trust anchor to pin (`[trust] anchor_file` content, its thumbprint) and
+    # passes of registrants who check in with the (simulated) app, never at the gate.
+    anchor_jwks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    anchor_thumbprint: str = ""
+    app_passes: list[admin.IssuedPass] = field(default_factory=list)
 
 
 def seed_demo(engine: Engine, today: dt.date) -> DemoSeed:
@@ -70,6 +77,8 @@ def seed_demo(engine: Engine, today: dt.date) -> DemoSeed:
         )
         revoked = admin.issue_pass(s, tier="premium", mun=[DEMO_MUNICIPALITY])
         admin.revoke(s, jti=str(revoked.claims["jti"]), reason="demo: reported lost")
+        app_passes = [admin.issue_pass(s, mun=[DEMO_MUNICIPALITY]) for _ in range(DEMO_APP_PASSES)]
+        anchor = anchor_info(s)
     return DemoSeed(
         municipality=DEMO_MUNICIPALITY,
         organisation=DEMO_ORGANISATION,
@@ -79,4 +88,7 @@ def seed_demo(engine: Engine, today: dt.date) -> DemoSeed:
         passes=passes,
         rejected_passes=[expired, revoked],
         activity_ids=[activity_id, festival_id],
+        anchor_jwks=anchor.jwks(),
+        anchor_thumbprint=anchor.current["kid"],
+        app_passes=app_passes,
     )

@@ -6,13 +6,18 @@ import hmac
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Header, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from sync.server.admin import hash_secret
+from sync.server.codes import utc_now
+from sync.server.contact import PENDING_HEADER, PENDING_PATTERN, ContactRecorder
 from sync.server.problems import ProblemError
+from sync.server.rules import ScanRules
+from sync.server.settings import NationalSettings
 from sync.server.tables import Device
 
 
@@ -23,6 +28,9 @@ class ServerContext:
     engine: Engine
     admin_token: str | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    rules: ScanRules = field(default_factory=ScanRules)
+    contacts: ContactRecorder = field(default_factory=ContactRecorder)
+    settings: NationalSettings = field(default_factory=NationalSettings)
 
 
 def context(request: Request) -> ServerContext:
@@ -44,15 +52,32 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def current_device(request: Request) -> Device:
-    """The enrolled device behind the bearer token; 401 problem otherwise (re-enroll)."""
+# Declared as digits, not an integer: a header is text on the wire (and generic tools that
+# re-read it as JSON would see a string where an integer is documented).
+PendingUploads = Annotated[
+    str | None,
+    Header(
+        alias=PENDING_HEADER,
+        pattern=PENDING_PATTERN,
+        description="Check-ins and corrections this device still holds for upload (over all "
+        "activities), 0 to 9999999; see `GET /v1/activities/{activity_id}/devices`.",
+    ),
+]
+
+
+def current_device(request: Request, pending: PendingUploads = None) -> Device:
+    """The enrolled device behind the bearer token; 401 problem otherwise (re-enroll).
+    Every authenticated call counts as the device's last contact (sync/server/contact.py)."""
     token = bearer_token(request)
     if token is None:
         raise ProblemError(401, "missing-token", "a device bearer token is required")
-    with Session(context(request).engine) as s:
+    ctx = context(request)
+    with Session(ctx.engine) as s:
         device = s.exec(select(Device).where(col(Device.token_hash) == hash_secret(token))).first()
     if device is None or device.disabled:
         raise ProblemError(401, "invalid-token", "device token unknown or revoked; re-enroll")
+    declared = int(pending) if pending is not None else None
+    ctx.contacts.record(ctx.engine, device.id, declared, utc_now())
     return device
 
 

@@ -28,7 +28,9 @@ RATE_FIELDS: tuple[tuple[str, Action], ...] = (
     ("lost_after_commit_rate", "lost_after_commit"),
 )
 Rate = float
-PUBLIC_PATHS = frozenset({"/v1/devices/enroll", "/v1/trust/jwks", "/v1/health"})
+PUBLIC_PATHS = frozenset(
+    {"/v1/devices/enroll", "/v1/trust/jwks", "/v1/health", "/v1/checkins:self"}
+)
 
 
 class FaultConfig(BaseModel):

@@ -78,7 +78,8 @@ def process_batch(ctx: ServerContext, device: Device, key: str, batch: CheckinBa
     """Decide a batch of check-ins; the stored (or replayed) response as JSON text."""
 
     def decide(session: Session, now: datetime) -> dict[str, Any]:
-        results = BatchDecider(session, device, batch.checkins).decide_all(batch.checkins, now)
+        decider = BatchDecider(session, device, batch.checkins, ctx.rules)
+        results = decider.decide_all(batch.checkins, now)
         return {"results": results}
 
     return _idempotent(ctx, device, key, request_hash(batch), decide)

@@ -1,15 +1,22 @@
-"""Participation counting: one registrant at one activity is one participation (§1)."""
+"""What counts: one registrant at one activity is one participation (§1), and a participation
+counts toward premium only when something proves it.
+
+A participation is *live* while its check-in is `accepted` and not voided. It *counts* when it
+is live and evidenced: the check-in carried a verified pass or a coordinator's attestation, or
+a later `duplicate` of it did (someone typed in by hand at gate 1 and then scanned at gate 2
+has a proven participation). Premium reports, close-out receipts and per-item answers all use
+`counts_clause`, so they agree.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
-from sync.server.tables import Activity, Checkin
-
-PREMIUM_THRESHOLD = 3
+from sync.server.tables import Checkin
 
 
 def fiscal_year_of(day: date) -> int:
@@ -21,61 +28,20 @@ def fiscal_year_bounds(fiscal_year: int) -> tuple[date, date]:
     return date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
 
 
-@dataclass
-class ParticipationReport:
-    registrant: str
-    fiscal_year: int
-    participations: int = 0  # distinct activities attended
-    designated: int = 0  # of which municipality-designated
-    qualifies_for_premium: bool = False  # designated >= PREMIUM_THRESHOLD
-    designated_by_municipality: dict[str, int] = field(default_factory=dict)
-    activities: list[dict[str, object]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "registrant": self.registrant,
-            "fiscal_year": self.fiscal_year,
-            "participations": self.participations,
-            "designated": self.designated,
-            "qualifies_for_premium": self.qualifies_for_premium,
-            "threshold": PREMIUM_THRESHOLD,
-            "designated_by_municipality": dict(sorted(self.designated_by_municipality.items())),
-            "activities": self.activities,
-        }
+def live_clause(row: Any = Checkin) -> ColumnElement[bool]:
+    """`row` (Checkin or an alias of it) is a live participation."""
+    return and_(row.status == "accepted", row.voided.is_(False))
 
 
-def participations(session: Session, registrant: str, fiscal_year: int) -> ParticipationReport:
-    """Live (accepted, not voided) check-ins of a registrant at activities dated within the
-    fiscal year."""
-    start, end = fiscal_year_bounds(fiscal_year)
-    rows = session.exec(
-        select(Activity)
-        .join(Checkin, col(Checkin.activity_id) == col(Activity.id))
-        .where(col(Checkin.registrant) == registrant)
-        .where(col(Checkin.status) == "accepted")
-        .where(col(Checkin.voided).is_(False))
-        .where(col(Activity.date) >= start)
-        .where(col(Activity.date) <= end)
-        .order_by(col(Activity.date), col(Activity.id))
-    ).all()
-    report = ParticipationReport(registrant=registrant, fiscal_year=fiscal_year)
-    seen: set[str] = set()
-    for act in rows:
-        if act.id in seen:
-            continue
-        seen.add(act.id)
-        report.participations += 1
-        if act.designated:
-            report.designated += 1
-            by_mun = report.designated_by_municipality
-            by_mun[act.municipality] = by_mun.get(act.municipality, 0) + 1
-        report.activities.append(
-            {
-                "activity_id": act.id,
-                "date": act.date.isoformat(),
-                "municipality": act.municipality,
-                "designated": act.designated,
-            }
+def counts_clause(row: Any = Checkin) -> ColumnElement[bool]:
+    """`row` is a live participation that counts (see the module docstring)."""
+    dup: Any = aliased(Checkin)
+    proven_later = exists(
+        select(dup.id).where(
+            dup.first_checkin_id == row.id,
+            dup.status == "duplicate",
+            dup.voided.is_(False),
+            dup.evidenced.is_(True),
         )
-    report.qualifies_for_premium = report.designated >= PREMIUM_THRESHOLD
-    return report
+    )
+    return and_(live_clause(row), or_(row.evidenced.is_(True), proven_later))

@@ -69,15 +69,22 @@ def _decode(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes] |
         header = json.loads(b64url_decode(parts[0]))
         claims = json.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises the last
         return None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         return None
     return header, claims, signature, (parts[0] + "." + parts[1]).encode("ascii")
 
 
-def verify_pass(token: str, keys: dict[str, Ed25519PublicKey], at: datetime) -> PassCheck:
-    """Verify signature, header, issuer, claims and validity at the time ``at`` (aware)."""
+def verify_pass(
+    token: str,
+    keys: dict[str, Ed25519PublicKey],
+    at: datetime,
+    *,
+    expiry_at: datetime | None = None,
+) -> PassCheck:
+    """Verify signature, header, issuer, claims and validity at the time ``at`` (aware);
+    expiry at ``expiry_at`` when given (the server's bound, sync/server/rules.py)."""
     decoded = _decode(token.strip())
     if decoded is None:
         return _fail("bad_encoding")
@@ -99,7 +106,7 @@ def verify_pass(token: str, keys: dict[str, Ed25519PublicKey], at: datetime) -> 
     if not _claims_ok(claims):
         return _fail("malformed")
     now = int(at.timestamp())
-    if now >= claims["exp"]:
+    if int((expiry_at or at).timestamp()) >= claims["exp"]:
         return _fail("expired")
     if claims["iat"] > now + CLOCK_SKEW_S:
         return _fail("not_yet_valid")

@@ -12,6 +12,8 @@ import uvicorn
 
 from sync.server.app import NationalApp, create_app
 from sync.server.faults import FaultConfig, FaultState
+from sync.server.rules import ScanRules
+from sync.server.settings import NationalSettings
 
 START_TIMEOUT_S = 30.0
 
@@ -102,9 +104,11 @@ def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     log_level: str = "warning",
+    rules: ScanRules | None = None,
+    settings: NationalSettings | None = None,
 ) -> RunningServer:
     """Start the reference server on a thread; returns once it accepts connections."""
-    app = create_app(database_url, admin_token, faults)
+    app = create_app(database_url, admin_token, faults, settings=settings, rules=rules)
     sock = bind_socket(host, port)
     ready = threading.Event()
     server = make_server(app, ready.set, log_level)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from datetime import timedelta
 
 from sync.server.app import create_app
 from sync.server.faults import parse_fault_flags
+from sync.server.rules import ScanRules
 from sync.server.runner import bind_socket, make_server, url_of
+from sync.server.settings import NationalSettings
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -22,7 +25,22 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"national-api: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    app = create_app(args.database_url, args.admin_token, faults)
+    try:
+        settings = NationalSettings(
+            code_window_seconds=args.code_window_seconds,
+            code_skew_seconds=args.code_skew_seconds,
+            statement_lifetime_seconds=args.statement_lifetime_seconds,
+            statement_refresh_seconds=min(86400, args.statement_lifetime_seconds // 2),
+        )
+    except ValueError as exc:
+        print(f"national-api: {exc}", file=sys.stderr)
+        return 2
+    rules = ScanRules(
+        clock_skew=timedelta(seconds=args.clock_skew_s),
+        day_tolerance=timedelta(seconds=args.day_tolerance_s),
+        upload_delay=timedelta(seconds=args.upload_delay_s),
+    )
+    app = create_app(args.database_url, args.admin_token, faults, settings=settings, rules=rules)
     url = url_of(sock)
 
     def ready() -> None:

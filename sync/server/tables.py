@@ -111,11 +111,18 @@ class Checkin(SQLModel, table=True):
     clock_trusted: bool = True
     status: str  # accepted | duplicate | rejected
     reason: str | None = None
-    first_checkin_id: str | None = None
+    first_checkin_id: str | None = Field(default=None, index=True)  # duplicates prove firsts
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     voided: bool = Field(
         default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
     )
+    # Backed by a verified pass, or by a coordinator's attestation (manual and paper records):
+    # only evidenced participations count toward premium (sync/server/participation.py).
+    evidenced: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
+    attested_by: str | None = None  # the coordinator who vouched for a manual/paper record
+    attestation_reason: str | None = None
 
 
 class Correction(SQLModel, table=True):
@@ -158,3 +165,52 @@ class Closeout(SQLModel, table=True):
     digest_match: bool
     combined_unique_count: int
     received_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # What the server confirms, next to what the device sent (sync/server/closeouts.py).
+    received_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rejected_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    duplicate_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    voided_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    counted_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    combined_counted_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    details: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})  # JSON
+
+
+# -- national trust (trust anchor, signed statements) and activity codes --------------------
+
+
+class TrustAnchorKey(SQLModel, table=True):
+    """An Ed25519 trust-anchor key: signs trust statements (never passes)."""
+
+    kid: str = Field(primary_key=True)  # RFC 7638 thumbprint of the public key
+    public_x: str  # raw public key, base64url
+    private_key: str  # raw seed, base64url; "" once retired (reference server only)
+    state: str = Field(index=True)  # current | next | retired
+    announcement: str | None = None  # furusato-anchor+jwt naming this key, by its predecessor
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TrustStatementRecord(SQLModel, table=True):
+    """Every trust statement issued: the sequence number is the primary key (monotonic)."""
+
+    seq: int = Field(primary_key=True)
+    anchor_kid: str
+    content_hash: str  # of header + content without seq/iat/exp: reissue only on change
+    token: str
+    issued_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ServerSecret(SQLModel, table=True):
+    """Server-only secrets, e.g. the master key activity code keys are derived from."""
+
+    name: str = Field(primary_key=True)
+    value: str  # base64url
+
+
+class CloseoutTotals(SQLModel, table=True):
+    """What a receipt says about the whole activity at close-out: gate and app together."""
+
+    receipt_id: str = Field(primary_key=True, foreign_key="closeout.receipt_id")
+    app_count: int
+    by_method: str  # JSON object: method -> live check-ins
+    activity_digest: str  # over every live check-in id at the activity (devices and app)

@@ -26,8 +26,8 @@ from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.scanner import FrameScanner, to_gray
 from kiosk.scan.settings import Backend, ScanSettings
-from kiosk.service import build_service
 from tests.bench.stats import percentile
+from tests.builders import checkin_service
 from tests.corpus.generate import Corpus, CorpusImage, generate, video_shots, write_video
 
 SEED = 2026
@@ -122,7 +122,7 @@ def _pipeline_run(
     video: Path, registrants: tuple[str, ...], jwks: Path, work: Path
 ) -> dict[str, Any]:
     """Play a clip in real time (30 fps) through the pipeline into the real check-in service."""
-    service = build_service(work / f"{video.stem}.db", jwks, "bench-activity")
+    service = checkin_service(work / f"{video.stem}.db", jwks, "bench-activity")
     results: list[CheckinResult] = []
     pipeline = ScanPipeline(
         VideoFileSource(video, realtime=True),

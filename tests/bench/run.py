@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MODULES = ("store", "decode", "ui", "sync", "soak")
+MODULES = ("store", "decode", "ui", "sync", "soak", "trust")
 RESULTS = Path("bench/results.json")
 
 

@@ -19,7 +19,7 @@ import psutil
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.settings import ScanSettings
 from kiosk.scan.synthetic import SyntheticSource
-from kiosk.service import build_service
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 BUDGET_S = float(os.environ.get("SOAK_SECONDS", "90"))
@@ -31,7 +31,7 @@ def run(budget_s: float = BUDGET_S) -> dict[str, object]:
     kit = PassKit()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        service = build_service(root / "kiosk.db", kit.write_jwks(root / "jwks.json"), "act-1")
+        service = checkin_service(root / "kiosk.db", kit.write_jwks(root / "jwks.json"), "act-1")
         people = [kit.sign() for _ in range(500)]
         source = SyntheticSource.from_passes(
             itertools.cycle(people),

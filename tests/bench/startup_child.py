@@ -40,7 +40,7 @@ def main(kind: str, config: str) -> None:
         def ready() -> bool:
             return True
     else:
-        from kiosk.commands.run import build_kiosk
+        from cli.commands.run import build_kiosk
         from screens.start import StartScreen
 
         # Exactly what `kiosk run` does before `app.run()`: config, database, secrets, sync.

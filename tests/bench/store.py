@@ -15,8 +15,8 @@ import uuid
 from pathlib import Path
 
 from kiosk.models import Method, Outcome
-from kiosk.service import build_service
 from tests.bench.stats import summary_ms
+from tests.builders import checkin_service
 from tests.passkit import PassKit
 
 N = 2000
@@ -42,7 +42,7 @@ def run(n: int = N) -> dict[str, object]:
     kit = PassKit()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        service = build_service(root / "kiosk.db", kit.write_jwks(root / "jwks.json"), "act-1")
+        service = checkin_service(root / "kiosk.db", kit.write_jwks(root / "jwks.json"), "act-1")
         tokens = [kit.sign(sub=f"FR{i:010d}") for i in range(n)]
         service.submit(kit.sign(), Method.CAMERA)  # warm-up: first connection and statements
         samples = []

@@ -72,9 +72,9 @@ def _drain(kiosk: Any, url: str, batch_size: int, limit: int | None = None) -> d
 
 def _rss_child(database: str, config: str, upload: int) -> None:
     """Child process: open the kiosk, upload `upload` check-ins, report peak RSS."""
+    from cli.compose import build_services
     from config.load import load_config
     from config.secrets import CredentialFileKeyring, SecretStore
-    from kiosk.compose import build_services
     from tests.e2e.sync.harness import Kiosk, credentials_dir
 
     cfg = load_config(Path(config))
@@ -82,7 +82,7 @@ def _rss_child(database: str, config: str, upload: int) -> None:
     secrets = SecretStore(cfg.device.id, backend=CredentialFileKeyring(credentials_dir()))
     kiosk = Kiosk(Path(database).parent, Path(config), cfg.device.id, services, secrets)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    pending_before = services.store.pending_count()
+    pending_before = services.store.outbox.pending_count()
     result = _drain(kiosk, str(cfg.api.url) if cfg.api else "", 200, limit=upload)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     current = psutil.Process().memory_info().rss

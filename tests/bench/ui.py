@@ -5,7 +5,7 @@ Baselines from the same run: a bare Textual App's start-up (the floor any Textua
 the core's own submit time (what the UI adds on top), and input latency with the camera idle.
 Targets (issue 5): start-up <= 1.5 s; scan-to-banner p95 <= 150 ms.
 
-Start-up is measured as `kiosk run` does it (`kiosk.commands.run.build_kiosk`, a field config
+Start-up is measured as `kiosk run` does it (`cli.commands.run.build_kiosk`, a field config
 with `[api]` and secrets in the credential file), in a fresh interpreter, with bytecode
 compiled as on an installed kiosk; the cold figures compile everything from source (first boot).
 """
@@ -35,7 +35,7 @@ KEYS = 200
 TARGET_STARTUP_S = 1.5
 TARGET_BANNER_P95_MS = 150.0
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("kiosk", "screens", "sync", "config", "tests")
+PACKAGES = ("cli", "kiosk", "screens", "sync", "config", "tests")
 
 
 def _write_config(folder: Path, kit: PassKit, *, api: bool = False) -> Path:
@@ -58,6 +58,8 @@ id = "act-bench"
 name = "Bench activity"
 [ui]
 sound = "off"
+[logging]
+directory = "{folder / "log"}"
 {section}""",
         encoding="utf-8",
     )
@@ -159,7 +161,7 @@ class _CountingSource:
 
 
 async def _scan_to_banner(config: Path, kit: PassKit) -> dict[str, Any]:
-    from kiosk.compose import build_services, read_config
+    from cli.compose import build_services, read_config
     from kiosk.models import Method
     from screens.app import make_app
     from screens.scan import ScanScreen
@@ -200,10 +202,10 @@ async def _input_latency(config: Path, kit: PassKit, *, camera: bool) -> dict[st
     from textual import events
     from textual.message import Message
 
-    from kiosk.compose import build_services, read_config
+    from cli.compose import build_services, read_config
+    from kiosk.checkins import CheckinService
     from kiosk.scan.settings import ScanSettings
     from kiosk.scan.synthetic import SyntheticSource
-    from kiosk.service import CheckinService
     from screens.app import make_app
     from screens.scanning import PipelineScanner, Scanner
 

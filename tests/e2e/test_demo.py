@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, create_engine, select
 
-from kiosk.commands.demo import build_world, make_demo_app
+from cli.commands.demo import build_world, make_demo_app
 from kiosk.models import Outcome
 from kiosk.scan.frames import SourceState
 from sync.server.tables import Checkin as ServerCheckin
@@ -34,11 +34,11 @@ async def test_scripted_demo_ends_with_server_equal_to_kiosk(tmp_path: Path) -> 
             await wait_until(pilot, lambda: app.camera_state is SourceState.STOPPED, limit_s=120.0)
             store = world.services.store
             activity = world.seed.activity_id
-            decided = [a.outcome for a in store.attempts(activity)]
-            assert store.pending_count() == len(world.seed.passes)
+            decided = [a.outcome for a in store.records.attempts(activity)]
+            assert store.outbox.pending_count() == len(world.seed.passes)
             await pilot.press("f6")  # network back: the queue drains in batches
             assert not world.offline
-            await wait_until(pilot, lambda: store.pending_count() == 0, limit_s=60.0)
+            await wait_until(pilot, lambda: store.outbox.pending_count() == 0, limit_s=60.0)
         expected = {label for label, _ in script}
         assert decided.count(Outcome.ACCEPTED.value) == len(world.seed.passes)
         assert decided.count(Outcome.DUPLICATE.value) == 1
@@ -46,11 +46,13 @@ async def test_scripted_demo_ends_with_server_equal_to_kiosk(tmp_path: Path) -> 
             label.startswith("rejected") for label in expected
         )
         rejected = {
-            a.reason for a in store.attempts(activity) if a.outcome == Outcome.REJECTED.value
+            a.reason
+            for a in store.records.attempts(activity)
+            if a.outcome == Outcome.REJECTED.value
         }
         assert rejected == {"expired", "bad_signature", "revoked", "malformed"}
-        kiosk_ids = {c.id for c in store.checkins(activity, include_voided=False)}
-        assert {c.sync_status for c in store.checkins(activity)} == {"accepted"}
+        kiosk_ids = {c.id for c in store.records.checkins(activity, include_voided=False)}
+        assert {c.sync_status for c in store.records.checkins(activity)} == {"accepted"}
     finally:
         world.close()
     engine = create_engine(f"sqlite:///{tmp_path / 'demo' / 'national.db'}")

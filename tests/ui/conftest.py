@@ -20,16 +20,17 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from cli.compose import build_services
 from config.schema import KioskConfig
-from config.validation import validate
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
-from kiosk.compose import Services, build_services
 from kiosk.models import Method
 from kiosk.scan.frames import SourceState, StateCallback
-from kiosk.service import CheckinService
-from kiosk.tables import Activity
+from kiosk.services import Services
+from kiosk.store.tables import Activity
 from screens.app import CoordinatorHook, KioskApp, make_app
 from screens.scanning import ResultCallback, ScannerFactory
+from tests.builders import device_config
 from tests.passkit import PassKit
 
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 10:30 in Tokyo
@@ -125,26 +126,18 @@ class Kiosk:
 
 
 def write_config(root: Path, jwks: Path, **ui: object) -> KioskConfig:
-    ui_section = {"sound": "off", "banner_seconds": 3.0, **ui}
-    return validate(
-        KioskConfig,
-        {
-            "device": {
-                "id": "kiosk-test-01",
-                "name": "Gate 1",
-                "municipality": "131016",
-                "organisation": "Hamadori RMO",
-                "database": str(root / "kiosk.db"),
-            },
-            "trust": {"jwks_file": str(jwks)},
-            "activity": {"id": ACTIVITY, "name": "Beach clean-up"},
-            "ui": ui_section,
-        },
+    return device_config(
+        root / "kiosk.db",
+        jwks,
+        ACTIVITY,
+        activity_name="Beach clean-up",
+        organisation="Hamadori RMO",
+        ui={"sound": "off", "banner_seconds": 3.0, **ui},
     )
 
 
 def seed_activities(services: Services) -> None:
-    services.store.upsert_activity(
+    services.store.activities.upsert(
         Activity(
             id=ACTIVITY,
             name="Beach clean-up",
@@ -153,7 +146,7 @@ def seed_activities(services: Services) -> None:
             organiser="Hamadori RMO",
         )
     )
-    services.store.upsert_activity(
+    services.store.activities.upsert(
         Activity(id="act-2026-11-23-festival", name="Autumn festival setup", date="2026-11-23")
     )
 

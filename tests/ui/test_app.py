@@ -14,7 +14,7 @@ from textual.notifications import Notify
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
-from kiosk.cli import UsageError
+from cli.errors import UsageError
 from kiosk.models import Method, Outcome, SyncState
 from screens.app import KioskApp
 from screens.error import ErrorScreen
@@ -89,7 +89,7 @@ async def test_worker_failure_shows_recoverable_error(kiosk: Kiosk) -> None:
         def broken(_activity: str) -> object:
             raise RuntimeError("disk on fire\x1b[2J")
 
-        kiosk.services.store.counts = broken  # type: ignore[assignment,method-assign]
+        kiosk.services.store.records.counts = broken  # type: ignore[assignment,method-assign]
         assert isinstance(app.screen, ScanScreen)
         app.screen.submit(kiosk.sign(), Method.CAMERA)
         await settle(pilot)
@@ -191,7 +191,7 @@ def test_chime_patterns_are_distinct() -> None:
 
 
 def test_kiosk_run_reports_bad_config(tmp_path: Path) -> None:
-    from kiosk.commands.run import run
+    from cli.commands.run import run
 
     missing = tmp_path / "nope.toml"
     with pytest.raises(UsageError):
@@ -201,7 +201,7 @@ def test_kiosk_run_reports_bad_config(tmp_path: Path) -> None:
 def test_kiosk_run_builds_and_runs_the_app(
     kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from kiosk.commands import run as run_module
+    from cli.commands import run as run_module
 
     config = tmp_path / "kiosk.toml"
     config.write_text(
@@ -218,6 +218,8 @@ id = "act-run"
 name = "Run test"
 [camera]
 source = "{tmp_path / "no-such-clip.avi"}"
+[logging]
+directory = "{tmp_path}"
 """,
         encoding="utf-8",
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kiosk.checkins import CheckinService
 from kiosk.models import Outcome
 from kiosk.scan.frames import SourceState
-from kiosk.service import CheckinService
 from screens.scan import ScanScreen
 from screens.scanning import PipelineScanner, Scanner
 from screens.widgets.banner import ResultBanner
@@ -106,7 +106,7 @@ async def test_real_pipeline_on_synthetic_source(kiosk: Kiosk) -> None:
         assert isinstance(screen, ScanScreen)
         counters = screen.query_one(Counters)
         await wait_until(pilot, lambda: counters.values["accepted"] == 2, limit_s=20)
-        attempts = kiosk.services.store.attempts(kiosk.services.checkins.activity_id)
+        attempts = kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id)
         assert sorted(a.outcome for a in attempts) == [Outcome.ACCEPTED, Outcome.ACCEPTED]
         assert {a.method for a in attempts} == {"camera"}
         await wait_until(pilot, lambda: app.camera_state is SourceState.STOPPED, limit_s=10)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from kiosk.models import Method
 from screens.manual import ManualScreen
 from screens.scan import ScanScreen
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
-from tests.ui.conftest import Kiosk, settle, to_scan
+from tests.ui.conftest import Kiosk, settle, to_scan, wait_until
 
 
 def error_text(screen: ManualScreen, widget_id: str) -> str:
@@ -42,9 +42,9 @@ async def test_manual_id_checks_in(kiosk: Kiosk) -> None:
         assert banner.result.method is Method.MANUAL
         assert banner.result.registrant == "FR7K3M****PD"
         assert scan.query_one(Counters).values["accepted"] == 1
-        (checkin,) = kiosk.services.store.checkins(kiosk.services.checkins.activity_id)
+        (checkin,) = kiosk.services.store.records.checkins(kiosk.services.checkins.activity_id)
         assert checkin.registrant == "FR7K3M9Q2XPD"
-        trail = kiosk.services.store.audit_trail(checkin.id)
+        trail = kiosk.services.store.records.audit_trail(checkin.id)
         assert [(a.action, a.reason) for a in trail] == [
             ("manual_add", "manual entry at gate (registrant id)")
         ]
@@ -71,38 +71,50 @@ async def test_manual_id_validation(kiosk: Kiosk) -> None:
         await settle(pilot)
         assert app.screen is screen
         assert "FR and 10 letters or digits" in error_text(screen, "id-error")
-        assert kiosk.services.store.attempts(kiosk.services.checkins.activity_id) == []
+        assert kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id) == []
 
 
 async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
     app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_manual(pilot)
-        await pilot.click("#record-paper")
-        await settle(pilot)
-        assert error_text(screen, "paper-error") == "氏名を入力してください"
+
+        button = screen.query_one("#record-paper", Button)
+
+        async def record_paper(expected_error: str) -> None:
+            """Click the button and wait until the form says what is wrong. A button ignores
+            clicks while it still shows the last one (`-active`, 0.2 s), so wait for that."""
+            await wait_until(pilot, lambda: not button.has_class("-active"))
+            before = error_text(screen, "paper-error")
+            await pilot.click("#record-paper")
+            await wait_until(pilot, lambda: error_text(screen, "paper-error") != before)
+            assert expected_error in error_text(screen, "paper-error")
+
+        await record_paper("氏名を入力してください")
         screen.query_one("#name", Input).value = "山田 花子"
         screen.query_one("#contact", Input).value = "12"
-        await pilot.click("#record-paper")
-        await settle(pilot)
-        assert "電話番号" in error_text(screen, "paper-error")
+        await record_paper("電話番号")
         screen.query_one("#contact", Input).value = "090-1234-5678"
         screen.query_one("#municipality", Input).value = "131017"  # wrong check digit
-        await pilot.click("#record-paper")
-        await settle(pilot)
-        assert "検査数字" in error_text(screen, "paper-error")
+        await record_paper("検査数字")
         assert app.focused is screen.query_one("#municipality", Input)
         screen.query_one("#municipality", Input).value = "131016"
         await pilot.press("enter")
-        await settle(pilot)
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ScanScreen)
+                and app.screen.query_one(ResultBanner).result is not None
+            ),
+        )
         scan = app.screen
         assert isinstance(scan, ScanScreen)
         banner = scan.query_one(ResultBanner)
         assert banner.state == "accepted"
         assert banner.result is not None
         assert banner.result.method is Method.PAPER
-        (checkin,) = kiosk.services.store.checkins(kiosk.services.checkins.activity_id)
-        record = kiosk.services.store.paper_record(checkin.id)
+        (checkin,) = kiosk.services.store.records.checkins(kiosk.services.checkins.activity_id)
+        record = kiosk.services.store.records.paper_record(checkin.id)
         assert record is not None
         assert (record.name, record.contact, record.municipality) == (
             "山田 花子",

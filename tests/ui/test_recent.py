@@ -36,10 +36,12 @@ async def test_recent_lists_masked_ids_and_undo_voids(kiosk: Kiosk) -> None:
         await pilot.click("#confirm-yes")
         await settle(pilot)
         assert isinstance(app.screen, RecentScreen)
-        live = kiosk.services.store.checkins(service.activity_id, include_voided=False)
+        live = kiosk.services.store.records.checkins(service.activity_id, include_voided=False)
         assert [c.registrant for c in live] == ["FR0000000001"]
-        (voided,) = [c for c in kiosk.services.store.checkins(service.activity_id) if c.voided]
-        trail = kiosk.services.store.audit_trail(voided.id)
+        (voided,) = [
+            c for c in kiosk.services.store.records.checkins(service.activity_id) if c.voided
+        ]
+        trail = kiosk.services.store.records.audit_trail(voided.id)
         assert [(a.action, a.reason) for a in trail][-1] == ("void", "undo at gate")
         await pilot.press("escape")
         await settle(pilot)
@@ -59,7 +61,7 @@ async def test_undo_cancelled_keeps_checkin(kiosk: Kiosk) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, RecentScreen)
-        live = kiosk.services.store.checkins(
+        live = kiosk.services.store.records.checkins(
             kiosk.services.checkins.activity_id, include_voided=False
         )
         assert len(live) == 1

@@ -139,7 +139,7 @@ async def test_storage_full_stops_scanning(kiosk: Kiosk) -> None:
     def full(*_args: object, **_kwargs: object) -> object:
         raise StorageFull("database or disk is full")
 
-    kiosk.services.store.record_checkin = full  # type: ignore[assignment,method-assign]
+    kiosk.services.store.records.record_checkin = full  # type: ignore[assignment,method-assign]
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_scan(pilot)

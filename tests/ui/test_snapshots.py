@@ -84,7 +84,7 @@ def test_storage_full(snap_compare: SnapCompare, kiosk: Kiosk, language: str) ->
     def full(*_args: object, **_kwargs: object) -> object:
         raise StorageFull("database or disk is full")
 
-    kiosk.services.store.record_checkin = full  # type: ignore[assignment,method-assign]
+    kiosk.services.store.records.record_checkin = full  # type: ignore[assignment,method-assign]
     app = kiosk.app(language=language)
     assert snap_compare(app, run_before=submit(kiosk, kiosk.sign(), kiosk.sign()))
 
@@ -137,7 +137,7 @@ def test_error_screen(snap_compare: SnapCompare, kiosk: Kiosk, language: str) ->
         def fail(_activity: str) -> object:
             raise RuntimeError("boom")
 
-        kiosk.services.store.counts = fail  # type: ignore[assignment,method-assign]
+        kiosk.services.store.records.counts = fail  # type: ignore[assignment,method-assign]
         await submit(kiosk, kiosk.sign())(pilot)
 
     assert snap_compare(kiosk.app(language=language), run_before=broken)

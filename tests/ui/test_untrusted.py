@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Input, OptionList, Static
 
 from kiosk.models import CheckinResult, Method, Outcome
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from screens.messages import ScanDecided
 from screens.scan import ScanScreen
 from screens.start import StartScreen
@@ -53,7 +53,7 @@ async def test_pass_claims_with_markup_render_literally(kiosk: Kiosk) -> None:
 
 
 async def test_activity_names_render_literally(kiosk: Kiosk) -> None:
-    kiosk.services.store.upsert_activity(
+    kiosk.services.store.activities.upsert(
         Activity(id="act-evil", name=HOSTILE, date="2026-11-23", organiser=HOSTILE)
     )
     app = kiosk.app()

@@ -21,7 +21,7 @@ async def test_wedge_pass_is_decided(kiosk: Kiosk) -> None:
         assert banner.state == "accepted"
         assert banner.result is not None
         assert banner.result.method is Method.WEDGE
-        attempts = kiosk.services.store.attempts(kiosk.services.checkins.activity_id)
+        attempts = kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id)
         assert [a.method for a in attempts] == ["wedge"]
 
 
@@ -32,7 +32,7 @@ async def test_short_human_typing_is_ignored(kiosk: Kiosk) -> None:
         await pilot.press("a", "b", "c", "enter")
         await settle(pilot)
         assert app.screen.query_one(ResultBanner).state == "ready"
-        assert kiosk.services.store.attempts(kiosk.services.checkins.activity_id) == []
+        assert kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id) == []
 
 
 async def test_pause_between_keys_starts_a_new_payload(kiosk: Kiosk) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from sync.server.closeouts import close_out
+from sync.server.activity_totals import record_closeout_totals
+from sync.server.closeouts import close_out, receipt_of
 from sync.server.deps import context, current_device, session
 from sync.server.idempotency import process_batch, process_corrections
 from sync.server.problems import ProblemError
+from sync.server.routes import docs
 from sync.server.routes.common import problems
 from sync.server.schemas import (
     CheckinBatch,
@@ -23,8 +25,26 @@ from sync.server.schemas import (
 )
 from sync.server.tables import Device
 
-router = APIRouter()
-IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
+router = APIRouter(tags=["checkins"])
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7E]{1,255}$"
+IDEMPOTENCY_KEY_RE = re.compile(IDEMPOTENCY_KEY_PATTERN)
+_BAD_KEY = (
+    "Idempotency-Key missing (`idempotency-key-missing`) or malformed (`idempotency-key-invalid`)."
+)
+# Read by the handler itself (a missing key is a 400 problem, not a 422), so declared here.
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": True,
+    "description": "1–255 visible ASCII characters; missing or malformed is `400`.",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": IDEMPOTENCY_KEY_PATTERN,
+    },
+}
 
 
 def checked_key(idempotency_key: str | None) -> str:
@@ -41,16 +61,17 @@ def checked_key(idempotency_key: str | None) -> str:
 @router.post(
     "/v1/checkins:batch",
     response_model=CheckinBatchResponse,
-    responses=problems(400, 401, 422),
+    responses=problems(401, 422, extra={400: _BAD_KEY}),
     operation_id="uploadCheckins",
+    response_description="One result per item, in the order of the request.",
+    summary="Upload up to 500 check-ins; one result per item, in request order.",
+    description=docs.UPLOAD_CHECKINS,
+    openapi_extra={"parameters": [IDEMPOTENCY_PARAMETER]},
 )
 def checkins_batch(
-    request: Request,
-    batch: CheckinBatch,
-    device: Annotated[Device, Depends(current_device)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    request: Request, batch: CheckinBatch, device: Annotated[Device, Depends(current_device)]
 ) -> Response:
-    key = checked_key(idempotency_key)
+    key = checked_key(request.headers.get(IDEMPOTENCY_HEADER))
     body = process_batch(context(request), device, key, batch)
     return Response(body, media_type="application/json")
 
@@ -58,16 +79,17 @@ def checkins_batch(
 @router.post(
     "/v1/checkins:corrections",
     response_model=CorrectionBatchResponse,
-    responses=problems(400, 401, 422),
+    responses=problems(401, 422, extra={400: _BAD_KEY}),
     operation_id="correctCheckins",
+    response_description="One result per item, in the order of the request.",
+    summary="Void or restore this device's uploaded check-ins; one result per item, in order.",
+    description=docs.CORRECT_CHECKINS,
+    openapi_extra={"parameters": [IDEMPOTENCY_PARAMETER]},
 )
 def checkins_corrections(
-    request: Request,
-    batch: CorrectionBatch,
-    device: Annotated[Device, Depends(current_device)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    request: Request, batch: CorrectionBatch, device: Annotated[Device, Depends(current_device)]
 ) -> Response:
-    key = checked_key(idempotency_key)
+    key = checked_key(request.headers.get(IDEMPOTENCY_HEADER))
     body = process_corrections(context(request), device, key, batch)
     return Response(body, media_type="application/json")
 
@@ -76,8 +98,13 @@ def checkins_corrections(
     "/v1/closeouts",
     status_code=201,
     response_model=Receipt,
-    responses=problems(401, 404, 422),
+    responses=problems(
+        401, 422, extra={404: "No such activity for this device (`unknown-activity`)."}
+    ),
     operation_id="closeOut",
+    response_description="The receipt.",
+    summary="Close out a day at an activity; the server compares digests and returns a receipt.",
+    description=docs.CLOSE_OUT,
 )
 def closeouts(
     request: Request,
@@ -86,5 +113,12 @@ def closeouts(
     s: Annotated[Session, Depends(session)],
 ) -> Receipt:
     with context(request).write_lock:
-        receipt = close_out(s, device, req)
-    return Receipt.model_validate(receipt, from_attributes=True)
+        receipt = receipt_of(close_out(s, device, req))
+        totals = record_closeout_totals(s, receipt.receipt_id, receipt.activity_id)
+    return receipt.model_copy(
+        update={
+            "app_count": totals.app,
+            "by_method": totals.by_method,
+            "activity_digest": totals.digest,
+        }
+    )

@@ -13,19 +13,30 @@ from sync.server.admin import hash_secret
 from sync.server.codes import utc_now
 from sync.server.deps import context, session
 from sync.server.problems import ProblemError
+from sync.server.routes import docs
 from sync.server.routes.common import problems
 from sync.server.schemas import EnrollRequest, EnrollResponse
 from sync.server.tables import Device, EnrollmentToken
 
-router = APIRouter()
+router = APIRouter(tags=["devices"])
 
 
 @router.post(
     "/v1/devices/enroll",
     status_code=201,
     response_model=EnrollResponse,
-    responses=problems(403, 409, 422),
+    responses=problems(
+        422,
+        extra={
+            403: "Enrollment token unknown or expired (`invalid-enrollment-token`).",
+            409: "Enrollment token already used (`enrollment-token-used`).",
+        },
+    ),
     operation_id="enrollDevice",
+    response_description="Enrolled.",
+    summary="Exchange a one-time enrollment token for a device id and device token.",
+    description=docs.ENROLL,
+    openapi_extra={"security": []},
 )
 def enroll(
     request: Request, req: EnrollRequest, s: Annotated[Session, Depends(session)]

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 
 from sync.server.deps import current_device, session
 from sync.server.keys import jwks, jwks_etag
-from sync.server.problems import ProblemError
-from sync.server.routes.common import problems
+from sync.server.routes import docs
+from sync.server.routes.common import ETAG_HEADER, problems
 from sync.server.schemas import (
     CURSOR_PATTERN,
     ActivitiesResponse,
     ActivityOut,
+    IsoDate,
     JwksResponse,
     RevocationsResponse,
-    parse_iso_date,
 )
 from sync.server.tables import Activity, Device, Revocation
 
-router = APIRouter()
+router = APIRouter(tags=["pull"])
 PAGE = 1000
+JWK_SET_MEDIA_TYPE = "application/jwk-set+json"
+
+
+class JwkSetResponse(JSONResponse):
+    media_type = JWK_SET_MEDIA_TYPE
 
 
 @router.get(
@@ -32,12 +37,20 @@ PAGE = 1000
     response_model=ActivitiesResponse,
     responses=problems(401, 422),
     operation_id="listActivities",
+    response_description="Activities in revision order.",
+    summary="Activities run by this device's municipality or organisation.",
+    description=docs.ACTIVITIES,
 )
 def activities(
     device: Annotated[Device, Depends(current_device)],
     s: Annotated[Session, Depends(session)],
-    day: Annotated[str | None, Query(alias="date")] = None,
-    since: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+    day: Annotated[
+        IsoDate | None, Query(alias="date", description="Only activities on this day.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="The `next_since` of a previous response."),
+    ] = None,
 ) -> ActivitiesResponse:
     query = select(Activity).order_by(col(Activity.revision)).limit(PAGE)
     if device.organisation is not None:
@@ -45,7 +58,7 @@ def activities(
     else:
         query = query.where(col(Activity.municipality) == device.municipality)
     if day is not None:
-        query = query.where(col(Activity.date) == _parse_day(day))
+        query = query.where(col(Activity.date) == day)
     if since is not None:
         query = query.where(col(Activity.revision) > int(since))
     rows = s.exec(query).all()
@@ -56,22 +69,28 @@ def activities(
     )
 
 
-def _parse_day(value: str) -> date:
-    try:
-        return parse_iso_date(value)
-    except ValueError:
-        raise ProblemError(422, "validation-failed", "date must be YYYY-MM-DD") from None
-
-
 @router.get(
     "/v1/trust/jwks",
     response_model=JwksResponse,
-    responses=problems(422, extra={304: {"description": "Not modified (If-None-Match matched)"}}),
+    response_class=JwkSetResponse,
+    responses=problems(
+        422,
+        extra={
+            200: {"description": "The key set.", "headers": ETAG_HEADER},
+            304: {
+                "description": "Not modified; the key set with this ETag is still current.",
+                "headers": ETAG_HEADER,
+            },
+        },
+    ),
     operation_id="getJwks",
+    summary="The current pass-signing keys (JWKS, RFC 7517; OKP / Ed25519 with `kid`).",
+    description=docs.JWKS,
+    openapi_extra={"security": []},
 )
 def trust_jwks(
     s: Annotated[Session, Depends(session)],
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
     document = jwks(s)
     etag = jwks_etag(document)
@@ -82,7 +101,7 @@ def trust_jwks(
             return Response(status_code=304, headers=headers)
     return Response(
         json.dumps(document, separators=(",", ":")),
-        media_type="application/jwk-set+json",
+        media_type=JWK_SET_MEDIA_TYPE,
         headers=headers,
     )
 
@@ -92,6 +111,9 @@ def trust_jwks(
     response_model=RevocationsResponse,
     responses=problems(401, 422),
     operation_id="listRevocations",
+    response_description="Revocations after the cursor.",
+    summary="Revoked pass ids (`jti`) and registrant ids (`sub`), incrementally.",
+    description=docs.REVOCATIONS,
 )
 def revocations(
     _device: Annotated[Device, Depends(current_device)],

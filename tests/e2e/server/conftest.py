@@ -20,7 +20,10 @@ from sync.server.runner import RunningServer, start_server
 ADMIN_TOKEN = "test-admin-token"
 MUN = "131016"  # Chiyoda, Tokyo (check digit 6)
 OTHER_MUN = "011002"  # Sapporo
-TODAY = dt.date(2026, 11, 23)
+JST = dt.timezone(dt.timedelta(hours=9))
+# Activities are dated on the venue's day in Japan, and the server only takes scans made on
+# their day (within a tolerance): the fixtures' activities are today's, scans are made now.
+TODAY = dt.datetime.now(JST).date()
 
 
 @dataclass
@@ -78,9 +81,10 @@ def admin_client(server: RunningServer) -> Iterator[httpx.Client]:
         yield c
 
 
-def enroll(server: RunningServer, db: Session, municipality: str = MUN) -> Device:
+def enroll(server: RunningServer, db: Session, municipality: str = MUN, name: str = "") -> Device:
     token = admin.create_enroll_token(db, municipality=municipality)
-    response = httpx.post(f"{server.url}/v1/devices/enroll", json={"token": token}, timeout=10)
+    body = {"token": token, "name": name}
+    response = httpx.post(f"{server.url}/v1/devices/enroll", json=body, timeout=10)
     assert response.status_code == 201, response.text
     body = response.json()
     client = httpx.Client(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import selectors
@@ -17,6 +18,8 @@ import httpx
 import pytest
 
 from sync.server.cli import main
+
+from .conftest import JST
 
 ADMIN = "cli-admin-token"
 _SCRIPT = shutil.which("national-api", path=str(Path(sys.executable).parent))
@@ -251,3 +254,48 @@ def test_admin_errors_are_one_line_exit_1(
         == 1
     )  # municipality not created
     assert "unknown municipality" in capsys.readouterr().err
+
+
+def test_serve_takes_the_scan_rules_and_register_records_registrations(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database-url", database_url]
+    day = (dt.datetime.now(JST) - dt.timedelta(days=2)).date()
+    run_main(capsys, "create-municipality", "131016", "千代田区", *db)
+    run_main(
+        capsys, "create-activity", "act-y", "--name", "Y", "--date", day.isoformat(),
+        "--municipality", "131016", "--designated", *db,
+    )  # fmt: skip
+    token = run_main(capsys, "enroll-token", "--municipality", "131016", *db).strip()
+    issued = json.loads(run_main(capsys, "issue-pass", "--json", "--iat", "1700000000", *db))
+    sub = issued["claims"]["sub"]
+    run_main(capsys, "register", "--registrant", sub, "--mun", "131016", *db)
+    report = json.loads(
+        run_main(capsys, "participations", "--registrant", sub, "--fiscal-year", "2026", *db)
+    )
+    assert report["registered_municipalities"] == ["131016"]
+    assert main(["register", "--registrant", "nobody", "--mun", "131016", *db]) == 1
+
+    late = dt.datetime.combine(day, dt.time(23, 30), JST) + dt.timedelta(hours=1)
+    item = {
+        "id": "8c1e1f5e-4d43-4f43-9f0e-7d3c2b1a0f11",
+        "activity_id": "act-y",
+        "pass": issued["pass"],
+        "method": "camera",
+        "scanned_at": late.isoformat(),  # 00:30 the day after: within 2 h, not within 0
+    }
+    served = Served(database_url, "--day-tolerance-s", "0", "--upload-delay-s", "3600")
+    try:
+        enrolled = httpx.post(f"{served.url}/v1/devices/enroll", json={"token": token})
+        auth = {"Authorization": f"Bearer {enrolled.json()['device_token']}"}
+        response = httpx.post(
+            f"{served.url}/v1/checkins:batch",
+            json={"checkins": [item]},
+            headers={**auth, "Idempotency-Key": "cli-rules"},
+        )
+        assert response.json()["results"][0]["reason"] == "scanned_outside_activity_day"
+    finally:
+        assert served.stop() == 0
+    bad = cli("serve", "--clock-skew-s", "-1", *db, check=False)
+    assert bad.returncode == 2
+    assert "must not be negative" in bad.stderr

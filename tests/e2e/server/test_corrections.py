@@ -230,7 +230,9 @@ def test_a_database_from_before_corrections_is_upgraded(tmp_path: Path) -> None:
 
 def test_voided_checkins_do_not_count_for_premium(server: RunningServer, db: Session) -> None:
     kiosk = enroll(server, db)
-    issued = admin.issue_pass(db, tier="premium", iat=1_700_000_000, exp=1_900_000_000)
+    issued = admin.issue_pass(
+        db, tier="premium", mun=["131016"], iat=1_700_000_000, exp=1_900_000_000
+    )
     sub = issued.claims["sub"]
     items = []
     for n in range(3):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 from sqlmodel import Session
@@ -42,10 +44,14 @@ def test_activities_since_cursor_is_incremental(device: Device, db: Session) -> 
 
 
 def test_activities_filter_by_date(device: Device, db: Session) -> None:
-    admin.create_activity(db, "act-tomorrow", "Tomorrow", TODAY.replace(day=24), MUN)
-    body = device.client.get("/v1/activities", params={"date": "2026-11-24"}).json()
+    tomorrow = TODAY + dt.timedelta(days=1)
+    admin.create_activity(db, "act-tomorrow", "Tomorrow", tomorrow, MUN)
+    body = device.client.get("/v1/activities", params={"date": tomorrow.isoformat()}).json()
     assert [a["id"] for a in body["activities"]] == ["act-tomorrow"]
-    assert device.client.get("/v1/activities", params={"date": "24/11/2026"}).status_code == 422
+    for bad in ("24/11/2026", "2026-11-31", "20261124", "1700000000"):
+        response = device.client.get("/v1/activities", params={"date": bad})
+        assert response.status_code == 422, bad
+        assert response.json()["code"] == "validation-failed"
 
 
 def test_organisation_device_sees_its_organisation_only(server: RunningServer, db: Session) -> None:

@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cli.compose import build_services
 from config.load import load_config
 from config.secrets import CredentialFileKeyring, SecretStore
-from kiosk.compose import Services, build_services
+from kiosk.services import Services
 
 ROOT = Path(__file__).resolve().parents[3]
 RPC_TIMEOUT_S = 120.0
@@ -130,6 +131,10 @@ class Kiosk:
     @property
     def store(self) -> Any:
         return self.services.store
+
+    def token(self) -> str | None:
+        """The device token, read as the kiosk reads it at every sync pass."""
+        return self.secrets.device_token
 
     def close(self) -> None:
         self.services.close()

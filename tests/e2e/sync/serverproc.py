@@ -18,10 +18,16 @@ import os
 import secrets
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, TextIO
 
 MUNICIPALITY = "131016"
+JST = timezone(timedelta(hours=9))
+
+
+def _venue_today() -> date:
+    """Activities are dated on the venue's day in Japan (the server takes scans on that day)."""
+    return datetime.now(JST).date()
 
 
 class Server:
@@ -63,7 +69,7 @@ class Server:
                     s,
                     a["id"],
                     a.get("name", a["id"]),
-                    date.fromisoformat(a.get("date", date.today().isoformat())),
+                    date.fromisoformat(a["date"]) if "date" in a else _venue_today(),
                     MUNICIPALITY,
                     designated=bool(a.get("designated", True)),
                 )

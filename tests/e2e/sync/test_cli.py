@@ -17,8 +17,8 @@ from pathlib import Path
 import keyring
 import pytest
 
+from cli.main import main
 from config.secrets import CredentialFileKeyring
-from kiosk.cli import main
 from tests.e2e.sync.conftest import KioskFactory, assert_exact
 from tests.e2e.sync.harness import ROOT, ServerProcess, queue_offline, subprocess_env
 
@@ -29,7 +29,7 @@ def _kiosk_sync(
     config: Path, *extra: str, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "sync", "--config", str(config), *extra],
+        [sys.executable, "-m", "cli", "sync", "--config", str(config), *extra],
         cwd=ROOT,
         env=subprocess_env(),
         capture_output=True,
@@ -104,7 +104,7 @@ def test_sync_without_once_keeps_syncing_until_sigterm(
     kiosk = new_kiosk()
     queue_offline(kiosk.directory / "kiosk.db", server.passes(20))
     with subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "sync", "--config", str(kiosk.config_path), "--json"],
+        [sys.executable, "-m", "cli", "sync", "--config", str(kiosk.config_path), "--json"],
         cwd=ROOT,
         env=subprocess_env(),
         stdout=subprocess.PIPE,
@@ -152,7 +152,7 @@ def test_sigkill_during_sync_never_loses_or_doubles(
             [
                 sys.executable,
                 "-m",
-                "kiosk.cli",
+                "cli",
                 "sync",
                 "--config",
                 str(kiosk.config_path),

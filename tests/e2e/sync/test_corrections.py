@@ -17,20 +17,21 @@ from typing import Any
 
 import pytest
 
+from cli.compose import sync_worker_for
 from kiosk.closeout import CloseoutResult, close_day, closeout_submitter
 from kiosk.models import Method
 from sync.client import ApiClient
 from sync.server.participation import fiscal_year_of
-from sync.service import SyncReport, build_sync_service
+from sync.worker import SyncReport
 from tests.e2e.sync.conftest import KioskFactory
 from tests.e2e.sync.harness import ACTIVITY, ROOT, Kiosk, ServerProcess, subprocess_env
 
 NOW = datetime.now(UTC)
-KIOSK_SYNC = (sys.executable, "-m", "kiosk.cli", "sync", "--config")
+KIOSK_SYNC = (sys.executable, "-m", "cli", "sync", "--config")
 
 
 def sync(kiosk: Kiosk) -> SyncReport:
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     try:
         report = service.run_once(max_failures=6, wait=lambda _s: False)
@@ -48,7 +49,7 @@ def scan(kiosk: Kiosk, token: str) -> str:
 
 
 def registrant(kiosk: Kiosk, checkin_id: str) -> str:
-    stored = kiosk.store.checkin(checkin_id)
+    stored = kiosk.store.records.checkin(checkin_id)
     assert stored is not None
     return str(stored.registrant)
 
@@ -92,7 +93,7 @@ def test_undo_at_gate_before_upload_never_reaches_the_server(
     assert undone not in rows
     assert rows[kept][1] == "accepted"
     assert participations(server, registrant(kiosk, undone)) == 0
-    stored = kiosk.store.checkin(undone)
+    stored = kiosk.store.records.checkin(undone)
     assert stored is not None
     assert stored.sync_status == "withdrawn"
     result = close(kiosk)
@@ -124,8 +125,8 @@ def test_a_void_after_upload_stops_counting_and_the_closeout_matches(
     assert sync(kiosk).upload.accepted == 3
     sub = registrant(kiosk, ids[0])
     assert participations(server, sub) == 1
-    kiosk.store.void(ids[0], reason="wrong person", operator="rmo", at=NOW)
-    assert kiosk.store.pending_counts() == (0, 1)
+    kiosk.store.corrections.void(ids[0], reason="wrong person", operator="rmo", at=NOW)
+    assert kiosk.store.outbox.pending_counts() == (0, 1)
 
     early = close(kiosk)  # the coordinator closes before the correction went out
     assert early.pending_corrections == (ids[0],)
@@ -142,7 +143,7 @@ def test_a_void_after_upload_stops_counting_and_the_closeout_matches(
     assert again.all_confirmed, again.describe()
     assert again.receipt is not None
     assert again.receipt["server_count"] == 2
-    [correction] = kiosk.store.corrections(ids[0])
+    [correction] = kiosk.store.corrections.of(ids[0])
     assert correction.status == "applied"
 
 
@@ -172,10 +173,10 @@ def test_a_restore_after_upload_counts_again(
     checkin_id = scan(kiosk, server.passes(1)[0])
     sync(kiosk)
     sub = registrant(kiosk, checkin_id)
-    kiosk.store.void(checkin_id, reason="wrong person", operator="rmo", at=NOW)
+    kiosk.store.corrections.void(checkin_id, reason="wrong person", operator="rmo", at=NOW)
     sync(kiosk)
     assert participations(server, sub) == 0
-    kiosk.store.restore(checkin_id, reason="it was them", operator="rmo", at=NOW)
+    kiosk.store.corrections.restore(checkin_id, reason="it was them", operator="rmo", at=NOW)
     report = sync(kiosk)
     assert report.upload.corrections.applied == 1
     assert participations(server, sub) == 1
@@ -190,22 +191,22 @@ def test_a_restore_conflicting_with_another_kiosk_is_refused_and_digests_agree(
     token = server.passes(1)[0]
     at_first = scan(first, token)
     sync(first)
-    first.store.void(at_first, reason="wrong person", operator="rmo", at=NOW)
+    first.store.corrections.void(at_first, reason="wrong person", operator="rmo", at=NOW)
     sync(first)
     at_second = scan(second, token)  # meanwhile the person checks in at the other gate
     assert sync(second).upload.accepted == 1
-    first.store.restore(at_first, reason="it was them", operator="rmo", at=NOW)
+    first.store.corrections.restore(at_first, reason="it was them", operator="rmo", at=NOW)
     report = sync(first)
     assert report.upload.corrections.rejected == 1
     assert report.upload.corrections.rejected_reasons == {"conflict": 1}
-    stored = first.store.checkin(at_first)
+    stored = first.store.records.checkin(at_first)
     assert stored is not None
     assert (stored.voided, stored.sync_status, stored.sync_reason) == (
         False,
         "duplicate",
         "conflict",
     )
-    [_void, restore] = first.store.corrections(at_first)
+    [_void, restore] = first.store.corrections.of(at_first)
     assert (restore.status, restore.result_reason) == ("rejected", "conflict")
     assert participations(server, registrant(first, at_first)) == 1
     rows = server_rows(server)
@@ -225,8 +226,8 @@ def test_a_response_lost_after_commit_is_replayed_not_applied_twice(
     ids = [scan(kiosk, token) for token in server.passes(4)]
     sync(kiosk)
     for checkin_id in ids[:3]:
-        kiosk.store.void(checkin_id, reason="test run", operator="rmo", at=NOW)
-    kiosk.store.restore(ids[0], reason="it was them", operator="rmo", at=NOW)
+        kiosk.store.corrections.void(checkin_id, reason="test run", operator="rmo", at=NOW)
+    kiosk.store.corrections.restore(ids[0], reason="it was them", operator="rmo", at=NOW)
     server.faults(lost_after_commit_rate=1.0, remaining=2, paths=["/v1/checkins:corrections"])
     report = sync(kiosk)
     injected = server.call("fault_state")["state"]["injected"]
@@ -234,7 +235,7 @@ def test_a_response_lost_after_commit_is_replayed_not_applied_twice(
     assert report.upload.failures == 2
     corrections = report.upload.corrections
     assert (corrections.sent, corrections.applied, corrections.unchanged) == (4, 4, 0)
-    assert {c.status for c in kiosk.store.corrections()} == {"applied"}  # the stored answer
+    assert {c.status for c in kiosk.store.corrections.of()} == {"applied"}  # the stored answer
     stored = [row for row in server.call("corrections")["corrections"] if row[1] in ids]
     assert len(stored) == 4  # each once
     assert sorted(row[3] for row in stored) == ["applied"] * 4
@@ -249,7 +250,7 @@ KILLED_AFTER_VOID = textwrap.dedent(
     from pathlib import Path
     from kiosk.store import Store
     store = Store.open(Path(sys.argv[1]))
-    store.void(sys.argv[2], reason="wrong person", operator="rmo", at=datetime.now(UTC))
+    store.corrections.void(sys.argv[2], reason="wrong person", operator="rmo", at=datetime.now(UTC))
     print("voided", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # before any upload, without closing anything
     """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.compose import build_services, sync_worker_for
 from config.load import load_config
 from config.secrets import (
     DEVICE_TOKEN,
@@ -17,19 +18,18 @@ from config.secrets import (
     SecretStoreError,
 )
 from kiosk.clock import SystemClock
-from kiosk.compose import build_services
 from kiosk.models import Method, Reason
 from kiosk.passes import load_jwks_file
 from sync.client import ApiClient
 from sync.enroll import EnrollmentFailed, enroll_device
 from sync.pulls import ACTIVITIES_CURSOR, JWKS_ETAG, REVOCATIONS_CURSOR
-from sync.service import SyncService, build_sync_service
+from sync.worker import SyncWorker
 from tests.e2e.sync.conftest import KioskFactory
 from tests.e2e.sync.harness import Kiosk, ServerProcess
 
 
-def _service(kiosk: Kiosk) -> SyncService:
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+def _service(kiosk: Kiosk) -> SyncWorker:
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     return service
 
@@ -67,17 +67,17 @@ def test_activities_are_pulled_incrementally(
     service = _service(kiosk)
     first = service.run_once(pull=True)
     assert first.pulls.activities >= 3  # the configured one plus the two above
-    assert kiosk.store.activity("act-pull-2") is not None
-    cursor = kiosk.store.sync_cursor(ACTIVITIES_CURSOR)
+    assert kiosk.store.activities.get("act-pull-2") is not None
+    cursor = kiosk.store.pulled.cursor(ACTIVITIES_CURSOR)
     assert cursor is not None
     server.call("seed", activities=[{"id": "act-pull-3", "name": "Festival"}])
     second = service.run_once(pull=True)
     service.stop()
     assert second.pulls.activities == 1  # only what changed since the cursor
-    pulled = kiosk.store.activity("act-pull-3")
+    pulled = kiosk.store.activities.get("act-pull-3")
     assert pulled is not None
     assert pulled.designated
-    assert int(kiosk.store.sync_cursor(ACTIVITIES_CURSOR) or 0) > int(cursor)
+    assert int(kiosk.store.pulled.cursor(ACTIVITIES_CURSOR) or 0) > int(cursor)
 
 
 def test_trust_list_uses_etag_and_survives_a_restart_offline(
@@ -87,7 +87,7 @@ def test_trust_list_uses_etag_and_survives_a_restart_offline(
     service = _service(kiosk)
     first = service.run_once(pull=True)
     assert first.pulls.jwks_changed
-    etag = kiosk.store.sync_cursor(JWKS_ETAG)
+    etag = kiosk.store.pulled.cursor(JWKS_ETAG)
     assert etag
     with ApiClient(str(server.url), timeout=5) as fresh:  # no health call: Date header only
         fresh.jwks(etag=etag)
@@ -106,7 +106,7 @@ def test_trust_list_uses_etag_and_survives_a_restart_offline(
     third = service.run_once(pull=True)
     service.stop()
     assert third.pulls.jwks_changed
-    assert kiosk.store.sync_cursor(JWKS_ETAG) != etag
+    assert kiosk.store.pulled.cursor(JWKS_ETAG) != etag
     on_disk = json.loads((kiosk.directory / "jwks.json").read_text())
     assert on_disk == server.jwks()
     assert len(load_jwks_file(kiosk.directory / "jwks.json")) == 2
@@ -134,7 +134,7 @@ def test_revoked_pass_is_rejected_offline_after_a_pull_and_a_restart(
     report = service.run_once(pull=True)
     service.stop()
     assert report.pulls.revoked_added >= 2
-    assert kiosk.store.sync_cursor(REVOCATIONS_CURSOR)
+    assert kiosk.store.pulled.cursor(REVOCATIONS_CURSOR)
     server.faults(offline=True)  # from here on the kiosk is offline
     gate = kiosk.services.checkins
     assert gate.submit(by_jti, Method.CAMERA).reason == Reason.REVOKED
@@ -143,7 +143,7 @@ def test_revoked_pass_is_rejected_offline_after_a_pull_and_a_restart(
     kiosk.close()
     restarted = build_services(load_config(kiosk.config_path))
     try:
-        restored = build_sync_service(restarted, kiosk.secrets)
+        restored = sync_worker_for(restarted, kiosk.token)
         assert restored is not None
         restored.stop()
         again = restarted.checkins.submit(by_jti, Method.WEDGE)
@@ -175,11 +175,11 @@ def test_clock_offset_from_the_server_corrects_untrusted_times(
     services = build_services(load_config(kiosk.config_path), clock=clock)
     try:
         early = services.checkins.submit(server.passes(1)[0], Method.CAMERA)
-        stored = services.store.checkin(str(early.checkin_id))
+        stored = services.store.records.checkin(str(early.checkin_id))
         assert stored is not None
         assert not stored.clock_trusted
         assert stored.scanned_at_corrected is None
-        service = build_sync_service(services, kiosk.secrets)
+        service = sync_worker_for(services, kiosk.token)
         assert service is not None
         report = service.run_once(pull=True)
         assert report.offset is not None

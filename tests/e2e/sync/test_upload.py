@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from cli.compose import sync_worker_for
 from kiosk.models import Method
 from sync.backoff import Backoff
 from sync.client import ApiClient
 from sync.enroll import enroll_device
-from sync.service import build_sync_service
 from sync.uploader import Uploader
 from tests.e2e.sync.conftest import KioskFactory, Scanner, StateWatcher, assert_exact
 from tests.e2e.sync.harness import ServerProcess, kiosk_statuses, make_kiosk, queue_offline
@@ -32,13 +32,13 @@ def test_ten_thousand_queued_offline_arrive_exactly_once(tmp_path: Path) -> None
         passes = server.passes(10_000)
         server.call("stop_listening")  # the server goes away for the day
         ids = set(queue_offline(kiosk.directory / "kiosk.db", passes))
-        service = build_sync_service(kiosk.services, kiosk.secrets)
+        service = sync_worker_for(kiosk.services, kiosk.token)
         assert service is not None
         offline = service.run_once(max_failures=2, wait=lambda _s: False)
         assert offline.error is not None
         assert offline.error.status is None  # connection refused: nobody listening
         assert not service.tracker.online
-        assert kiosk.store.pending_count() == 10_000
+        assert kiosk.store.outbox.pending_count() == 10_000
 
         assert server.call("listen", port=port)["url"] == url  # the server comes up
         report = service.run_once(max_failures=3, wait=lambda _s: False)
@@ -46,7 +46,7 @@ def test_ten_thousand_queued_offline_arrive_exactly_once(tmp_path: Path) -> None
         assert report.error is None, report.error
         assert report.upload.accepted == 10_000
         assert report.upload.requests == 50  # batches of 200: the batch path, not 10,000 calls
-        assert kiosk.store.pending_count() == 0
+        assert kiosk.store.outbox.pending_count() == 0
         assert set(assert_exact(server, kiosk)) == ids
         assert service.tracker.online
         kiosk.close()
@@ -94,7 +94,7 @@ def test_every_fault_while_scanning_continues_keeps_the_set_exact(
     server.faults(seed=7, **FAULTS[fault])
     delays = Delays()
     # fast backoff: delays are recorded, not slept
-    service = build_sync_service(kiosk.services, kiosk.secrets, wait=delays)
+    service = sync_worker_for(kiosk.services, kiosk.token, wait=delays)
     assert service is not None
     watcher = StateWatcher()
     service.start(watcher)
@@ -104,12 +104,12 @@ def test_every_fault_while_scanning_continues_keeps_the_set_exact(
     service.trigger()
     # the state alone could be from a pass that ended before the last scans: ask the store too
     watcher.wait_for(
-        lambda s: s.pending == 0 and not s.uploading and kiosk.store.pending_count() == 0
+        lambda s: s.pending == 0 and not s.uploading and kiosk.store.outbox.pending_count() == 0
     )
     service.stop()
     injected = server.call("fault_state")["state"]["injected"]
     server.faults()  # clear, so the check below reads a healthy server
-    assert kiosk.store.pending_count() == 0
+    assert kiosk.store.outbox.pending_count() == 0
     accepted = assert_exact(server, kiosk)
     assert set(accepted) == queued | set(scanner.ids)
     if fault != "latency":
@@ -165,13 +165,13 @@ def test_unauthorized_stops_uploads_until_reenrolled(
     kiosk = new_kiosk()
     queue_offline(kiosk.directory / "kiosk.db", server.passes(40))
     server.faults(unauthorized_rate=1.0, paths=["/v1/checkins"])
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     report = service.run_once(wait=lambda _s: False)
     assert report.needs_enrollment
     assert service.state.needs_enrollment
     assert report.upload.requests == 0 or report.upload.accepted == 0
-    assert kiosk.store.pending_count() == 40
+    assert kiosk.store.outbox.pending_count() == 40
     server.faults()
     again = service.run_once(wait=lambda _s: False)  # same token: not retried for a while
     assert again.needs_enrollment
@@ -192,12 +192,12 @@ def test_disabled_device_gets_needs_enrollment_from_the_real_401(
     queue_offline(kiosk.directory / "kiosk.db", server.passes(5))
     server_id = kiosk.secrets.get("server_device_id")
     server.call("disable_device", device_id=server_id)
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     report = service.run_once(wait=lambda _s: False)
     service.stop()
     assert report.needs_enrollment
-    assert kiosk.store.pending_count() == 5
+    assert kiosk.store.outbox.pending_count() == 5
 
 
 def test_two_kiosks_same_registrant_offline_one_participation(
@@ -212,7 +212,7 @@ def test_two_kiosks_same_registrant_offline_one_participation(
     second.services.checkins.submit(own[1], Method.WEDGE)
     assert a.outcome == b.outcome == "accepted"  # each gate decided offline
     for kiosk in (first, second):
-        service = build_sync_service(kiosk.services, kiosk.secrets)
+        service = sync_worker_for(kiosk.services, kiosk.token)
         assert service is not None
         report = service.run_once(wait=lambda _s: False)
         service.stop()
@@ -221,7 +221,7 @@ def test_two_kiosks_same_registrant_offline_one_participation(
     assert kiosk_statuses(second.directory / "kiosk.db")[str(b.checkin_id)] == "duplicate"
     accepted = assert_exact(server, first, second)
     assert len(accepted) == 3  # one participation for the shared registrant
-    counts = second.store.counts("act-2026-11-23-beach")
+    counts = second.store.records.counts("act-2026-11-23-beach")
     assert counts.server_duplicates == 1
     assert counts.confirmed == 1
 
@@ -232,8 +232,10 @@ def test_service_thread_reports_progress_offline_and_back_online(
     kiosk = new_kiosk(batch_size=50)
     queue_offline(kiosk.directory / "kiosk.db", server.passes(400))
     # fast, bounded backoff waits (the offline phase must not spin)
-    service = build_sync_service(
-        kiosk.services, kiosk.secrets, wait=lambda s: threading.Event().wait(min(s, 0.05))
+    service = sync_worker_for(
+        kiosk.services,
+        kiosk.token,
+        wait=lambda s: threading.Event().wait(min(s, 0.05)),
     )
     assert service is not None
     watcher = StateWatcher()
@@ -251,7 +253,9 @@ def test_service_thread_reports_progress_offline_and_back_online(
     assert scanned.outcome == "accepted"  # scanning does not wait for the network
     server.faults()
     service.trigger()
-    watcher.wait_for(lambda s: s.online and s.pending == 0 and kiosk.store.pending_count() == 0)
+    watcher.wait_for(
+        lambda s: s.online and s.pending == 0 and kiosk.store.outbox.pending_count() == 0
+    )
     service.stop()
     assert scanned.checkin_id is not None
     assert kiosk_statuses(kiosk.directory / "kiosk.db")[scanned.checkin_id] == "accepted"
@@ -273,7 +277,7 @@ def test_a_malformed_item_is_isolated_and_the_rest_go_through(
     assert summary.invalid == 1
     statuses = kiosk_statuses(database)
     assert statuses[poison[0]] == "rejected"
-    assert kiosk.store.pending_count() == 0
+    assert kiosk.store.outbox.pending_count() == 0
     assert {i for i, s in statuses.items() if s == "accepted"} == set(good)
     assert server.accepted_ids() >= set(good)
     assert poison[0] not in {row[0] for row in server.checkins()}
@@ -286,11 +290,11 @@ def test_closeout_receipt_matches_after_sync(
 
     kiosk = new_kiosk()
     ids = queue_offline(kiosk.directory / "kiosk.db", server.passes(12))
-    service = build_sync_service(kiosk.services, kiosk.secrets)
+    service = sync_worker_for(kiosk.services, kiosk.token)
     assert service is not None
     assert service.run_once(wait=Delays()).ok
     service.stop()
-    activity = kiosk.store.activity("act-2026-11-23-beach")
+    activity = kiosk.store.activities.get("act-2026-11-23-beach")
     assert activity is not None
     with ApiClient(str(server.url), token=kiosk.secrets.device_token, timeout=5) as client:
         receipt = client.closeout(

@@ -17,14 +17,16 @@ from textual.app import App, ComposeResult
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.closeout import SubmitCloseout
 from kiosk.models import Method
 from kiosk.pin import PinGate
-from kiosk.service import CheckinService, build_service
 from kiosk.store import NewCheckin
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from screens.coordinator import CoordinatorContext, open_coordinator
+from screens.i18n import Translator
+from tests.builders import checkin_service
 from tests.passkit import PassKit, SigningKey
 
 ACTIVITY_ID = "act-2026-11-23-beach"
@@ -53,7 +55,7 @@ class Day:
     def store(self) -> Any:
         return self.service.store
 
-    def context(self, language: Any, submit: SubmitCloseout | None = None) -> CoordinatorContext:
+    def context(self, submit: SubmitCloseout | None = None) -> CoordinatorContext:
         return CoordinatorContext(
             store=self.service.store,
             clock=self.clock,
@@ -62,7 +64,6 @@ class Day:
             export_dir=self.export_dir,
             submit_closeout=submit,
             device="Gate 1 (kiosk-test-01)",
-            language=language,
         )
 
 
@@ -76,10 +77,10 @@ def day(
     tmp_path: Path, jwks_file: Path, kit: PassKit, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Day]:
     ids = _fixed_uuids()
-    monkeypatch.setattr("kiosk.store.uuid.uuid4", lambda: next(ids))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))  # every id the store makes
     clock = FixedClock(START)
-    service = build_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY_ID, clock=clock)
-    service.store.upsert_activity(
+    service = checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY_ID, clock=clock)
+    service.store.activities.upsert(
         Activity(
             id=ACTIVITY_ID,
             name="浜辺の清掃活動",
@@ -122,7 +123,7 @@ def seed(service: CheckinService, kit: PassKit, clock: FixedClock) -> None:
     now = int(clock.now().timestamp())
     service.submit(kit.sign(sub="FR0000000008", iat=now - 99999, exp=now - 7200), Method.WEDGE)
     clock.advance(1800)
-    service.store.add_manual(
+    service.store.records.add_manual(
         NewCheckin(
             activity_id=ACTIVITY_ID,
             registrant="PAPER-0000000001",
@@ -140,15 +141,20 @@ def seed(service: CheckinService, kit: PassKit, clock: FixedClock) -> None:
 
 
 class HostApp(App[None]):
-    """Stands in for the kiosk App: a language reactive and a screen beneath the coordinator's."""
+    """Stands in for the kiosk App with what the coordinator screens use of it (the
+    translator, the `language` and `sync_state` reactives) and a screen beneath theirs."""
 
     language: reactive[str] = reactive("ja", init=False)
     sync_state: reactive[object] = reactive(None, init=False)
 
     def __init__(self, day: Day, language: str = "ja", submit: SubmitCloseout | None = None):
         super().__init__()
+        self.translator = Translator(language)
         self.set_reactive(HostApp.language, language)
-        self.context = day.context(lambda: self.language, submit)
+        self.context = day.context(submit)
+
+    def watch_language(self, language: str) -> None:
+        self.translator.language = language  # as KioskApp.action_toggle_language does
 
     def compose(self) -> ComposeResult:
         yield Static("gate", id="gate")

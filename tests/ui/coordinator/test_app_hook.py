@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.compose import build_services, read_config
 from kiosk.clock import FixedClock
-from kiosk.compose import build_services, read_config
 from kiosk.pin import PinGate
 from screens.app import make_app
 from screens.coordinator import CloseoutScreen, coordinator_hook

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.models import Method, Outcome, Reason
-from screens.coordinator.closeout import ACTIONS, COLUMNS
-from screens.coordinator.text import CoordinatorText, load_coordinator_catalog
+from screens.coordinator.attempts import COLUMNS
+from screens.coordinator.closeout import ACTIONS
+from screens.i18n import COORDINATOR_CATALOG, Translator, load_catalog
 
 SOURCES = Path(__file__).resolve().parents[3] / "screens" / "coordinator"
 LITERAL = re.compile(r"""\bt\(\s*["']([a-z_.]+)["']""")
@@ -31,13 +32,13 @@ def used_keys() -> set[str]:
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_used_key_is_in_the_catalog(language: str) -> None:
-    catalog = load_coordinator_catalog(language)
+    catalog = load_catalog(language, COORDINATOR_CATALOG)
     assert len(used_keys()) > 60
     assert used_keys() - set(catalog) == set()
 
 
 def test_both_languages_have_the_same_keys_and_fields() -> None:
-    ja, en = load_coordinator_catalog("ja"), load_coordinator_catalog("en")
+    ja, en = (load_catalog(lang, COORDINATOR_CATALOG) for lang in ("ja", "en"))
     assert set(ja) == set(en)
     fields = re.compile(r"\{(\w+)\}")
     for key in ja:
@@ -45,9 +46,11 @@ def test_both_languages_have_the_same_keys_and_fields() -> None:
 
 
 def test_values_are_sanitised_and_unknown_keys_fall_back() -> None:
-    t = CoordinatorText(lambda: "en")
+    gate = Translator("en")
+    t = gate.catalog(COORDINATOR_CATALOG)
     assert t("pin.wrong", failures="\x1b[31m2") == "Wrong PIN (attempt 2)"
     assert t("no.such.key") == "no.such.key"
-    assert CoordinatorText(lambda: "fr")("common.ok") == "決定"
+    gate.language = "ja"  # the coordinator's strings follow the App's language
+    assert t("common.ok") == "決定"
     with pytest.raises(ValueError, match="language"):
-        load_coordinator_catalog("fr")
+        load_catalog("fr", COORDINATOR_CATALOG)

@@ -13,8 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kiosk.models import Method, Outcome
-from kiosk.tables import Activity
+from kiosk.store.tables import Activity
 from screens.coordinator import CloseoutScreen
+from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.export import ExportModal
 from screens.coordinator.manual import ManualModal
@@ -142,9 +143,9 @@ async def test_void_needs_a_reason_and_is_audited_then_restore(day: Day) -> None
         await pilot.press("enter")
         await settle(pilot)
         assert top(app) is screen
-        voided = [c for c in day.store.checkins(ACTIVITY_ID) if c.voided]
+        voided = [c for c in day.store.records.checkins(ACTIVITY_ID) if c.voided]
         assert [c.registrant for c in voided] == ["FR0000000003"]
-        audit = day.store.audit_trail(voided[0].id)
+        audit = day.store.records.audit_trail(voided[0].id)
         assert [(a.action, a.operator, a.reason) for a in audit][-1] == (
             "void",
             "coordinator",
@@ -165,8 +166,8 @@ async def test_void_needs_a_reason_and_is_audited_then_restore(day: Day) -> None
         restore.query_one("#reason-operator", Input).value = "佐藤"
         await press(pilot, "#reason-ok")
         await settle(pilot)
-        assert not any(c.voided for c in day.store.checkins(ACTIVITY_ID))
-        assert day.store.audit_trail(voided[0].id)[-1].operator == "佐藤"
+        assert not any(c.voided for c in day.store.records.checkins(ACTIVITY_ID))
+        assert day.store.records.audit_trail(voided[0].id)[-1].operator == "佐藤"
         assert screen.operator == "佐藤"
 
 
@@ -210,8 +211,10 @@ async def test_add_a_paper_record(day: Day) -> None:
         assert top(app) is screen
         assert screen.summary is not None
         assert screen.summary.counts.accepted == 7
-        added = [c for c in day.store.checkins(ACTIVITY_ID) if c.registrant.startswith("PAPER-")]
-        papers = [day.store.paper_record(c.id) for c in added]
+        added = [
+            c for c in day.store.records.checkins(ACTIVITY_ID) if c.registrant.startswith("PAPER-")
+        ]
+        papers = [day.store.records.paper_record(c.id) for c in added]
         assert sorted(p.name for p in papers if p) == ["=鈴木 一郎", "山田 花子"]
 
 
@@ -234,7 +237,7 @@ async def test_close_the_day_offline_then_with_the_server(day: Day) -> None:
         app.context.submit_closeout = None  # offline first
         await pilot.press("c")
         await pilot.pause()
-        await press(pilot, "#close-yes")
+        await press(pilot, "#confirm-yes")
         await settle(pilot)
         status = text_of(screen.query_one("#coord-status", Static))
         assert status == "Closed; pending: 6 not uploaded・no receipt (offline)"
@@ -243,12 +246,12 @@ async def test_close_the_day_offline_then_with_the_server(day: Day) -> None:
         await pilot.pause()
         assert top(app) is screen
 
-        live = day.store.checkins(ACTIVITY_ID, include_voided=False)
-        day.store.apply_results([(c.id, "accepted", None) for c in live], at=day.clock.now())
+        live = day.store.records.checkins(ACTIVITY_ID, include_voided=False)
+        day.store.outbox.apply_results([(c.id, "accepted", None) for c in live], at=day.clock.now())
         app.context.submit_closeout = submit
         await pilot.press("c")
         await pilot.pause()
-        await press(pilot, "#close-yes")
+        await press(pilot, "#confirm-yes")
         await settle(pilot)
         assert len(receipts) == 1
         assert text_of(screen.query_one("#coord-status", Static)) == "Closed, all 6 confirmed"
@@ -294,7 +297,7 @@ async def test_search_sort_and_language(day: Day) -> None:
         await pilot.pause()
         assert table.row_count == 9
         first = table.get_row_at(0)[0].plain
-        screen.sort_column, screen.sort_reverse = "time", False
+        screen.query_one(AttemptsTable).sort_by("time")  # choosing Time again: oldest first
         screen._fill_table()
         assert table.get_row_at(0)[0].plain < first
         app.language = "en"
@@ -304,8 +307,8 @@ async def test_search_sort_and_language(day: Day) -> None:
 
 
 async def test_switch_activity_and_refresh_when_sync_progresses(day: Day, kit: PassKit) -> None:
-    day.store.upsert_activity(Activity(id="act-2", name="夕方の見回り", date="2026-11-23"))
-    day.store.upsert_activity(Activity(id="act-other-day", name="x", date="2026-11-24"))
+    day.store.activities.upsert(Activity(id="act-2", name="夕方の見回り", date="2026-11-23"))
+    day.store.activities.upsert(Activity(id="act-other-day", name="x", date="2026-11-24"))
     synced: list[int] = []
     app = HostApp(day)
     app.context.request_sync = lambda: synced.append(1)
@@ -328,12 +331,12 @@ async def test_switch_activity_and_refresh_when_sync_progresses(day: Day, kit: P
 
         await pilot.press("c")
         await pilot.pause()
-        await press(pilot, "#close-yes")
+        await press(pilot, "#confirm-yes")
         await settle(pilot)
         assert synced == [1]
-        closed = day.store.activity("act-2")
+        closed = day.store.activities.get("act-2")
         assert closed is not None
         assert closed.closed_at is not None
-        still_open = day.store.activity(ACTIVITY_ID)
+        still_open = day.store.activities.get(ACTIVITY_ID)
         assert still_open is not None
         assert still_open.closed_at is None

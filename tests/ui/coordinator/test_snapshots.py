@@ -35,8 +35,8 @@ def test_closeout_screen(day: Day, snap_compare: Any, language: str) -> None:
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_closed_day_with_receipt(day: Day, snap_compare: Any, language: str) -> None:
     store = day.store
-    live = store.checkins(ACTIVITY_ID, include_voided=False)
-    store.apply_results([(c.id, "accepted", None) for c in live[:-1]], at=day.clock.now())
+    live = store.records.checkins(ACTIVITY_ID, include_voided=False)
+    store.outbox.apply_results([(c.id, "accepted", None) for c in live[:-1]], at=day.clock.now())
     receipt = {
         "receipt_id": "7d1c2b3a-0000-4000-8000-000000000001",
         "digest_match": True,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.compose import read_config
+from cli.errors import SetupError
 from config.fleet import dump_toml
 from config.load import ConfigError, load_config, load_fleet
-from kiosk.compose import SetupError, read_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
 
@@ -105,10 +106,12 @@ def test_syntax_error_and_missing_file(tmp_path: Path) -> None:
 def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
     text = SECTION_6.replace("/var/lib/furusato-kiosk/kiosk.db", "data/kiosk.db")
     text = text.replace("/etc/furusato-kiosk/jwks.json", "jwks.json")
+    text = text.replace("[trust]\n", '[trust]\nanchor_file = "anchor.jwk"\n')
     text += '\n[logging]\ndirectory = "log"\n'
     config = load_config(write(tmp_path, text), environ={})
     assert config.device.database == tmp_path / "data" / "kiosk.db"
     assert config.trust.jwks_file == tmp_path / "jwks.json"
+    assert config.trust.anchor_file == tmp_path / "anchor.jwk"
     assert config.logging.directory == tmp_path / "log"
 
 

@@ -44,6 +44,10 @@ TABLE: list[tuple[str, Any, str]] = [
     ("trust.revocations_file", 3, "expected a file path string"),
     ("trust.clock_skew_seconds", -1, "must be at least 0"),
     ("trust.clock_skew_seconds", 90000, "must be at most 86400"),
+    ("trust.anchor_file", 7, "expected a file path string"),
+    ("trust.anchor_thumbprint", "abc", "43 base64url characters"),
+    ("trust.anchor_thumbprint", "0f" * 32, "looks like a hex digest"),
+    ("trust.anchor_thumbprint", 43, "expected a quoted string"),
     ("activity.id", "", "must not be empty"),
     ("activity.name", "", "must not be empty"),
     ("activity.venue", 5, "expected a quoted string"),
@@ -146,6 +150,11 @@ def test_every_field_of_the_schema_is_in_the_table() -> None:
             "coordinator",
             {"lockout_seconds": 60, "lockout_max_seconds": 30},
             "lockout_max_seconds must be >= lockout_seconds",
+        ),
+        (
+            "trust",
+            {"jwks_file": "j.json", "anchor_file": "a.json", "anchor_thumbprint": "A" * 43},
+            "give anchor_file or anchor_thumbprint, not both",
         ),
     ],
 )

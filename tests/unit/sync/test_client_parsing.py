@@ -7,17 +7,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from sync.client import (
+from sync.api_errors import (
     RateLimited,
     RequestRejected,
     ServerError,
     Unauthorized,
     Unavailable,
-    checkin_payload,
     error_for,
     parse_retry_after,
 )
-from sync.uploader import Batch, idempotency_key
+from sync.batches import Batch, checkin_payload, idempotency_key
 
 PROBLEM = "application/problem+json"
 

@@ -1,0 +1,130 @@
+"""`kiosk run`: the Textual kiosk, built from the device config."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.compose import build_services, read_config, sync_worker_for
+from cli.errors import EXIT_OK
+from kiosk.logs import setup_from_config, stop_logging
+from kiosk.services import Services
+
+if TYPE_CHECKING:
+    from config.secrets import SecretStore
+    from kiosk.closeout import SubmitCloseout
+    from kiosk.ports import SyncController
+    from screens.app import CoordinatorHook, KioskApp
+
+# Sync starts this long after the App: building it imports the HTTP stack, which would
+# otherwise compete with the first screen for the interpreter (see sync.deferred).
+SYNC_START_DELAY_S = 2.0
+
+
+def sync_controller(services: Services, secrets: SecretStore) -> SyncController | None:
+    """The background sync when `[api]` is configured (None for an offline-only device).
+
+    The worker itself (and the HTTP stack it imports) is built on a thread
+    `SYNC_START_DELAY_S` after the App starts it; see `sync.deferred`."""
+    if services.config.api is None:
+        return None
+    from kiosk.models import SyncState
+    from sync.deferred import DeferredSync
+
+    def build() -> SyncController:
+        worker = sync_worker_for(services, lambda: secrets.device_token)
+        if worker is None:
+            raise RuntimeError("the config has no [api] section")
+        return worker
+
+    pending = services.store.outbox.pending_count()
+    initial = SyncState(configured=True, online=True, pending=pending)
+    return DeferredSync(build, initial, delay_s=SYNC_START_DELAY_S)
+
+
+def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout | None:
+    """Uploads a close-out with a client made when it is needed (None when offline-only)."""
+    api = services.config.api
+    if api is None:
+        return None
+
+    def submit(payload: dict[str, object]) -> dict[str, object]:
+        from kiosk.closeout import closeout_submitter
+        from sync.client import ApiClient
+
+        with ApiClient(
+            str(api.url), token=secrets.device_token, timeout=api.timeout_seconds
+        ) as client:
+            return closeout_submitter(client)(payload)
+
+    return submit
+
+
+def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
+    """The coordinator's PIN + close-out screens."""
+    from kiosk.pin import PinGate
+    from screens.coordinator import coordinator_hook
+
+    return coordinator_hook(
+        pin=PinGate(lambda: secrets.pin_hash),
+        export_dir=Path.home(),
+        submit_closeout=closeout_submit(services, secrets),
+    )
+
+
+@dataclass
+class RunningKiosk:
+    """The App as `kiosk run` builds it, and what must be released after it ran."""
+
+    app: KioskApp
+    services: Services
+
+    def close(self) -> None:
+        _release(self.services)
+
+
+def _release(services: Services) -> None:
+    services.close()
+    stop_logging()
+
+
+def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
+    """Everything `kiosk run` does before the first frame (the start-up benchmark runs this)."""
+    config = read_config(args.config)
+    services = build_services(config)
+    with contextlib.suppress(OSError):  # a read-only disk must not stop the gate
+        setup_from_config(config)
+    try:
+        from config.secrets import SecretStore
+        from kiosk.scan.settings import settings_from_config
+        from kiosk.watchdog import Watchdog
+        from screens.app import make_app
+        from screens.scanning import pipeline_scanner_factory
+
+        secrets = SecretStore(config.device.id)
+        app = make_app(
+            services,
+            scanner_factory=pipeline_scanner_factory(
+                config.camera.source, settings_from_config(config)
+            ),
+            sync=sync_controller(services, secrets),
+            language=getattr(args, "language", None),
+            coordinator=coordinator(services, secrets),
+            heartbeat=Watchdog.from_environment(),
+        )
+    except BaseException:
+        _release(services)
+        raise
+    return RunningKiosk(app, services)
+
+
+def run(args: argparse.Namespace) -> int:
+    kiosk = build_kiosk(args)
+    try:
+        kiosk.app.run()
+    finally:
+        kiosk.close()
+    return EXIT_OK

@@ -1,0 +1,24 @@
+"""The kiosk's services as one typed bundle: what the UI, the sync worker and the commands
+receive. Built once per process by the composition root (`cli.compose.build_services`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config.schema import KioskConfig
+from kiosk.checkins import CheckinService
+from kiosk.clock import Clock
+from kiosk.passes import PassVerifier
+from kiosk.store import Store
+
+
+@dataclass
+class Services:
+    config: KioskConfig
+    store: Store
+    verifier: PassVerifier  # the one verifier: config trust list and revocations + pulled ones
+    clock: Clock
+    checkins: CheckinService
+
+    def close(self) -> None:
+        self.store.close()

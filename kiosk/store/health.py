@@ -1,0 +1,157 @@
+"""Database health: integrity, writability, schema version, what waits for upload or purging,
+and what to do when it fails (`kiosk doctor`, and `verify_before_open` before the store opens).
+
+Plain `sqlite3` without the store's pool or migrations, so a damaged or full database is
+examined without changing it. The recovery texts are the ones docs/operations.md explains
+step by step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from kiosk.models import Outcome
+from kiosk.store.errors import DatabaseError
+from kiosk.store.migrations import SCHEMA_VERSION
+from kiosk.store.tables import CorrectionStatus
+
+RECOVER_CORRUPT = (
+    "stop the kiosk (systemctl stop furusato-kiosk); keep the damaged file; "
+    "run `sqlite3 DB '.recover' | sqlite3 DB.recovered`, check it with "
+    "`kiosk doctor`, then move it into place — or restore the last backup and re-sync "
+    "(docs/operations.md, 'Corrupted database')"
+)
+
+
+def recover_corrupt(path: Path) -> str:
+    """RECOVER_CORRUPT with the real file name."""
+    return RECOVER_CORRUPT.replace("sqlite3 DB '", f"sqlite3 {path} '").replace(
+        "DB.recovered", f"{path}.recovered"
+    )
+
+
+RECOVER_FULL = (
+    "free space on the disk (remove old logs/exports, `journalctl --vacuum-size=50M`), "
+    "upload pending check-ins (`kiosk sync --once`) and run `kiosk purge`; committed "
+    "check-ins are safe — scanning resumes by itself once there is space "
+    "(docs/operations.md, 'Disk full')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Integrity:
+    ok: bool
+    problems: tuple[str, ...]
+    schema_version: int | None
+
+
+@contextlib.contextmanager
+def _connect(path: Path, *, timeout: float = 5.0) -> Iterator[sqlite3.Connection]:
+    if not path.exists():
+        raise DatabaseError(f"{path} does not exist; run `kiosk provision` to create it")
+    uri = f"file:{quote(str(path))}?mode=rw"
+    con = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def integrity(path: Path, *, limit: int = 20, quick: bool = False) -> Integrity:
+    """`PRAGMA integrity_check` (or the faster `quick_check`, which skips comparing indexes
+    with their tables), at most `limit` problems. Raises DatabaseError only when the file
+    cannot be opened at all; a damaged file is reported as `ok=False`."""
+    pragma = "quick_check" if quick else "integrity_check"
+    try:
+        with _connect(path) as con:
+            try:
+                version = int(con.execute("PRAGMA user_version").fetchone()[0])
+                rows = con.execute(f"PRAGMA {pragma}({int(limit)})").fetchall()
+            except sqlite3.DatabaseError as exc:
+                return Integrity(False, (str(exc),), None)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    problems = tuple(str(r[0]) for r in rows if str(r[0]) != "ok")
+    return Integrity(not problems, problems, version)
+
+
+def writable(path: Path) -> str | None:
+    """None when a write transaction can start; otherwise why not."""
+    try:
+        with _connect(path, timeout=2.0) as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None
+
+
+def pending_uploads(path: Path) -> tuple[int, str | None, str | None]:
+    """(pending outbox rows, oldest created_at, last upload error)."""
+    with _connect(path) as con:
+        count, oldest = con.execute(
+            "SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL"
+        ).fetchone()
+        error = con.execute(
+            "SELECT last_error FROM outbox WHERE done_at IS NULL AND last_error IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    return int(count), oldest, error[0] if error else None
+
+
+def pending_corrections(path: Path) -> int:
+    """Voids and restores not yet sent to the national API (0 before schema version 3)."""
+    with _connect(path) as con:
+        if (
+            con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'correction'"
+            ).fetchone()
+            is None
+        ):
+            return 0
+        return int(
+            con.execute(
+                "SELECT count(*) FROM correction WHERE status = ?",
+                (CorrectionStatus.PENDING.value,),
+            ).fetchone()[0]
+        )
+
+
+def personal_data_due(path: Path, before: str) -> int:
+    """Paper records and rejected-scan details of closed activities recorded before `before`
+    (ISO 8601 UTC) that are still unpurged (synced or not)."""
+    with _connect(path) as con:
+        papers = con.execute(
+            "SELECT count(*) FROM paperrecord p JOIN checkin c ON c.id = p.checkin_id"
+            " JOIN activity a ON a.id = c.activity_id"
+            " WHERE p.purged_at IS NULL AND a.closed_at IS NOT NULL AND c.scanned_at < ?",
+            (before,),
+        ).fetchone()[0]
+        attempts = con.execute(
+            "SELECT count(*) FROM attempt t JOIN activity a ON a.id = t.activity_id"
+            " WHERE t.outcome = ? AND t.detail != '' AND a.closed_at IS NOT NULL"
+            " AND t.at < ?",
+            (Outcome.REJECTED.value, before),
+        ).fetchone()[0]
+    return int(papers) + int(attempts)
+
+
+def verify_before_open(path: Path, *, quick: bool = False) -> None:
+    """Raise DatabaseError with recovery steps when an existing database is damaged or newer
+    than this software (commands call this before `Store.open`; `quick` for start-up)."""
+    if not path.exists():
+        return
+    result = integrity(path, limit=5, quick=quick)
+    if not result.ok:
+        first = result.problems[0] if result.problems else "integrity check failed"
+        raise DatabaseError(f"{path} is damaged ({first}). Recovery: {recover_corrupt(path)}")
+    if result.schema_version is not None and result.schema_version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path} has schema version {result.schema_version}; this kiosk knows up to"
+            f" {SCHEMA_VERSION}. Update the kiosk software."
+        )

@@ -1,0 +1,106 @@
+"""What waits for the national API: the outbox of check-ins, in the order they were made, and
+the server's per-item answers to them. Corrections wait in `kiosk.store.corrections`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from kiosk.store.database import Database
+from kiosk.store.tables import Checkin, CorrectionStatus, SyncStatus, columns, from_row, iso
+from kiosk.store.values import OutboxItem
+
+_NEXT_BATCH = (
+    f"SELECT o.id, o.sent_at, {columns(Checkin, 'c.')} FROM outbox o"
+    " JOIN checkin c ON c.id = o.checkin_id WHERE o.done_at IS NULL"
+    " AND o.id <= COALESCE((SELECT MIN(outbox_seq) FROM correction"
+    f" WHERE status = '{CorrectionStatus.PENDING}'), 1 << 62) ORDER BY o.id LIMIT ?"
+)
+
+
+class Outbox:
+    """`store.outbox` of a `kiosk.store.Store`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def pending_count(self) -> int:
+        """What the device still has to send: check-ins and corrections (the header's count)."""
+        checkins, corrections = self.pending_counts()
+        return checkins + corrections
+
+    def pending_counts(self) -> tuple[int, int]:
+        """(check-ins waiting for upload, corrections waiting to be sent), one consistent read."""
+        with self._db.read() as con:
+            row = con.execute(
+                "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at IS NULL),"
+                f" (SELECT COUNT(*) FROM correction WHERE status = '{CorrectionStatus.PENDING}')"
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def claim_batch(self, limit: int, *, at: datetime) -> list[OutboxItem]:
+        """The oldest pending check-ins that may go now, at most `limit`, in the order they were
+        made — none made after a correction that is still pending (`kiosk.store.corrections`) —
+        marked as sent in the same transaction: from now on the server may have them, so a void
+        no longer withdraws them but is sent as a correction. Rows already marked (a retry)
+        are read without taking the write lock."""
+        with self._db.read() as con:
+            rows = con.execute(_NEXT_BATCH, (limit,)).fetchall()
+        if any(row[1] is None for row in rows):
+            with self._db.write() as cur:  # read again: a void may have withdrawn one meanwhile
+                rows = cur.execute(_NEXT_BATCH, (limit,)).fetchall()
+                cur.executemany(
+                    "UPDATE outbox SET sent_at = ? WHERE id = ?",
+                    [(iso(at), row[0]) for row in rows if row[1] is None],
+                )
+        return [OutboxItem(row[0] or 0, from_row(Checkin, row[2:])) for row in rows]
+
+    def apply_results(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int:
+        """Apply the server's per-item answers (checkin_id, `SyncStatus` value, reason) in one
+        transaction: two bulk UPDATEs, completing only outbox rows still pending (a replayed
+        response changes nothing). Returns the number of outbox rows completed."""
+        if not results:
+            return 0
+        stamp = iso(at)
+        rows = [
+            {"id": checkin_id, "status": SyncStatus(status).value, "reason": reason, "at": stamp}
+            for checkin_id, status, reason in results
+        ]
+        with self._db.write() as cur:
+            cur.executemany(
+                "UPDATE outbox SET done_at = :at, attempts = attempts + 1"
+                " WHERE checkin_id = :id AND done_at IS NULL",
+                rows,
+            )
+            done = cur.rowcount
+            cur.executemany(
+                "UPDATE checkin SET sync_status = :status, sync_reason = :reason,"
+                " synced_at = :at WHERE id = :id",
+                rows,
+            )
+        return max(done, 0)
+
+    def note_failure(self, checkin_ids: Sequence[str], error: str) -> None:
+        with self._db.write() as cur:
+            cur.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE checkin_id = ?",
+                [(error[:200], checkin_id) for checkin_id in dict.fromkeys(checkin_ids)],
+            )
+
+    def fill_corrected_times(self, session_id: str, offset: timedelta) -> int:
+        """Give pending check-ins of this kiosk session that were made with an untrusted clock
+        and no correction their corrected time (raw + server offset); returns how many."""
+        with self._db.write() as cur:
+            rows = cur.execute(
+                "SELECT id, scanned_at FROM checkin WHERE session_id = ? AND clock_trusted = 0"
+                f" AND scanned_at_corrected IS NULL AND sync_status = '{SyncStatus.PENDING}'",
+                (session_id,),
+            ).fetchall()
+            cur.executemany(
+                "UPDATE checkin SET scanned_at_corrected = ? WHERE id = ?",
+                [
+                    (iso(datetime.fromisoformat(scanned_at) + offset), checkin_id)
+                    for checkin_id, scanned_at in rows
+                ],
+            )
+        return len(rows)

@@ -1,0 +1,287 @@
+"""The gate's records: every decision (attempt), the check-ins it accepted with their audit
+entries and outbox rows, paper-form records, and the day's counts.
+
+Every decision is one SQLite transaction: the attempt, and for an accepted scan the check-in,
+its audit entry and its outbox row. Nothing is deleted by normal operation; corrections are
+void/restore entries (`kiosk.store.corrections`)."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime
+
+from kiosk.models import Method, Outcome, Reason, mask_registrant
+from kiosk.store.database import Database
+from kiosk.store.errors import RecordError
+from kiosk.store.tables import Attempt, Audit, Checkin, PaperRecord, SyncStatus, iso, select
+from kiosk.store.values import Counts, NewCheckin, Stored
+
+_INSERT_ATTEMPT = (
+    "INSERT INTO attempt (id, activity_id, outcome, reason, registrant, checkin_id, method, at,"
+    " latency_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def insert_audit(
+    cur: sqlite3.Cursor,
+    *,
+    at: str,
+    operator: str,
+    action: str,
+    activity_id: str | None,
+    checkin_id: str | None = None,
+    reason: str = "",
+) -> None:
+    """One audit entry, inside the caller's transaction."""
+    cur.execute(
+        "INSERT INTO audit (at, operator, action, activity_id, checkin_id, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (at, operator, action, activity_id, checkin_id, reason),
+    )
+
+
+def _insert_checkin(
+    cur: sqlite3.Cursor, new: NewCheckin, checkin_id: str, *, action: str, reason: str
+) -> None:
+    """The check-in, its audit entry and its outbox row (inside the caller's transaction)."""
+    at = iso(new.scanned_at)
+    corrected = iso(new.scanned_at_corrected) if new.scanned_at_corrected else None
+    cur.execute(
+        "INSERT INTO checkin (id, activity_id, registrant, tier, method, jti, pass_token,"
+        " scanned_at, scanned_at_corrected, clock_trusted, monotonic_s, session_id, operator)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            checkin_id,
+            new.activity_id,
+            new.registrant,
+            new.tier,
+            new.method.value,
+            new.jti,
+            new.pass_token,
+            at,
+            corrected,
+            new.clock_trusted,
+            new.monotonic_s,
+            new.session_id,
+            new.operator,
+        ),
+    )
+    insert_audit(
+        cur,
+        at=at,
+        operator=new.operator,
+        action=action,
+        activity_id=new.activity_id,
+        checkin_id=checkin_id,
+        reason=reason,
+    )
+    cur.execute("INSERT INTO outbox (checkin_id, created_at) VALUES (?, ?)", (checkin_id, at))
+
+
+class Records:
+    """The gate's decisions and what they recorded. `store.records` of a `kiosk.store.Store`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # -- the gate ---------------------------------------------------------------------------
+
+    def record_rejection(
+        self,
+        activity_id: str,
+        reason: Reason,
+        method: Method,
+        at: datetime,
+        *,
+        registrant: str | None = None,
+        detail: str = "",
+        latency_ms: float = 0.0,
+    ) -> Stored:
+        attempt_id = str(uuid.uuid4())
+        with self._db.write() as cur:
+            cur.execute(
+                _INSERT_ATTEMPT,
+                (
+                    attempt_id,
+                    activity_id,
+                    Outcome.REJECTED.value,
+                    reason.value,
+                    mask_registrant(registrant) if registrant else None,
+                    None,
+                    method.value,
+                    iso(at),
+                    latency_ms,
+                    detail,
+                ),
+            )
+        return Stored(Outcome.REJECTED, reason, None, attempt_id)
+
+    def record_checkin(self, new: NewCheckin, *, latency_ms: float = 0.0) -> Stored:
+        """Accept the registrant, or report the earlier check-in as a duplicate.
+
+        One transaction: the decision is taken under the write lock and BEGIN IMMEDIATE, so two
+        scans of one registrant can never both be accepted (the partial unique index agrees).
+        """
+        attempt_id = str(uuid.uuid4())
+        checkin_id: str | None = None
+        first: datetime | None = None
+        reason: Reason | None = None
+        with self._db.write() as cur:
+            row = cur.execute(
+                "SELECT a.closed_at IS NOT NULL, c.id, c.scanned_at FROM activity a"
+                " LEFT JOIN checkin c ON c.activity_id = a.id AND c.registrant = ?"
+                " AND c.voided = 0 WHERE a.id = ?",
+                (new.registrant, new.activity_id),
+            ).fetchone()
+            if row is None:
+                outcome, reason = Outcome.REJECTED, Reason.NO_ACTIVITY
+            elif row[0]:
+                outcome, reason = Outcome.REJECTED, Reason.ACTIVITY_CLOSED
+            elif row[1] is not None:
+                outcome = Outcome.DUPLICATE
+                checkin_id, first = row[1], datetime.fromisoformat(row[2])
+            else:
+                outcome = Outcome.ACCEPTED
+                checkin_id = str(uuid.uuid4())
+                _insert_checkin(cur, new, checkin_id, action="checkin", reason="")
+            cur.execute(
+                _INSERT_ATTEMPT,
+                (
+                    attempt_id,
+                    new.activity_id,
+                    outcome.value,
+                    reason.value if reason else None,
+                    mask_registrant(new.registrant),
+                    checkin_id,
+                    new.method.value,
+                    iso(new.scanned_at),
+                    latency_ms,
+                    "",
+                ),
+            )
+        return Stored(outcome, reason, checkin_id, attempt_id, first)
+
+    def add_manual(
+        self, new: NewCheckin, *, reason: str, paper: tuple[str, str, str] | None = None
+    ) -> Stored:
+        """A coordinator's or volunteer's manual record (registrant id or paper form).
+        Raises RecordError "duplicate", "no_activity" or "activity_closed"."""
+        if not reason.strip():
+            raise RecordError("a reason is required")
+        attempt_id = str(uuid.uuid4())
+        checkin_id = str(uuid.uuid4())
+        try:
+            with self._db.write() as cur:
+                row = cur.execute(
+                    "SELECT closed_at FROM activity WHERE id = ?", (new.activity_id,)
+                ).fetchone()
+                if row is None:
+                    raise RecordError("no_activity")
+                if row[0] is not None:
+                    raise RecordError("activity_closed")
+                _insert_checkin(cur, new, checkin_id, action="manual_add", reason=reason)
+                if paper is not None:
+                    cur.execute(
+                        "INSERT INTO paperrecord (checkin_id, name, contact, municipality)"
+                        " VALUES (?, ?, ?, ?)",
+                        (checkin_id, *paper),
+                    )
+                cur.execute(
+                    _INSERT_ATTEMPT,
+                    (
+                        attempt_id,
+                        new.activity_id,
+                        Outcome.ACCEPTED.value,
+                        None,
+                        mask_registrant(new.registrant),
+                        checkin_id,
+                        new.method.value,
+                        iso(new.scanned_at),
+                        0.0,
+                        "",
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise RecordError("duplicate") from exc
+        return Stored(Outcome.ACCEPTED, None, checkin_id, attempt_id)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def last_accepted(self, activity_id: str) -> Checkin | None:
+        sql = select(
+            Checkin,
+            "activity_id = ? AND voided = 0",
+            "ORDER BY monotonic_s DESC, scanned_at DESC LIMIT 1",
+        )
+        return self._db.row(Checkin, sql, (activity_id,))
+
+    def live_checkin(self, activity_id: str, registrant: str) -> Checkin | None:
+        """The registrant's live (not voided) check-in at the activity, if any."""
+        sql = select(Checkin, "activity_id = ? AND registrant = ? AND voided = 0")
+        return self._db.row(Checkin, sql, (activity_id, registrant))
+
+    def checkins(self, activity_id: str, *, include_voided: bool = True) -> list[Checkin]:
+        where = "activity_id = ?" if include_voided else "activity_id = ? AND voided = 0"
+        return self._db.rows(Checkin, select(Checkin, where, "ORDER BY scanned_at"), (activity_id,))
+
+    def checkin(self, checkin_id: str) -> Checkin | None:
+        return self._db.row(Checkin, select(Checkin, "id = ?"), (checkin_id,))
+
+    def attempts(self, activity_id: str, limit: int | None = None) -> list[Attempt]:
+        if limit is None:
+            sql = select(Attempt, "activity_id = ?", "ORDER BY at DESC")
+            return self._db.rows(Attempt, sql, (activity_id,))
+        sql = select(Attempt, "activity_id = ?", "ORDER BY at DESC LIMIT ?")
+        return self._db.rows(Attempt, sql, (activity_id, limit))
+
+    def audit_trail(self, checkin_id: str | None = None) -> list[Audit]:
+        if checkin_id is None:
+            return self._db.rows(Audit, select(Audit, tail="ORDER BY id"))
+        return self._db.rows(Audit, select(Audit, "checkin_id = ?", "ORDER BY id"), (checkin_id,))
+
+    def paper_record(self, checkin_id: str) -> PaperRecord | None:
+        return self._db.row(PaperRecord, select(PaperRecord, "checkin_id = ?"), (checkin_id,))
+
+    def counts(self, activity_id: str) -> Counts:
+        """The day's numbers, all from one read transaction (one consistent state)."""
+        with self._db.snapshot() as con:
+            live = con.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT registrant),"
+                f" COALESCE(SUM(sync_status = '{SyncStatus.PENDING}'), 0),"
+                f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}'), 0),"
+                f" COALESCE(SUM(sync_status = '{SyncStatus.DUPLICATE}'), 0),"
+                " COALESCE(SUM(tier = 'premium'), 0)"
+                " FROM checkin WHERE activity_id = ? AND voided = 0",
+                (activity_id,),
+            ).fetchone()
+            voided = con.execute(
+                "SELECT COUNT(*) FROM checkin WHERE activity_id = ? AND voided = 1",
+                (activity_id,),
+            ).fetchone()[0]
+            by_outcome: dict[str, int] = dict(
+                con.execute(
+                    "SELECT outcome, COUNT(*) FROM attempt WHERE activity_id = ? GROUP BY outcome",
+                    (activity_id,),
+                ).fetchall()
+            )
+            by_reason: dict[str | None, int] = dict(
+                con.execute(
+                    "SELECT reason, COUNT(*) FROM attempt WHERE activity_id = ? AND outcome = ?"
+                    " GROUP BY reason",
+                    (activity_id, Outcome.REJECTED.value),
+                ).fetchall()
+            )
+        accepted, unique_people, pending, confirmed, server_duplicates, premium = live
+        return Counts(
+            accepted=accepted,
+            unique_people=unique_people,
+            duplicates=by_outcome.get(Outcome.DUPLICATE.value, 0),
+            rejected=by_outcome.get(Outcome.REJECTED.value, 0),
+            voided=voided,
+            pending_upload=pending,
+            confirmed=confirmed,
+            server_duplicates=server_duplicates,
+            premium=premium,
+            rejected_by_reason={str(k): v for k, v in by_reason.items()},
+        )

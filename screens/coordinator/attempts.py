@@ -1,0 +1,85 @@
+"""The close-out screen's table of every attempt of the day: searchable, sortable by any
+column, the cursor kept on the selected attempt whatever arrives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+
+from kiosk.store.tables import Attempt, Checkin
+from screens.coordinator.day_view import attempt_row
+from screens.i18n import Translator
+
+COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
+COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
+    "time": 8,
+    "outcome": 9,
+    "reason": 16,  # the longest reasons are cut; the audit view shows them whole
+    "registrant": 16,
+    "method": 10,
+    "state": 6,
+    "sync": 11,
+}
+
+
+class AttemptsTable(DataTable[Text]):
+    """Newest first until a column header is chosen; choosing it again reverses the order."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.sort_column = "time"
+        self.sort_reverse = True
+
+    def relabel(self, t: Translator) -> None:
+        """The column headers in the current language (the rows are filled by `fill`)."""
+        self.clear(columns=True)
+        for key in COLUMNS:
+            self.add_column(Text(t(f"table.{key}")), key=key, width=COLUMN_WIDTHS[key])
+
+    def sort_by(self, column: str) -> None:
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+
+    def fill(
+        self,
+        t: Translator,
+        attempts: list[Attempt],
+        checkins: dict[str, Checkin],
+        needle: str,
+    ) -> int:
+        """Show the attempts whose cells contain `needle` (any case), sorted; returns how many
+        are shown."""
+        selected = self.selected(attempts)
+        rows = [
+            (attempt, attempt_row(t, attempt, checkins.get(attempt.checkin_id or "")))
+            for attempt in attempts
+        ]
+        needle = needle.strip().casefold()
+        if needle:
+            rows = [r for r in rows if any(needle in cell.plain.casefold() for cell in r[1])]
+        column = COLUMNS.index(self.sort_column)
+        rows.sort(
+            key=lambda r: (r[0].at if column == 0 else r[1][column].plain, r[0].at),
+            reverse=self.sort_reverse,
+        )
+        self.clear()
+        for attempt, cells in rows:
+            self.add_row(*cells, key=attempt.id)
+        if selected is not None and selected.id in self.rows:
+            self.move_cursor(row=self.get_row_index(selected.id))
+        return len(rows)
+
+    def selected(self, attempts: list[Attempt]) -> Attempt | None:
+        """The attempt under the cursor, if any."""
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
+        except Exception:  # the cursor is outside the rows
+            return None
+        return next((a for a in attempts if a.id == key.value), None)

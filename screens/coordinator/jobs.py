@@ -1,0 +1,123 @@
+"""The close-out screen's blocking work (SQLite, files, the national API). Each job runs on a
+thread worker and returns the message that carries its result back to the screen; a change
+that cannot be made comes back as a catalog key, never as an exception."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.checkins import manual_checkin
+from kiosk.closeout import close_day, summarize
+from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
+from kiosk.models import Method
+from kiosk.store import RecordError, StorageFailed, StorageFull, Store
+from kiosk.store.tables import Activity
+from screens.coordinator.context import CoordinatorContext
+from screens.coordinator.export import ExportRequest
+from screens.coordinator.manual import ManualEntry
+from screens.coordinator.messages import (
+    AuditLoaded,
+    CorrectionDone,
+    DayClosed,
+    DayLoaded,
+    Exported,
+)
+from screens.coordinator.reason import Correction
+
+_ERRORS = {
+    "activity_closed": "error.activity_closed",
+    "no_activity": "error.no_activity",
+    "duplicate": "error.duplicate",
+    "registrant already has a live check-in": "error.live_exists",
+    "already voided": "error.already_voided",
+    "not voided": "error.not_voided",
+}
+
+
+def error_key(exc: Exception) -> str:
+    """The catalog key describing a failed change."""
+    if isinstance(exc, StorageFull | StorageFailed):
+        return "error.storage"
+    return _ERRORS.get(str(exc), "error.generic")
+
+
+def _change(action: str, change: Callable[[], object]) -> CorrectionDone:
+    try:
+        change()
+    except (RecordError, StorageFull, StorageFailed) as exc:
+        return CorrectionDone(action, error_key(exc))
+    return CorrectionDone(action)
+
+
+def load_day(store: Store, activity_id: str) -> DayLoaded:
+    """Fresh numbers, every attempt and check-in of the activity, and the day's activities."""
+    summary = summarize(store, activity_id)
+    attempts = store.records.attempts(activity_id)
+    checkins = {c.id: c for c in store.records.checkins(activity_id)}
+    activities = store.activities.by_date(on_date=summary.activity.date)
+    return DayLoaded(summary, attempts, checkins, activities)
+
+
+def correct(
+    context: CoordinatorContext, checkin_id: str, correction: Correction, *, restore: bool
+) -> CorrectionDone:
+    """Void (or restore) one check-in with the coordinator's reason."""
+    corrections, at = context.store.corrections, context.clock.now()
+    change = corrections.restore if restore else corrections.void
+    return _change(
+        "restore" if restore else "void",
+        lambda: change(checkin_id, reason=correction.reason, operator=correction.operator, at=at),
+    )
+
+
+def add_record(context: CoordinatorContext, activity_id: str, entry: ManualEntry) -> CorrectionDone:
+    """The coordinator's manual record: a registrant id, or a paper-form participant."""
+    new = manual_checkin(
+        activity_id,
+        entry.registrant,
+        method=Method.PAPER if entry.paper else Method.MANUAL,
+        operator=entry.operator,
+        clock=context.clock,
+    )
+    paper = (entry.name, entry.contact, entry.municipality) if entry.paper else None
+    return _change(
+        "add", lambda: context.store.records.add_manual(new, reason=entry.reason, paper=paper)
+    )
+
+
+def load_audit(store: Store, activity_id: str) -> AuditLoaded:
+    return AuditLoaded([a for a in store.records.audit_trail() if a.activity_id == activity_id])
+
+
+def close(context: CoordinatorContext, activity_id: str, operator: str) -> DayClosed:
+    """Close the day (or send its close-out again) and keep the server's receipt."""
+    try:
+        result = close_day(
+            context.store, activity_id, operator, context.clock, context.submit_closeout
+        )
+    except (RecordError, StorageFull, StorageFailed) as exc:
+        return DayClosed(None, error_key(exc))
+    return DayClosed(result)
+
+
+def export(context: CoordinatorContext, activity: Activity, request: ExportRequest) -> Exported:
+    """Every export format of the activity's day, written to the chosen folder."""
+    paths, replaced = [], 0
+    try:
+        for fmt in ExportFormat:
+            result = export_activities(
+                context.store,
+                [activity],
+                fmt,
+                encoding=request.encoding,
+                full_ids=request.full_ids,
+                generated_at=context.clock.now(),
+                device=context.device,
+            )
+            path = request.folder / export_filename(activity.date, fmt, activity.id)
+            write_export(path, result.data)
+            paths.append(path)
+            replaced += result.replaced
+    except OSError as exc:
+        return Exported(paths, replaced, exc.strerror or type(exc).__name__)
+    return Exported(paths, replaced)

@@ -1,0 +1,325 @@
+"""The background sync worker (implements `kiosk.ports.SyncController`).
+
+One daemon thread loops: upload the outbox until it is empty, pull the trust list, activities
+and revocations, then wait for the sync interval or a `trigger()`. After a failed pass it waits
+a full-jitter backoff delay instead (never less than the server's ``Retry-After``). Scanning
+never waits for it: the thread only talks to the store, whose writes are serialised.
+
+The UI receives `SyncState` through the ``on_state`` callback, called on the worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from config.schema import ApiSection
+from kiosk.clock import Clock
+from kiosk.models import SyncState
+from kiosk.passes import PassVerifier, TrustListError
+from kiosk.ports import SyncController
+from kiosk.store import Store
+from kiosk.text import sanitize
+from sync.api_errors import ApiError, Unauthorized
+from sync.backoff import Backoff, OnlineTracker, Waiter
+from sync.client import ApiClient
+from sync.pulls import Puller, PullSummary
+from sync.uploader import NeedsEnrollment, Uploader, UploadStalled, UploadSummary
+
+log = logging.getLogger("sync.worker")
+STOP_GRACE_S = 5.0
+HEALTH_EVERY_S = 60.0
+REPROBE_AFTER_S = 300.0  # retry a token the server refused (a server-side glitch heals)
+
+
+@runtime_checkable
+class AdjustableClock(Protocol):
+    def set_server_offset(self, offset: timedelta) -> None: ...
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one sync pass."""
+
+    upload: UploadSummary = field(default_factory=UploadSummary)
+    pulls: PullSummary = field(default_factory=PullSummary)
+    offset: timedelta | None = None
+    needs_enrollment: bool = False
+    error: ApiError | None = None
+    pending: int = 0  # check-ins and corrections still to send (the header's count)
+    pending_corrections: int = 0  # of which corrections
+
+    def count_pending(self, store: Store) -> int:
+        checkins, corrections = store.outbox.pending_counts()
+        self.pending, self.pending_corrections = checkins + corrections, corrections
+        return self.pending
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.needs_enrollment and not self.upload.stopped
+
+
+class SyncWorker:
+    """Background upload and pulls for one kiosk; satisfies `kiosk.ports.SyncController`.
+
+    Built by the composition root (`cli.compose.build_sync_worker`) on the kiosk's own
+    store, pass verifier and clock."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        verifier: PassVerifier,
+        clock: Clock,
+        api: ApiSection,
+        token: Callable[[], str | None],
+        jwks_file: Path | None = None,
+        session_id: str | None = None,
+        rng: random.Random | None = None,
+        now: Callable[[], datetime] | None = None,
+        wait: Waiter | None = None,
+    ) -> None:
+        """`wait(seconds) -> stopped` replaces the real backoff waits (tests make them fast)."""
+        self.store = store
+        self.clock = clock
+        self.api = api
+        self.interval = api.sync_interval_seconds
+        self._token = token
+        self._now = now or (lambda: datetime.now(UTC))
+        self._rng = rng or random.Random()
+        self.tracker = OnlineTracker(on_change=lambda _online: self._post())
+        self.client = ApiClient(
+            str(api.url),
+            timeout=api.timeout_seconds,
+            now=clock.now,  # the offset is server time minus this clock's raw time
+            on_call=self.tracker.record,
+        )
+        self.uploader = Uploader(
+            store,
+            self.client,
+            batch_size=api.batch_size,
+            backoff=Backoff(base=0.5, cap=api.retry_max_seconds, rng=self._rng),
+            now=self._now,
+            session_id=session_id,
+            clock_offset=lambda: clock.offset,
+        )
+        self.puller = Puller(
+            store,
+            self.client,
+            verifier,
+            jwks_file=jwks_file,
+            now=self._now,
+        )
+        self._retry = Backoff(base=1.0, cap=max(api.retry_max_seconds, 1.0), rng=self._rng)
+        self.pull_interval = api.pull_interval_seconds
+        self._last_pull: float | None = None  # monotonic time of the last successful pull
+        self._last_ok: float | None = None  # monotonic time of the last successful pass
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._on_state: Callable[[SyncState], None] | None = None
+        self._wait = wait
+        self._rejected_token: str | None = None
+        self._rejected_at = 0.0
+        self.reprobe_after_s = max(REPROBE_AFTER_S, self.interval)
+        self._closed = False
+        self._state = SyncState(configured=True, online=True, pending=store.outbox.pending_count())
+
+    # -- SyncController ---------------------------------------------------------------------
+
+    @property
+    def state(self) -> SyncState:
+        with self._lock:
+            return self._state
+
+    def start(self, on_state: Callable[[SyncState], None]) -> None:
+        if self._thread is not None or self._closed:
+            raise RuntimeError("sync worker already started or stopped")
+        self._on_state = on_state
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="kiosk-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the worker; waits at most one request timeout plus a grace period."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(self.api.timeout_seconds + STOP_GRACE_S)
+            if thread.is_alive():
+                log.warning("sync worker did not stop in time; leaving it (daemon thread)")
+            self._thread = None
+        self._closed = True
+        self.client.close()
+
+    def trigger(self) -> None:
+        self._wake.set()
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def _update(self, **changes: object) -> None:
+        with self._lock:
+            self._state = replace(self._state, **changes)  # type: ignore[arg-type]
+        self._post()
+
+    def _post(self) -> None:
+        with self._lock:
+            self._state = replace(self._state, online=self.tracker.online)
+            state = self._state
+        callback = self._on_state
+        if callback is not None:
+            try:
+                callback(state)
+            except Exception:  # a UI callback must never kill the worker
+                log.exception("sync state callback failed")
+
+    def _stop_aware_wait(self, seconds: float) -> bool:
+        if self._wait is not None:
+            return self._wait(seconds) or self._stop.is_set()
+        return self._stop.wait(seconds)
+
+    def _apply_offset(self) -> timedelta | None:
+        sample = self.client.server_time
+        if sample is None:
+            return None
+        if isinstance(self.clock, AdjustableClock):
+            self.clock.set_server_offset(sample.offset)
+        return sample.offset
+
+    def _health(self, max_failures: int | None, wait: Waiter) -> None:
+        """Liveness and a precise clock sample; retried up to `max_failures` times."""
+        backoff = Backoff(base=0.5, cap=5.0, rng=self._rng)
+        failures = 0
+        while True:
+            try:
+                self.client.health()
+                return
+            except ApiError as exc:
+                failures += 1
+                if max_failures is None or failures >= max_failures or not exc.retryable:
+                    raise
+                if wait(backoff.next_delay(exc.retry_after)):
+                    raise
+
+    def run_once(
+        self,
+        *,
+        max_failures: int | None = None,
+        wait: Waiter | None = None,
+        pull: bool | None = None,
+    ) -> SyncReport:
+        """One pass: upload everything, then pull (`pull` None: when the pull interval is due).
+
+        For callers that do not `start()` the thread (``kiosk sync --once``, tests).
+        Never raises for API failures; they are in the report.
+        """
+        if pull is None:
+            pull = self._last_pull is None or (
+                time.monotonic() - self._last_pull >= self.pull_interval
+            )
+        report = SyncReport()
+        try:
+            token = self._token()
+        except Exception as exc:  # e.g. SecretStoreError: a credentials file with bad modes
+            report.error = ApiError(f"cannot read the device token: {exc}", status=None)
+            self._update(
+                message=sanitize(str(report.error)), pending=report.count_pending(self.store)
+            )
+            return report
+        self.client.token = token
+        refused = token == self._rejected_token and (
+            time.monotonic() - self._rejected_at < self.reprobe_after_s
+        )
+        if not token or refused:
+            report.needs_enrollment = True
+            self._update(needs_enrollment=True, pending=self.store.outbox.pending_count())
+            try:
+                if pull:  # the trust list needs no token
+                    report.pulls = self.puller.pull_all(authorized=False)
+                    self._last_pull = time.monotonic()
+            except ApiError as exc:
+                report.error = exc
+            report.offset = self._apply_offset()
+            report.count_pending(self.store)
+            return report
+        pending = self.store.outbox.pending_count()
+        self._update(needs_enrollment=False, pending=pending)
+
+        def progress(done: int, backlog: int, in_flight: int) -> None:
+            self._update(
+                uploading=in_flight, backlog_at_start=backlog, pending=max(0, backlog - done)
+            )
+
+        try:
+            # Liveness and a precise clock sample; skipped when there is something to upload
+            # and a pass succeeded a moment ago (a trigger after every scan must not double
+            # the requests: the upload itself proves the server is there).
+            recent = self._last_ok is not None and time.monotonic() - self._last_ok < HEALTH_EVERY_S
+            if not (recent and pending):
+                self._health(max_failures, wait or self._stop_aware_wait)
+            report.offset = self._apply_offset()
+            report.upload = self.uploader.drain(
+                wait=wait or self._stop_aware_wait,
+                max_failures=max_failures,
+                should_stop=self._stop.is_set,
+                on_progress=progress,
+            )
+            report.offset = self._apply_offset()
+            if pull and not report.upload.stopped:
+                report.pulls = self.puller.pull_all()
+                self._last_pull = time.monotonic()
+        except (NeedsEnrollment, Unauthorized) as exc:
+            self._rejected_token, self._rejected_at = token, time.monotonic()
+            report.needs_enrollment = True
+            report.error = exc if isinstance(exc, ApiError) else Unauthorized(str(exc), status=401)
+        except UploadStalled as exc:
+            report.error = exc.last_error
+        except ApiError as exc:
+            report.error = exc
+        except TrustListError as exc:  # a trust list we could not use; keep the old one
+            log.warning("trust list: %s", exc)
+        report.offset = self._apply_offset() or report.offset
+        report.count_pending(self.store)
+        changes: dict[str, object] = {
+            "pending": report.pending,
+            "uploading": 0,
+            "backlog_at_start": 0,
+            "needs_enrollment": report.needs_enrollment,
+            "message": sanitize(str(report.error)) if report.error else "",
+        }
+        if report.ok:
+            self._last_ok = time.monotonic()
+            changes["last_success"] = self._now()
+        self._update(**changes)
+        return report
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                report = self.run_once()
+            except Exception:  # a bug or a failing disk must not kill the worker silently
+                log.exception("sync pass failed")
+                report = SyncReport(error=ApiError("internal error in the sync worker"))
+            if self._stop.is_set():
+                break
+            if report.error is not None and not report.needs_enrollment:
+                self._stop_aware_wait(self._retry.next_delay(report.error.retry_after))
+            else:
+                self._retry.reset()
+                self._wake.wait(self.interval)
+
+
+if TYPE_CHECKING:  # mypy proves the service satisfies the port the UI is written against
+
+    def _is_a_sync_controller(worker: SyncWorker) -> SyncController:
+        return worker
