@@ -21,6 +21,8 @@ AT = datetime.fromtimestamp(NOON_ISH, UTC)
 
 
 class BrokenKeyring(MemoryKeyring):
+    priority = -1  # keyring's own discovery must never pick it for another test
+
     def get_password(self, service: str, username: str) -> str | None:
         raise keyring.errors.KeyringError("locked")
 
