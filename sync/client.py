@@ -64,18 +64,6 @@ class ActivitiesPage:
 
 
 @dataclass(frozen=True, slots=True)
-class JwksResult:
-    """`document` is None when the server answered 304 Not Modified."""
-
-    document: dict[str, Any] | None
-    etag: str | None
-
-    @property
-    def not_modified(self) -> bool:
-        return self.document is None
-
-
-@dataclass(frozen=True, slots=True)
 class StatementResult:
     """`token` (the compact JWS, unverified) is None when the server answered 304."""
 
@@ -283,17 +271,6 @@ class ApiClient:
             [a for a in items if isinstance(a, dict)] if isinstance(items, list) else [],
             str(body.get("next_since", since or "0")),
         )
-
-    def jwks(self, *, etag: str | None = None) -> JwksResult:
-        """GET /v1/trust/jwks with If-None-Match; `document` is None on 304."""
-        headers = {"If-None-Match": etag} if etag else {}
-        response = self._request(
-            "GET", "/v1/trust/jwks", auth=False, headers=headers, ok=(200, 304)
-        )
-        new_etag = response.headers.get("etag")
-        if response.status_code == 304:
-            return JwksResult(None, new_etag or etag)
-        return JwksResult(self._json(response), new_etag)
 
     def trust_statement(self, *, etag: str | None = None) -> StatementResult:
         """GET /v1/trust/statement with If-None-Match: the anchor-signed trust statement, as
