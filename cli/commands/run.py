@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kiosk.national_counts import FetchCounts
     from kiosk.ports import SyncController
     from screens.app import CoordinatorHook, KioskApp
+    from sync.worker import SyncWorker
 
 # Sync starts this long after the App: building it imports the HTTP stack, which would
 # otherwise compete with the first screen for the interpreter (see sync.deferred).
@@ -35,15 +36,20 @@ def sync_controller(services: Services, secrets: SecretStore) -> SyncController 
     from kiosk.models import SyncState
     from sync.deferred import DeferredSync
 
-    def build() -> SyncController:
-        worker = sync_worker_for(services, lambda: secrets.device_token)
-        if worker is None:
-            raise RuntimeError("the config has no [api] section")
-        return worker
-
     pending = services.store.outbox.pending_count()
     initial = SyncState(configured=True, online=True, pending=pending)
-    return DeferredSync(build, initial, delay_s=SYNC_START_DELAY_S)
+    return DeferredSync(
+        lambda: background_sync(services, secrets), initial, delay_s=SYNC_START_DELAY_S
+    )
+
+
+def background_sync(services: Services, secrets: SecretStore) -> SyncWorker:
+    """The sync worker `kiosk run` starts: the device token and the activity code keys in the
+    device's secret store, the one trust keeper and verifier of `services`."""
+    worker = sync_worker_for(services, lambda: secrets.device_token, secrets=secrets)
+    if worker is None:
+        raise RuntimeError("the config has no [api] section")
+    return worker
 
 
 def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout | None:
