@@ -244,8 +244,11 @@ class CloseoutResult:
 
     def describe(self) -> str:
         """One line for logs and the CLI (the UI uses its own catalog strings)."""
+        others = ", ".join(f"{g.label} ({g.pending_uploads})" for g in self.unsynced_gates)
         if self.all_confirmed:
-            return f"closed, all {self.count} confirmed"
+            return f"closed, all {self.count} confirmed" + (
+                f"; gates not synced: {others}" if others else ""
+            )
         parts = []
         if self.pending_ids:
             parts.append(f"{len(self.pending_ids)} check-ins not yet uploaded")
@@ -257,8 +260,8 @@ class CloseoutResult:
             )
         elif self.digest_match is False:
             parts.append("server digest differs")
-        if self.unsynced_gates:
-            parts.append("gates not synced: " + ", ".join(g.label for g in self.unsynced_gates))
+        if others:
+            parts.append(f"gates not synced: {others}")
         return f"closed, {self.count} counted; pending: " + ", ".join(parts)
 
 
