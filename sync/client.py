@@ -138,6 +138,7 @@ class ApiClient:
         self._now = now or (lambda: datetime.now(UTC))
         self.on_call = on_call
         self.pending = pending
+        self.declared: int | None = None  # the last Pending-Uploads a response came back for
         self.requests = 0
         self.server_time: ServerTime | None = None
         self._http = httpx.Client(
@@ -201,8 +202,10 @@ class ApiClient:
             if not self.token:
                 raise Unauthorized("this device has no device token; enroll it first", status=401)
             all_headers["Authorization"] = f"Bearer {self.token}"
-            if self.pending is not None:
-                all_headers[PENDING_HEADER] = str(min(max(self.pending(), 0), PENDING_MAX))
+        declaring: int | None = None
+        if auth and self.pending is not None:
+            declaring = min(max(self.pending(), 0), PENDING_MAX)
+            all_headers[PENDING_HEADER] = str(declaring)
         sent = self._now()
         self.requests += 1
         try:
@@ -217,6 +220,8 @@ class ApiClient:
             self._notify(False)
             raise TransportFailure(sanitize(f"{type(exc).__name__}: {exc}".strip(), 300)) from None
         self._observe_date(response, sent, self._now())
+        if declaring is not None:
+            self.declared = declaring
         if response.status_code in ok:
             self._notify(True)
             return response

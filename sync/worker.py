@@ -41,6 +41,7 @@ STOP_GRACE_S = 5.0
 HEALTH_EVERY_S = 60.0
 REPROBE_AFTER_S = 300.0  # retry a token the server refused (a server-side glitch heals)
 FLUSH_MAX_FAILURES = 4  # a flush gives up on a batch after this many failed attempts
+DECLARE_WHEN_QUIET_S = 3.0  # the thread tells the server what is left once scans pause this long
 
 
 @runtime_checkable
@@ -250,9 +251,12 @@ class SyncWorker:
         max_failures: int | None = None,
         wait: Waiter | None = None,
         pull: bool | None = None,
+        declare: bool = True,
     ) -> SyncReport:
         """One pass: upload everything, then pull (`pull` None: when the pull interval is due).
 
+        With `declare`, a pass whose last request told the server more was pending than is
+        left ends with the revocations pull, whose request declares the rest (see `_declare`).
         For callers that do not `start()` the thread (``kiosk sync --once``, tests).
         Never raises for API failures; they are in the report.
         """
@@ -310,7 +314,7 @@ class SyncWorker:
             )
             report.offset = self._apply_offset()
             if not report.upload.stopped:
-                self._pull(report, full=pull)
+                self._pull(report, full=pull, declare=declare)
         except (NeedsEnrollment, Unauthorized) as exc:
             self._rejected_token, self._rejected_at = token, time.monotonic()
             report.needs_enrollment = True
@@ -336,24 +340,41 @@ class SyncWorker:
         self._update(**changes)
         return report
 
-    def _pull(self, report: SyncReport, *, full: bool) -> None:
-        """The pulls after an upload. A failure is the pull's own (`report.pull_error`).
-
-        Without a full pull due, an upload that sent anything is followed by the revocations
-        pull alone: its request declares what is left (``Pending-Uploads``) after the last
-        batch declared what it carried, so the server does not keep naming this gate as
-        unsynced, and the device learns new revocations sooner."""
+    def _pull(self, report: SyncReport, *, full: bool, declare: bool) -> None:
+        """The pulls after an upload. A failure is the pull's own (`report.pull_error`)."""
         try:
             if full:
                 report.pulls = self.puller.pull_all()
                 self._last_pull = time.monotonic()
-            elif report.upload.done:
-                self.puller.revocations(report.pulls)
+            elif declare and self._owes_declaration():
+                self._declare(report)
         except Unauthorized:
             raise
         except ApiError as exc:
             report.pull_error = exc
             raise
+
+    def _owes_declaration(self) -> bool:
+        """The server last heard of more uploads waiting than there are now: each batch
+        declares what it carries as still waiting (it is, until answered)."""
+        declared = self.client.declared
+        return declared is not None and declared != self.store.outbox.pending_count()
+
+    def _declare(self, report: SyncReport | None = None) -> None:
+        """Tell the server what is left (``Pending-Uploads``) with the one cheap authenticated
+        call that is useful anyway, the revocations pull, so a gate that has uploaded is not
+        named as unsynced when another gate closes the day."""
+        self.puller.revocations(report.pulls if report is not None else None)
+
+    def _declare_when_quiet(self) -> None:
+        """The thread's passes leave the declaration out (a trigger after every scan would
+        double the requests); once scans pause for `DECLARE_WHEN_QUIET_S`, it is made."""
+        if not self._owes_declaration() or self._wake.wait(DECLARE_WHEN_QUIET_S):
+            return  # nothing owed, or woken (a scan, a flush, stop): the next pass goes first
+        try:
+            self._declare()
+        except ApiError as exc:  # the next pass declares again; nothing is lost meanwhile
+            log.info("could not declare pending uploads: %s", exc)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -363,7 +384,7 @@ class SyncWorker:
                 if flushes:
                     report = self.run_once(max_failures=FLUSH_MAX_FAILURES, pull=False)
                 else:
-                    report = self.run_once()
+                    report = self.run_once(declare=False)
             except Exception:  # a bug or a failing disk must not kill the worker silently
                 log.exception("sync pass failed")
                 report = SyncReport(error=ApiError("internal error in the sync worker"))
@@ -379,6 +400,7 @@ class SyncWorker:
                 self._stop_aware_wait(self._retry.next_delay(report.error.retry_after))
             else:
                 self._retry.reset()
+                self._declare_when_quiet()
                 self._wake.wait(self.interval)
 
 

@@ -3,6 +3,7 @@ the gates that have not synced, and duplicates keep their story (which gate, wha
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from cli.commands.run import closeout_submit, gate_status
@@ -214,3 +215,34 @@ def test_a_duplicate_keeps_the_gate_and_time_it_was_first_checked_in(
         gate2.store, summary.activity.date, "summary", generated_at=datetime.now(UTC)
     ).data.decode("utf-8-sig")
     assert "Gate 1" in text.split("他端末で記録済の記録")[1]
+
+
+def test_a_running_gate_tells_the_server_it_has_uploaded_once_scans_pause(
+    server: ServerProcess, new_kiosk: KioskFactory
+) -> None:
+    activity = "act-quiet"
+    server.seed(activity)
+    gate1 = enrolled(new_kiosk, server, "kiosk-q1", "Gate 1", activity=activity)
+    gate2 = enrolled(new_kiosk, server, "kiosk-q2", "Gate 2", activity=activity)
+    others = gate_status(gate1.services, gate1.secrets)
+    assert others is not None
+    worker = worker_of(gate2)
+    watcher = StateWatcher()
+    worker.start(watcher)
+    try:
+        watcher.wait_for(lambda s: s.last_success is not None)  # the first pass pulled
+        scan(gate2, server.passes(3))
+        worker.trigger()
+        # the upload of the three has begun (seen in any state posted since)
+        watcher.wait_for(lambda _s: any(x.backlog_at_start == 3 for x in watcher.states))
+        watcher.wait_for(lambda s: s.pending == 0 and s.backlog_at_start == 0)
+        pause = threading.Event()
+        declared: list[int | None] = []
+        for _ in range(400):  # bounded polling of the server's view (<= 20 s)
+            declared = [g.pending_uploads for g in others(activity) if g.label == "Gate 2"]
+            if declared == [0]:
+                break
+            pause.wait(0.05)
+    finally:
+        worker.stop()
+    assert declared == [0]
