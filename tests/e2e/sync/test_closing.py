@@ -24,12 +24,22 @@ def worker_of(kiosk: Kiosk) -> SyncWorker:
     return worker
 
 
+SAPPORO = "011002"  # a municipality of its own per test: the activity lists only its gates
+OSAKA = "271004"
+
+
 def enrolled(
-    new_kiosk: KioskFactory, server: ServerProcess, device: str, name: str, **kw: object
+    new_kiosk: KioskFactory,
+    server: ServerProcess,
+    device: str,
+    name: str,
+    municipality: str | None = None,
+    **kw: object,
 ) -> Kiosk:
     """A kiosk enrolled under the name people call it (as `kiosk provision` does)."""
     kiosk = new_kiosk(device, enroll=False, **kw)
-    enroll_device(str(server.url), server.enroll_token(), device, kiosk.secrets, name=name)
+    token = server.enroll_token(municipality)
+    enroll_device(str(server.url), token, device, kiosk.secrets, name=name)
     return kiosk
 
 
@@ -47,9 +57,9 @@ def test_closing_names_the_gate_that_still_holds_checkins(
     server: ServerProcess, new_kiosk: KioskFactory
 ) -> None:
     activity = "act-two-gates"
-    server.seed(activity)
-    gate1 = enrolled(new_kiosk, server, "kiosk-g1", "Gate 1", activity=activity)
-    gate2 = enrolled(new_kiosk, server, "kiosk-g2", "Gate 2", activity=activity)
+    server.seed({"id": activity, "municipality": SAPPORO})
+    gate1 = enrolled(new_kiosk, server, "kiosk-g1", "Gate 1", SAPPORO, activity=activity)
+    gate2 = enrolled(new_kiosk, server, "kiosk-g2", "Gate 2", SAPPORO, activity=activity)
     scan(gate1, server.passes(2))
     scan(gate2, server.passes(4))
     # Gate 2's uploads reach the server but the answers never come back; it gives up.
@@ -221,9 +231,9 @@ def test_a_running_gate_tells_the_server_it_has_uploaded_once_scans_pause(
     server: ServerProcess, new_kiosk: KioskFactory
 ) -> None:
     activity = "act-quiet"
-    server.seed(activity)
-    gate1 = enrolled(new_kiosk, server, "kiosk-q1", "Gate 1", activity=activity)
-    gate2 = enrolled(new_kiosk, server, "kiosk-q2", "Gate 2", activity=activity)
+    server.seed({"id": activity, "municipality": OSAKA})
+    gate1 = enrolled(new_kiosk, server, "kiosk-q1", "Gate 1", OSAKA, activity=activity)
+    gate2 = enrolled(new_kiosk, server, "kiosk-q2", "Gate 2", OSAKA, activity=activity)
     others = gate_status(gate1.services, gate1.secrets)
     assert others is not None
     worker = worker_of(gate2)
