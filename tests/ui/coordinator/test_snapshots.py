@@ -11,19 +11,19 @@ from textual.pilot import Pilot
 
 from kiosk.closeout import close_day
 from kiosk.store import ServerAnswer
+from tests.ui.conftest import settle
 from tests.ui.coordinator.conftest import ACTIVITY_ID, PIN, SIZE, Day, HostApp
 
 
 async def _settle(pilot: Pilot[None]) -> None:
-    # Loading is a chain (worker -> message -> table rows -> column widths): let it finish.
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    # Loading is a chain (worker -> message -> table rows -> column widths): wait until it
+    # has run to its end, on state (no worker left, every message handled), not on rounds.
+    await settle(pilot)
     await pilot.wait_for_scheduled_animations()
 
 
 async def _unlock(pilot: Pilot[None]) -> None:
-    await pilot.pause()
+    await _settle(pilot)
     await pilot.press(*PIN, "enter")
     await _settle(pilot)
 
@@ -62,7 +62,7 @@ def test_closed_day_with_receipt(day: Day, snap_compare: Any, language: str) -> 
 
 def test_pin_lockout(day: Day, snap_compare: Any) -> None:
     async def wrong_three_times(pilot: Pilot[None]) -> None:
-        await pilot.pause()
+        await _settle(pilot)
         for _ in range(3):
             await pilot.press("9", "9", "9", "9", "enter")
             await _settle(pilot)
