@@ -6,6 +6,9 @@ a full-jitter backoff delay instead (never less than the server's ``Retry-After`
 never waits for it: the thread only talks to the store, whose writes are serialised.
 
 The UI receives `SyncState` through the ``on_state`` callback, called on the worker thread.
+`flush()` (the close-out's "upload everything now, and wait") has the thread do a pass at once,
+cutting a backoff wait short. Every device call declares what is left to upload
+(``Pending-Uploads``); once scans pause, the thread tells the server what the last batch left.
 """
 
 from __future__ import annotations
@@ -94,13 +97,7 @@ class SyncWorker:
             session_id=session_id,
             clock_offset=lambda: clock.offset,
         )
-        self.puller = Puller(
-            store,
-            self.client,
-            verifier,
-            jwks_file=jwks_file,
-            now=self._now,
-        )
+        self.puller = Puller(store, self.client, verifier, jwks_file=jwks_file, now=self._now)
         self._retry = Backoff(base=1.0, cap=max(api.retry_max_seconds, 1.0), rng=self._rng)
         self.pull_interval = api.pull_interval_seconds
         self._last_pull: float | None = None  # monotonic time of the last successful pull
