@@ -166,6 +166,15 @@ class Puller:
         self.store.pulled.set_cursor(STATEMENT_ETAG, result.etag if keep else None, at=self._now())
         return offered.outcome
 
+    def declare(self, summary: PullSummary | None = None) -> None:
+        """One cheap authenticated call that is useful anyway, so the request's
+        ``Pending-Uploads`` tells the server what is left: the trust statement with its ETag
+        (usually a 304) on a pinned device, the unsigned revocations on one without a pin."""
+        if self.pinned:
+            self.trust_statement(summary)
+        else:
+            self.revocations(summary)
+
     def revocations(self, summary: PullSummary | None = None) -> int:
         """Unsigned revocations, for a device without an anchor pin only."""
         summary = summary or PullSummary()

@@ -36,15 +36,24 @@ from kiosk.store.pulled import Pulled
 from kiosk.store.records import Records
 from kiosk.store.tables import CorrectionStatus, SyncStatus
 from kiosk.store.trust import TrustRecords
-from kiosk.store.values import Counts, NewCheckin, OutboxItem, Stored
+from kiosk.store.values import (
+    Attestation,
+    Counts,
+    NewCheckin,
+    OutboxItem,
+    ServerAnswer,
+    Stored,
+)
 
 __all__ = [
+    "Attestation",
     "CorrectionStatus",
     "Counts",
     "DatabaseError",
     "NewCheckin",
     "OutboxItem",
     "RecordError",
+    "ServerAnswer",
     "StorageFailed",
     "StorageFull",
     "Store",

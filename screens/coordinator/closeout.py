@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
 from kiosk.closeout import CloseoutResult, DaySummary
-from kiosk.models import Outcome
+from kiosk.models import Outcome, SyncState
 from kiosk.store.tables import Attempt, Checkin
 from kiosk.trust_keeper import TrustStatus
 from screens.base import KioskScreen
@@ -25,11 +25,21 @@ from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
 from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
+from screens.coordinator.closing import (
+    close_question,
+    closed_notices,
+    upload_error_text,
+    upload_progress,
+)
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.day_view import (
+    activity_counts_text,
+    axis_text,
     counts_grid,
+    digest_text,
+    heading_text,
     local_time,
-    national_text,
+    premium_text,
     receipt_text,
     status_text,
     trust_text,
@@ -42,6 +52,7 @@ from screens.coordinator.messages import (
     DayClosed,
     DayLoaded,
     Exported,
+    GatesLoaded,
 )
 from screens.coordinator.pin import PinModal
 from screens.coordinator.reason import Correction, ReasonModal
@@ -78,6 +89,7 @@ class CloseoutScreen(KioskScreen[None]):
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
         self.trust: TrustStatus | None = None
+        self.closing = False  # the close waits for the upload: the status shows progress
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -121,8 +133,11 @@ class CloseoutScreen(KioskScreen[None]):
         self.reload()
         self.refresh_national()
 
-    def _sync_changed(self, _state: object) -> None:
-        """Uploads progressed: show fresh pending/confirmed numbers."""
+    def _sync_changed(self, state: object) -> None:
+        """Uploads progressed: show fresh pending/confirmed numbers (and, while closing, how
+        far the upload the close waits for has come)."""
+        if self.closing and (state is None or isinstance(state, SyncState)):
+            self.query_one("#coord-status", Static).update(Text(upload_progress(self.t, state)))
         if self.unlocked:
             self.reload()
 
@@ -203,40 +218,19 @@ class CloseoutScreen(KioskScreen[None]):
         summary = self.summary
         if summary is None:
             return
-        t, a, c = self.t, summary.activity, summary.counts
-        state = t("screen.closed") if summary.closed else t("screen.open")
-        heading = Text(f"{a.name}  {a.date}  ", style="bold")
-        heading.append(state, style="reverse bold")
-        self.query_one("#coord-heading", Static).update(heading)
-
+        t = self.t
+        self.query_one("#coord-heading", Static).update(heading_text(t, summary))
         self.query_one("#coord-counts", Static).update(counts_grid(t, summary))
-
         hours = summary.hourly
         self.query_one("#coord-hourly", Sparkline).data = [h.count for h in hours] or [0]
-        axis = (
-            t(
-                "counts.axis",
-                first=hours[0].label,
-                last=hours[-1].label,
-                peak=max(h.count for h in hours),
-            )
-            if hours
-            else t("counts.no_checkins")
-        )
-        self.query_one("#coord-axis", Static).update(Text(axis))
-        share = summary.premium_share
-        premium = (
-            t("counts.premium", share=f"{share * 100:.1f}%", n=c.premium)
-            if (share is not None)
-            else t("counts.premium_none")
-        )
-        self.query_one("#coord-premium", Static).update(Text(premium))
-        digest = Text(t("close.digest", n=summary.digest_count) + " ")
-        digest.append(summary.digest[:16] + "…", style="bold")
-        self.query_one("#coord-digest", Static).update(digest)
-        self.query_one("#coord-status", Static).update(status_text(t, summary, self.upload_error))
+        self.query_one("#coord-axis", Static).update(Text(axis_text(t, summary)))
+        self.query_one("#coord-premium", Static).update(Text(premium_text(t, summary)))
+        self.query_one("#coord-digest", Static).update(digest_text(t, summary))
+        if not self.closing:
+            status = status_text(t, summary, self.upload_error)
+            self.query_one("#coord-status", Static).update(status)
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
-        self.query_one("#coord-national", Static).update(national_text(t, summary))
+        self.query_one("#coord-national", Static).update(activity_counts_text(t, summary))
         now = self.context.clock.now()
         self.query_one("#coord-trust", Static).update(trust_text(t, self.trust, now))
         self._fill_table()
@@ -366,15 +360,19 @@ class CloseoutScreen(KioskScreen[None]):
         self.app.push_screen(AuditModal(message.entries))
 
     def action_close_day(self) -> None:
-        if not self.unlocked or self.summary is None:
+        """Ask the national API which other gates still hold uploads, then confirm."""
+        if not self.unlocked or self.summary is None or self.closing:
             return
-        c = self.summary.counts
-        if self.summary.closed:
-            question = self.t("close.resend_question")
-        else:
-            question = self.t("close.question", accepted=c.accepted, pending=c.pending_upload)
+        context, activity_id = self.context, self.activity_id
+        self.background(
+            lambda: self.post_message(jobs.gates(context, activity_id)), group="coordinator"
+        )
+
+    def on_gates_loaded(self, message: GatesLoaded) -> None:
+        if self.summary is None or message.activity_id != self.activity_id:
+            return
         confirm = ConfirmModal(
-            question,
+            close_question(self.t, self.summary, message.gates, message.error),
             title=self.t("close.confirm_title"),
             yes=self.t("close.confirm_yes"),
             no=self.t("common.cancel"),
@@ -386,8 +384,12 @@ class CloseoutScreen(KioskScreen[None]):
             return
         context, operator = self.context, self.operator
         activity_id = self.activity_id
-        if context.request_sync is not None:
-            context.request_sync()  # upload what is pending; the close-out can be re-sent later
+        if context.flush_uploads is not None:
+            self.closing = True  # the close job uploads first; its progress shows meanwhile
+            status = upload_progress(self.t, getattr(self.app, "sync_state", None))
+            self.query_one("#coord-status", Static).update(Text(status))
+        elif context.request_sync is not None:
+            context.request_sync()  # no flush: upload soon; the close-out can be re-sent later
 
         self.background(
             lambda: self.post_message(jobs.close(context, activity_id, operator)),
@@ -395,20 +397,15 @@ class CloseoutScreen(KioskScreen[None]):
         )
 
     def on_day_closed(self, message: DayClosed) -> None:
+        self.closing = False
         result = message.result
         if result is None:
             self.notify(self.t(message.error), markup=False, severity="error")
             return
         self.last_close = result
-        self.upload_error = (
-            self.t("close.offline")
-            if result.upload_error == "offline"
-            else result.upload_error or ""
-        )
-        if result.all_confirmed:
-            self.notify(self.t("close.all_confirmed", n=result.count), markup=False)
-        else:
-            self.notify(self.t("close.closed_pending"), markup=False, severity="warning")
+        self.upload_error = upload_error_text(self.t, result)
+        for text, severity in closed_notices(self.t, result):
+            self.notify(text, markup=False, severity=severity)
         self.reload()
 
     def action_export(self) -> None:

@@ -124,9 +124,9 @@ def test_app_and_gate_count_once_and_the_closeout_shows_both(world: World) -> No
             "coordinator",
             world.kiosk.services.clock,
             closeout_submitter(client),
-            client.activity_counts,
+            fetch_counts=client.activity_counts,
         )
-    national = result.national
+    national = result.activity_counts
     assert national is not None
     assert (national.total, national.gate, national.app) == (3, 1, 2)  # each person once
     assert national.by_method == {"camera": 1, "wedge": 0, "manual": 0, "paper": 0, "app": 2}

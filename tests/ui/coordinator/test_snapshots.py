@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from kiosk.closeout import close_day
+from kiosk.store import ServerAnswer
 from tests.ui.conftest import settle
 from tests.ui.coordinator.conftest import ACTIVITY_ID, PIN, SIZE, Day, HostApp
 
@@ -36,11 +37,24 @@ def test_closeout_screen(day: Day, snap_compare: Any, language: str) -> None:
 def test_closed_day_with_receipt(day: Day, snap_compare: Any, language: str) -> None:
     store = day.store
     live = store.records.checkins(ACTIVITY_ID, include_voided=False)
-    store.outbox.apply_results([(c.id, "accepted", None) for c in live[:-1]], at=day.clock.now())
+    # The server confirmed all but the last two: one it refused (revoked), one still pending.
+    answers = [(c.id, "accepted", None) for c in live[:-2]] + [(live[-2].id, "rejected", "revoked")]
+    store.outbox.apply_results(
+        answers,
+        at=day.clock.now(),
+        answers={cid: ServerAnswer(counts=status == "accepted") for cid, status, _ in answers},
+    )
     receipt = {
         "receipt_id": "7d1c2b3a-0000-4000-8000-000000000001",
         "digest_match": True,
         "combined_unique_count": 14,
+        "received_count": 5,
+        "rejected_count": 1,
+        "counted_count": 4,
+        "combined_counted_count": 13,
+        "unsynced_devices": [
+            {"device_id": "dev-2", "name": "Gate 2", "pending_uploads": 3},
+        ],
     }
     close_day(store, ACTIVITY_ID, "coordinator", day.clock, lambda payload: receipt)
     assert snap_compare(HostApp(day, language), terminal_size=SIZE, run_before=_unlock)

@@ -180,9 +180,14 @@ def test_day_summary_for_a4(service: CheckinService, kit: PassKit, clock: FixedC
         "digest": "cd" * 32,
     }
     closed = close_day(
-        service.store, ACTIVITY_ID, "coord", clock, lambda payload: receipt, lambda _id: counts
+        service.store,
+        ACTIVITY_ID,
+        "coord",
+        clock,
+        lambda payload: receipt,
+        fetch_counts=lambda _id: counts,
     )
-    assert closed.describe_national() == (
+    assert closed.describe_activity_counts() == (
         "national counts: gate 4, app 5, total 9; receipt matches"
     )
     text = export_day(service.store, DAY, "summary", generated_at=GENERATED).data.decode(
