@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 from kiosk.closeout import CloseoutResult, DaySummary
 from kiosk.models import Outcome, SyncState
 from kiosk.store.tables import Attempt, Checkin
+from kiosk.trust_keeper import TrustStatus
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
@@ -32,6 +33,7 @@ from screens.coordinator.closing import (
 )
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.day_view import (
+    activity_counts_text,
     axis_text,
     counts_grid,
     digest_text,
@@ -40,6 +42,7 @@ from screens.coordinator.day_view import (
     premium_text,
     receipt_text,
     status_text,
+    trust_text,
 )
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.manual import ManualEntry, ManualModal
@@ -85,6 +88,7 @@ class CloseoutScreen(KioskScreen[None]):
         self.checkins: dict[str, Checkin] = {}
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
+        self.trust: TrustStatus | None = None
         self.closing = False  # the close waits for the upload: the status shows progress
 
     # -- layout -------------------------------------------------------------------------------
@@ -105,6 +109,8 @@ class CloseoutScreen(KioskScreen[None]):
                     yield Static(id="coord-digest")
                     yield Static(id="coord-status")
                     yield Static(id="coord-receipt")
+                    yield Static(id="coord-national")
+                    yield Static(id="coord-trust")
             with Horizontal(id="coord-search-row"):
                 yield Input(id="coord-search")
                 yield Static(id="coord-shown")
@@ -125,6 +131,7 @@ class CloseoutScreen(KioskScreen[None]):
         self.add_class("-unlocked")
         self.query_one(AttemptsTable).focus()
         self.reload()
+        self.refresh_national()
 
     def _sync_changed(self, state: object) -> None:
         """Uploads progressed: show fresh pending/confirmed numbers (and, while closing, how
@@ -149,11 +156,25 @@ class CloseoutScreen(KioskScreen[None]):
 
     def reload(self) -> None:
         store, activity_id = self.context.store, self.activity_id
+        trust = self.context.trust_status
         self.background(
-            lambda: self.post_message(jobs.load_day(store, activity_id)),
+            lambda: self.post_message(jobs.load_day(store, activity_id, trust)),
             group="coordinator-load",
             exclusive=True,
         )
+
+    def refresh_national(self) -> None:
+        """Fetch the national gate + app counts (when online); the day is shown again after."""
+        context, activity_id = self.context, self.activity_id
+        if context.fetch_counts is None:
+            return
+
+        def fetch() -> None:
+            loaded = jobs.refresh_national(context, activity_id)
+            if loaded is not None:
+                self.post_message(loaded)
+
+        self.background(fetch, group="coordinator-national", exclusive=True)
 
     def on_day_loaded(self, message: DayLoaded) -> None:
         if message.summary.activity.id != self.activity_id:
@@ -163,6 +184,7 @@ class CloseoutScreen(KioskScreen[None]):
             message.attempts,
             message.checkins,
         )
+        self.trust = message.trust
         ids = [a.id for a in message.activities]
         select = self.query_one("#coord-activity", Select)
         if ids != self.activity_ids:
@@ -183,10 +205,12 @@ class CloseoutScreen(KioskScreen[None]):
             self.upload_error = ""
             self.query_one("#coord-search", Input).value = ""
             self.reload()
+            self.refresh_national()
 
     def action_refresh(self) -> None:
         if self.unlocked:
             self.reload()
+            self.refresh_national()
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -206,6 +230,9 @@ class CloseoutScreen(KioskScreen[None]):
             status = status_text(t, summary, self.upload_error)
             self.query_one("#coord-status", Static).update(status)
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
+        self.query_one("#coord-national", Static).update(activity_counts_text(t, summary))
+        now = self.context.clock.now()
+        self.query_one("#coord-trust", Static).update(trust_text(t, self.trust, now))
         self._fill_table()
 
     def _fill_table(self) -> None:

@@ -96,15 +96,21 @@ class ResultBanner(Vertical):
             with Vertical(id="banner-text"):
                 yield Static(id="banner-title")
                 yield Static(id="banner-detail")
+                yield Static(id="banner-premium")
                 yield Static(id="banner-hint")
 
-    def _paint(self, state: str, title: str, detail: str = "", hint: str = "") -> None:
+    def _paint(
+        self, state: str, title: str, detail: str = "", hint: str = "", premium: str = ""
+    ) -> None:
         for name in STATES:
             self.set_class(name == state, f"-{name}")
         self.state = state
         self.query_one("#banner-glyph", Static).update(Text(scaled(GLYPHS[state], self.scale)))
         self.query_one("#banner-title", Static).update(Text(f"{SYMBOLS[state]} {title}"))
         self.query_one("#banner-detail", Static).update(Text(sanitize(detail)))
+        cue = self.query_one("#banner-premium", Static)
+        cue.display = bool(premium)
+        cue.update(Text(premium))
         self.query_one("#banner-hint", Static).update(Text(sanitize(hint)))
 
     def on_resize(self) -> None:
@@ -143,7 +149,9 @@ class ResultBanner(Vertical):
             manual = result.method.value in ("manual", "paper")
             title = t("banner.manual_accepted" if manual else "banner.accepted")
             hint = t("banner.manual_hint" if manual else "banner.accepted_hint")
-            self._paint("accepted", title, who, hint)
+            # Does this count for them? Only a pass says where the registrant is registered.
+            premium = t(f"banner.premium_{result.premium.value}") if result.premium else ""
+            self._paint("accepted", title, who, hint, premium)
         elif result.outcome is Outcome.DUPLICATE:
             first = (
                 t(
