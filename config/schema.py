@@ -22,6 +22,8 @@ Sections and keys (defaults in brackets):
 [storage]      synchronous ["FULL"], min_free_mb [200]
 [ui]           language ["ja"], banner_seconds [3], sound ["bell"], sound_command [[]],
                undo_window_seconds [120]
+               (sound = "command": `{sound}` in sound_command is the shipped cue file for the
+               outcome, `{outcome}` its name; `kiosk.sounds`)
 [coordinator]  pin_min_length [4], max_failures [5], lockout_seconds [30],
                lockout_max_seconds [900]
 [retention]    personal_data_days [30]
@@ -177,7 +179,7 @@ class UiSection:
     sound: Literal["bell", "command", "off"] = "bell"
     sound_command: Annotated[list[str], Check(_sound_command)] = field(
         default_factory=list
-    )  # e.g. ["aplay", "-q", "{sound}"]
+    )  # e.g. ["aplay", "-q", "{sound}"]: {sound} = the shipped WAV cue (kiosk.sounds)
     # A volunteer may undo the device's last check-in, once, for this long after it was made
     # (0: never; older check-ins are the coordinator's to void).
     undo_window_seconds: Annotated[float, Range(ge=0, le=3600)] = 120.0

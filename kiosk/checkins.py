@@ -10,13 +10,24 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 
 from kiosk.clock import Clock
-from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
+from kiosk.models import CheckinResult, Method, Outcome, PremiumCue, Reason, mask_registrant
 from kiosk.passes import PassVerifier, is_registrant_id
-from kiosk.store import NewCheckin, RecordError, StorageFailed, StorageFull, Store, Stored
+from kiosk.premium_cue import registrant_cue
+from kiosk.store import (
+    Attestation,
+    NewCheckin,
+    RecordError,
+    StorageFailed,
+    StorageFull,
+    Store,
+    Stored,
+)
+from kiosk.store.records import first_story
 from kiosk.store.tables import Checkin
 
 log = logging.getLogger(__name__)
@@ -46,6 +57,7 @@ def stamped(
     tier: str | None = None,
     jti: str | None = None,
     pass_token: str | None = None,
+    attestation: Attestation | None = None,
 ) -> NewCheckin:
     """A check-in stamped now: the raw wall clock, whether it is trusted, and the
     server-corrected time when the clock's offset to the national API is known."""
@@ -64,6 +76,7 @@ def stamped(
         jti=jti,
         pass_token=pass_token,
         operator=operator,
+        attestation=attestation,
     )
 
 
@@ -76,8 +89,11 @@ def manual_checkin(
     clock: Clock,
     session_id: str = "coordinator",
     tier: str | None = None,
+    attestation: Attestation | None = None,
 ) -> NewCheckin:
-    """A coordinator's manual record; a paper participant without an id gets a placeholder."""
+    """A coordinator's manual record; a paper participant without an id gets a placeholder.
+    With `attestation` (the coordinator vouches: operator and reason) the national system
+    counts it toward premium; without, it is recorded there but does not count."""
     sub = registrant.strip().upper() if registrant and registrant.strip() else None
     return stamped(
         clock,
@@ -88,6 +104,7 @@ def manual_checkin(
         monotonic_s=clock.monotonic(),
         operator=operator,
         tier=tier,
+        attestation=attestation,
     )
 
 
@@ -164,6 +181,8 @@ class CheckinService:
                 latency_ms=self._elapsed_ms(started),
                 tier=claims.tier,
                 first_at=stored.first_at,
+                premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
+                first_device=stored.first_device,
             )
         except StorageFull:
             return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
@@ -197,7 +216,10 @@ class CheckinService:
     ) -> CheckinResult:
         """A volunteer's manual record at the gate (registrant id, or a paper form with
         `paper_registrant()`), described as the gate shows decisions. Never raises: an
-        unexpected failure is recorded as `unreadable`, as in `submit`."""
+        unexpected failure is recorded as `unreadable`, as in `submit`.
+
+        No coordinator vouches for it here, so it is recorded without an attestation: the
+        national system keeps it but does not count it toward premium (`counts: false`)."""
         started = self._monotonic()
         stored: Stored | None = None
         try:
@@ -206,11 +228,18 @@ class CheckinService:
                 return self._rejected(Reason.MALFORMED, method, started, self.clock.now(), detail)
             new = self.new_checkin(registrant, method)
             first_at: datetime | None = None
+            first_device: str | None = None
             try:
                 stored = self.store.records.add_manual(new, reason=reason, paper=paper)
             except RecordError as exc:  # not recorded: the decision is the attempt alone
                 outcome, why, earlier = self._manual_refusal(str(exc), registrant)
-                first_at = datetime.fromisoformat(earlier.scanned_at) if earlier else None
+                if earlier is not None:
+                    first_at, first_device = first_story(
+                        earlier.scanned_at,
+                        earlier.sync_status,
+                        earlier.first_device_name,
+                        earlier.first_scanned_at,
+                    )
                 stored = self.store.records.record_attempt(
                     self.activity_id,
                     outcome,
@@ -233,6 +262,7 @@ class CheckinService:
                 decided_at=new.scanned_at,
                 latency_ms=self._elapsed_ms(started),
                 first_at=first_at,
+                first_device=first_device,
             )
         except StorageFull:
             return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
@@ -253,6 +283,15 @@ class CheckinService:
                 self.store.records.live_checkin(self.activity_id, registrant),
             )
         return Outcome.REJECTED, _RECORD_REASONS.get(code, Reason.MALFORMED), None
+
+    def _premium(self, municipalities: tuple[str, ...]) -> PremiumCue:
+        """Does the current activity count toward this registrant's premium? Never raises: a
+        failed read only loses the cue, never the decision already stored."""
+        try:
+            activity = self.store.activities.get(self.activity_id)
+        except sqlite3.Error:
+            return PremiumCue.UNKNOWN
+        return registrant_cue(activity, municipalities)
 
     def _rejected(
         self, reason: Reason, method: Method, started: float, now: datetime, detail: str

@@ -44,6 +44,19 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"  # the kiosk itself failed to decide (a bug): logged, gate goes on
 
 
+class PremiumCue(StrEnum):
+    """Does this activity count toward a premium registration? (`kiosk.premium_cue`)
+
+    Premium needs three activities a year designated by a municipality the registrant is
+    registered with; the gate says which case this is in one short line."""
+
+    YOURS = "yours"  # designated by one of the registrant's municipalities (the pass's `mun`)
+    DESIGNATED = "designated"  # designated (the start screen: nobody scanned yet)
+    OTHER = "other"  # designated, but by a municipality the registrant is not registered with
+    NOT_DESIGNATED = "not_designated"  # counts as participation, never toward premium
+    UNKNOWN = "unknown"  # not confirmed by the national system (configured activity, offline)
+
+
 @dataclass(frozen=True, slots=True)
 class PassClaims:
     """Verified claims of a registrant pass (§3 of the architecture)."""
@@ -86,8 +99,11 @@ class CheckinResult:
     latency_ms: float
     tier: str | None = None
     first_at: datetime | None = None  # time of the first check-in, for duplicates
+    first_device: str | None = None  # the gate that recorded it first, when the national
+    # server said it was another gate (sanitised); None: this gate
     detail: str = ""  # sanitised extra detail for logs (never personal data)
     extra: dict[str, str] = field(default_factory=dict)
+    premium: PremiumCue | None = None  # accepted passes: does this activity count for them?
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -101,7 +117,9 @@ class CheckinResult:
             "tier": self.tier,
             "decided_at": self.decided_at.isoformat(),
             "first_at": self.first_at.isoformat() if self.first_at else None,
+            "first_device": self.first_device,
             "latency_ms": round(self.latency_ms, 3),
+            "premium": self.premium.value if self.premium else None,
         }
 
 
@@ -124,3 +142,17 @@ class SyncState:
     uploading: int = 0  # items in the batch being sent now (for the progress bar)
     backlog_at_start: int = 0  # pending when this sync pass began (progress bar total)
     message: str = ""  # sanitised, for logs; the UI shows catalog strings instead
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    """What "upload everything now, and wait" achieved (`kiosk.ports.UploadFlusher`): the
+    close-out waits for it before it sends the day's digest."""
+
+    uploaded: int  # check-ins and corrections answered or settled meanwhile
+    pending: int  # check-ins and corrections still waiting on this device (all activities)
+    error: str = ""  # sanitised: why it stopped short (offline, server error, not enrolled)
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0

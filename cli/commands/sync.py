@@ -1,10 +1,14 @@
-"""`kiosk sync`: upload the outbox (check-ins, then corrections) and pull activities, trust list
-and revocations.
+"""`kiosk sync`: upload the outbox (check-ins, then corrections) and pull activities, the
+signed trust statement (unsigned revocations on a device without an anchor pin) and activity
+code keys.
 
 ``--once`` does one pass and prints a summary (``--json`` for one JSON object: ``pending``
-counts check-ins and corrections still to send, ``corrections`` what happened to corrections);
-exit status 1 with a one-line reason when the national API is unreachable or the device is not
-enrolled.
+counts check-ins and corrections still to send, ``corrections`` what happened to corrections,
+``not_counted`` the accepted ones that do not count toward premium, ``pull_error`` why the pull
+after the upload failed). The summary counts every batch the server answered, also when a later
+one failed. Exit status 1 with a one-line reason when check-ins or corrections remain pending
+(the national API unreachable, the device not enrolled); 0 when everything was uploaded and
+only the pull after it failed (said on standard error).
 Without ``--once`` it keeps syncing in the foreground (one line per state change) until
 SIGINT/SIGTERM — for headless kiosks that scan with ``kiosk scan`` in another process.
 """
@@ -21,30 +25,37 @@ import time
 from types import FrameType
 from typing import Any
 
-from cli.compose import build_sync_worker, build_verifier, open_store, read_config
+from cli.compose import build_sync_worker, build_trust, open_store, read_config
 from cli.errors import EXIT_OK, CommandFailed, SetupError, UsageError
 from config.schema import KioskConfig
 from config.secrets import SecretStore, SecretStoreError
 from kiosk.clock import SystemClock, ntp_synchronised
 from kiosk.logs import setup_from_config, stop_logging
 from kiosk.models import SyncState
+from sync.pulls import PullSummary
 from sync.worker import SyncReport, SyncWorker
 
 ONCE_MAX_FAILURES = 4
 
 
-def _open(config: KioskConfig, token: str) -> SyncWorker:
+def _open(config: KioskConfig, token: str, secrets: SecretStore) -> SyncWorker:
     try:
         store = open_store(config)
     except SetupError as exc:
         raise CommandFailed(str(exc)) from None
     try:
-        verifier = build_verifier(config, store)
+        trust = build_trust(config, store)
     except SetupError:
         store.close()
         raise
     worker = build_sync_worker(
-        config, store, verifier, SystemClock(ntp_synchronised()), lambda: token
+        config,
+        store,
+        trust.verifier,
+        SystemClock(ntp_synchronised()),
+        lambda: token,
+        trust=trust,
+        secrets=secrets,
     )
     assert worker is not None  # the caller checked [api]
     return worker
@@ -55,6 +66,7 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
     return {
         "uploaded": upload.uploaded,
         "accepted": upload.accepted,
+        "not_counted": upload.not_counted,
         "duplicate": upload.duplicate,
         "rejected": upload.rejected + upload.invalid,
         "rejected_reasons": dict(sorted(upload.rejected_reasons.items())),
@@ -72,16 +84,28 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
         "requests": upload.requests,
         "retries": upload.failures,
         "activities": pulls.activities,
-        "trust_list": "updated"
-        if pulls.jwks_changed
-        else ("unchanged" if pulls.jwks_not_modified else "not pulled"),
+        "trust_list": _trust_word(pulls),
+        "trust_statement": pulls.trust_sequence,
         "revocations_added": pulls.revoked_added,
+        "activity_code_keys": pulls.code_keys,
         "clock_offset_seconds": round(report.offset.total_seconds(), 3)
         if report.offset is not None
         else None,
         "seconds": round(seconds, 3),
         "error": str(report.error) if report.error else None,
+        "pull_error": str(report.pull_error) if report.pull_error else None,
     }
+
+
+def _trust_word(pulls: PullSummary) -> str:
+    """updated | unchanged | refused: <reason> | not pinned | not pulled"""
+    if pulls.trust == "accepted":
+        return "updated"
+    if pulls.trust == "refused":
+        return f"refused: {pulls.trust_refusal}"
+    if pulls.trust == "not_pinned":
+        return "not pinned (the provisioned list stays in force)"
+    return pulls.trust.replace("_", " ")
 
 
 def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
@@ -93,7 +117,8 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
             f"uploaded   {summary['uploaded']} in {summary['batches']} batches "
             f"({summary['requests']} requests, {summary['retries']} retries, "
             f"{summary['seconds']} s)",
-            f"accepted   {summary['accepted']}",
+            f"accepted   {summary['accepted']}"
+            + (f" ({summary['not_counted']} not counted)" if summary["not_counted"] else ""),
             f"duplicate  {summary['duplicate']}",
             f"rejected   {summary['rejected']}",
             f"pending    {summary['pending']}",
@@ -101,8 +126,10 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
             "rejected), {skipped} settled on this device, {pending} pending".format(
                 **summary["corrections"]
             ),
-            f"activities {summary['activities']} pulled; trust list {summary['trust_list']}; "
-            f"{summary['revocations_added']} revocations added",
+            f"activities {summary['activities']} pulled; trust list {summary['trust_list']}"
+            + (f" (#{summary['trust_statement']})" if summary["trust_statement"] else "")
+            + f"; {summary['revocations_added']} revocations added; "
+            f"{summary['activity_code_keys']} activity code keys",
             f"clock      {'unknown' if offset is None else f'{offset:+.3f} s vs server'}",
         ]
         sys.stdout.write("\n".join(lines) + "\n")
@@ -115,6 +142,8 @@ def _fail_reason(report: SyncReport, url: str) -> str | None:
             "the national API refused this device's token (401): re-enroll it with "
             "`kiosk provision FILE --enrollment-token TOKEN`"
         )
+    if report.only_pull_failed:
+        return None  # everything is uploaded: `_run_once` says on stderr what failed
     if report.error is not None:
         left = f"; {_still_pending(report)}"
         if report.error.status is None:
@@ -139,6 +168,10 @@ def _run_once(service: SyncWorker, url: str, as_json: bool) -> int:
     reason = _fail_reason(report, url)
     if reason is not None:
         raise CommandFailed(reason)
+    if report.only_pull_failed:
+        sys.stderr.write(
+            f"kiosk sync: everything was uploaded; the pull failed: {report.pull_error}\n"
+        )
     return EXIT_OK
 
 
@@ -205,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
         )
     with contextlib.suppress(OSError):  # logging is best effort: a read-only disk still syncs
         setup_from_config(config)
-    service = _open(config, token)
+    service = _open(config, token, SecretStore(config.device.id))
     try:
         if args.once:
             return _run_once(service, str(config.api.url), args.json)

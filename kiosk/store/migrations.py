@@ -102,7 +102,57 @@ MIGRATIONS: tuple[str, ...] = (
     FROM checkin c JOIN outbox o ON o.checkin_id = c.id
     WHERE c.voided = 1
     """,
-    # 4: the coordinator PIN's consecutive failures and lock-out deadline (one row), so a
+    # 4: true counts. `attested_by` / `attestation_reason`: the coordinator who vouched for a
+    # manual or paper record and why (sent as the item's `attestation`; the national system
+    # counts such a record only with one). The rest is what the server answered beyond the
+    # status: `counts` (the participation counts toward premium; NULL: not answered yet) and,
+    # for a duplicate, the first check-in (id, device id and name, when it was scanned).
+    # Existing rows: a coordinator's manual or paper record (any operator but the gate's)
+    # is attested by that operator with the reason of its audit entry.
+    """
+    ALTER TABLE checkin ADD COLUMN attested_by TEXT;
+    ALTER TABLE checkin ADD COLUMN attestation_reason TEXT;
+    ALTER TABLE checkin ADD COLUMN counts INTEGER;
+    ALTER TABLE checkin ADD COLUMN first_checkin_id TEXT;
+    ALTER TABLE checkin ADD COLUMN first_device_id TEXT;
+    ALTER TABLE checkin ADD COLUMN first_device_name TEXT;
+    ALTER TABLE checkin ADD COLUMN first_scanned_at TEXT;
+    UPDATE checkin SET attested_by = operator, attestation_reason = (
+        SELECT a.reason FROM audit a WHERE a.checkin_id = checkin.id
+        AND a.action = 'manual_add' ORDER BY a.id LIMIT 1)
+    WHERE method IN ('manual', 'paper') AND operator <> 'gate' AND EXISTS (
+        SELECT 1 FROM audit a WHERE a.checkin_id = checkin.id AND a.action = 'manual_add'
+        AND a.reason <> '')
+    """,
+    # 5: signed national trust and the app's self check-ins (issue 17). `truststatement` is the
+    # last good trust statement (one row): the token as signed, the `TrustState` to verify the
+    # next one with, and the anchor pins of the config it was accepted under (a changed pin
+    # starts over from the provisioned list). `trustrefusal` keeps the last refusals with their
+    # reason. `activitycodekey` names (never holds) the activity code keys kept in the secret
+    # store, so past days can be deleted. `servercounts` is the national system's count of an
+    # activity's check-ins, gate and app, as last fetched.
+    """
+    CREATE TABLE truststatement (
+        id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, state TEXT NOT NULL,
+        pins TEXT NOT NULL, sequence INTEGER NOT NULL, anchor TEXT NOT NULL,
+        issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, key_count INTEGER NOT NULL,
+        revocation_count INTEGER NOT NULL, accepted_at TEXT NOT NULL, checked_at TEXT NOT NULL
+    );
+    CREATE TABLE trustrefusal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, reason TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE activitycodekey (
+        name TEXT PRIMARY KEY, activity_id TEXT NOT NULL, day TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+    );
+    CREATE TABLE servercounts (
+        activity_id TEXT PRIMARY KEY, total INTEGER NOT NULL, gate INTEGER NOT NULL,
+        app INTEGER NOT NULL, by_method TEXT NOT NULL, digest TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    )
+    """,
+    # 6: the coordinator PIN's consecutive failures and lock-out deadline (one row), so a
     # restart does not reset the lock-out (kiosk.pin.PinGate, kiosk.store.lockout)
     """
     CREATE TABLE pinlockout (

@@ -3,12 +3,13 @@ the server's per-item answers to them. Corrections wait in `kiosk.store.correcti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from kiosk.store.database import Database
 from kiosk.store.tables import Checkin, CorrectionStatus, SyncStatus, columns, from_row, iso
-from kiosk.store.values import OutboxItem
+from kiosk.store.values import OutboxItem, ServerAnswer
+from kiosk.text import sanitize
 
 _NEXT_BATCH = (
     f"SELECT o.id, o.sent_at, {columns(Checkin, 'c.')} FROM outbox o"
@@ -16,6 +17,10 @@ _NEXT_BATCH = (
     " AND o.id <= COALESCE((SELECT MIN(outbox_seq) FROM correction"
     f" WHERE status = '{CorrectionStatus.PENDING}'), 1 << 62) ORDER BY o.id LIMIT ?"
 )
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    return None if text is None else sanitize(text, limit)
 
 
 class Outbox:
@@ -55,12 +60,21 @@ class Outbox:
                 )
         return [OutboxItem(row[0] or 0, from_row(Checkin, row[2:])) for row in rows]
 
-    def apply_results(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int:
+    def apply_results(
+        self,
+        results: Sequence[tuple[str, str, str | None]],
+        *,
+        at: datetime,
+        answers: Mapping[str, ServerAnswer] | None = None,
+    ) -> int:
         """Apply the server's per-item answers (checkin_id, `SyncStatus` value, reason) in one
-        transaction: two bulk UPDATEs, completing only outbox rows still pending (a replayed
-        response changes nothing). A check-in the server holds (`accepted`, `duplicate`) is
-        never sent again, so its pass token is blanked: the device keeps no pass longer than
-        it needs it. Returns the number of outbox rows completed."""
+        transaction: bulk UPDATEs, completing only outbox rows still pending (a replayed
+        response changes nothing). `answers` adds what the server said beyond the status, by
+        check-in id (counts, the first check-in of a duplicate); it is kept in the same
+        transaction, its texts sanitised (they come from the national API). A check-in the
+        server holds (`accepted`, `duplicate`) is never sent again, so its pass token is
+        blanked: the device keeps no pass longer than it needs it. Returns the number of
+        outbox rows completed."""
         if not results:
             return 0
         stamp = iso(at)
@@ -82,6 +96,23 @@ class Outbox:
                 " ELSE pass_token END WHERE id = :id",
                 rows,
             )
+            if answers:
+                cur.executemany(
+                    "UPDATE checkin SET counts = :counts, first_checkin_id = :first_id,"
+                    " first_device_id = :device_id, first_device_name = :device_name,"
+                    " first_scanned_at = :scanned_at WHERE id = :id",
+                    [
+                        {
+                            "id": checkin_id,
+                            "counts": answer.counts,
+                            "first_id": answer.first_checkin_id,
+                            "device_id": _clean(answer.first_device_id, 64),
+                            "device_name": _clean(answer.first_device_name, 64),
+                            "scanned_at": answer.first_scanned_at,
+                        }
+                        for checkin_id, answer in answers.items()
+                    ],
+                )
         return max(done, 0)
 
     def note_failure(self, checkin_ids: Sequence[str], error: str) -> None:

@@ -81,6 +81,17 @@ class Checkin:
     sync_status: SyncStatus = SyncStatus.PENDING
     sync_reason: str | None = None
     synced_at: str | None = None
+    attested_by: str | None = None  # the coordinator who vouched for a manual/paper record
+    attestation_reason: str | None = None  # why (sent with `attested_by` as the attestation)
+    counts: bool | None = None  # the server: counts toward premium (None: not answered yet)
+    first_checkin_id: str | None = None  # the server, for a duplicate: the first check-in
+    first_device_id: str | None = None  # ... the device that recorded it
+    first_device_name: str | None = None  # ... that device's name (sanitised)
+    first_scanned_at: str | None = None  # ... and when it was scanned
+
+    @property
+    def attested(self) -> bool:
+        return bool(self.attested_by and self.attestation_reason)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -174,6 +185,57 @@ class RevokedEntry:
 
 
 @dataclass(kw_only=True, slots=True)
+class TrustStatementRow:
+    """The last good national trust statement (one row, id 1); see `kiosk.trust_keeper`."""
+
+    id: int | None = None  # always 1
+    token: str  # the compact JWS as signed
+    state: str  # `TrustState.to_json()`: the anchors and sequence to verify the next one with
+    pins: str  # thumbprints of the config's anchor pins when it was accepted, sorted, ","-joined
+    sequence: int
+    anchor: str  # thumbprint of the anchor that signed it
+    issued_at: int  # epoch seconds
+    expires_at: int  # epoch seconds
+    key_count: int
+    revocation_count: int
+    accepted_at: str
+    checked_at: str  # the server last served this statement (or a newer one was accepted)
+
+
+@dataclass(kw_only=True, slots=True)
+class TrustRefusal:
+    """A trust statement the kiosk refused, with the stable reason (`kiosk.trust.Refusal`)."""
+
+    id: int | None = None  # given by the database
+    at: str
+    reason: str
+    detail: str = ""  # sanitised
+
+
+@dataclass(kw_only=True, slots=True)
+class ActivityCodeKeyName:
+    """The name of an activity code key held in the secret store (the key itself never here)."""
+
+    name: str  # `config.secrets.activity_code_key_name(activity_id, day)`
+    activity_id: str
+    day: str  # ISO date
+    stored_at: str
+
+
+@dataclass(kw_only=True, slots=True)
+class ServerCounts:
+    """The national system's live check-ins at an activity (`GET /v1/activities/{id}/counts`)."""
+
+    activity_id: str
+    total: int  # gate + app
+    gate: int  # uploaded by devices, every method but app
+    app: int  # self check-ins from the registrant app
+    by_method: str  # JSON object, method -> count
+    digest: str  # over every live check-in id at the activity (the close-out digest rule)
+    fetched_at: str
+
+
+@dataclass(kw_only=True, slots=True)
 class PinLockout:
     """The coordinator PIN's lock-out (one row, id 1), kept across restarts."""
 
@@ -193,6 +255,10 @@ Row = (
     | PaperRecord
     | SyncCursor
     | RevokedEntry
+    | TrustStatementRow
+    | TrustRefusal
+    | ActivityCodeKeyName
+    | ServerCounts
     | PinLockout
 )
 R = TypeVar(
@@ -206,6 +272,10 @@ R = TypeVar(
     PaperRecord,
     SyncCursor,
     RevokedEntry,
+    TrustStatementRow,
+    TrustRefusal,
+    ActivityCodeKeyName,
+    ServerCounts,
     PinLockout,
 )
 
@@ -219,6 +289,10 @@ TABLES: dict[str, type[Row]] = {
     "paperrecord": PaperRecord,
     "synccursor": SyncCursor,
     "revokedentry": RevokedEntry,
+    "truststatement": TrustStatementRow,
+    "trustrefusal": TrustRefusal,
+    "activitycodekey": ActivityCodeKeyName,
+    "servercounts": ServerCounts,
     "pinlockout": PinLockout,
 }
 """Table name → row type (the table names of `kiosk.store.migrations`)."""
@@ -229,7 +303,8 @@ _NAMES: dict[type[Any], tuple[str, ...]] = {
 }
 _HINTS = {cls: typing.get_type_hints(cls) for cls in TABLES.values()}
 _BOOLS: dict[type[Any], frozenset[str]] = {
-    cls: frozenset(n for n, hint in hints.items() if hint is bool) for cls, hints in _HINTS.items()
+    cls: frozenset(n for n, hint in hints.items() if hint is bool or hint == bool | None)
+    for cls, hints in _HINTS.items()
 }
 _ENUMS: dict[type[Any], dict[str, type[StrEnum]]] = {
     cls: {n: h for n, h in hints.items() if isinstance(h, type) and issubclass(h, StrEnum)}
@@ -272,7 +347,7 @@ def from_row(cls: type[R], row: Sequence[Any], names: Sequence[str] | None = Non
     text its enum where the field is one."""
     values = dict(zip(_NAMES[cls] if names is None else names, row, strict=True))
     for name in _BOOLS[cls]:
-        if name in values:
+        if name in values and values[name] is not None:
             values[name] = bool(values[name])
     for name, enum in _ENUMS[cls].items():
         if name in values:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from kiosk.closeout import SubmitCloseout
+    from kiosk.national import GateStatusSource
+    from kiosk.national_counts import FetchCounts
     from screens.app import KioskApp
     from screens.coordinator.closeout import CloseoutScreen
 
@@ -57,13 +59,19 @@ def coordinator_hook(
     pin: PinVerifier,
     export_dir: Path,
     submit_closeout: SubmitCloseout | None = None,
+    fetch_counts: FetchCounts | None = None,
     operator: str = "coordinator",
+    gate_status: GateStatusSource | None = None,
 ) -> Callable[[KioskApp], Screen[Any]]:
-    """A `CoordinatorHook` for `make_app`: builds the screen from the App's own services."""
+    """A `CoordinatorHook` for `make_app`: builds the screen from the App's own services.
+    Closing the day waits for the App's sync service to upload (when it can flush)."""
 
     def build(app: KioskApp) -> Screen[Any]:
+        from kiosk.ports import UploadFlusher
+
         services = app.services
         device = services.config.device
+        sync = app.sync
         context = CoordinatorContext(
             store=services.store,
             clock=app.clock,
@@ -73,7 +81,11 @@ def coordinator_hook(
             submit_closeout=submit_closeout,
             device=f"{device.name} ({device.id})",
             operator=operator,
-            request_sync=app.sync.trigger if app.sync is not None else None,
+            request_sync=sync.trigger if sync is not None else None,
+            flush_uploads=sync.flush if isinstance(sync, UploadFlusher) else None,
+            gate_status=gate_status,
+            fetch_counts=fetch_counts,
+            trust_status=services.trust.status if services.trust is not None else None,
         )
         return open_coordinator(context)
 

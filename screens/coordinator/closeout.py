@@ -17,16 +17,34 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
 from kiosk.closeout import CloseoutResult, DaySummary
-from kiosk.models import Outcome
+from kiosk.models import Outcome, SyncState
 from kiosk.store.tables import Attempt, Checkin
 from kiosk.text import sanitize
+from kiosk.trust_keeper import TrustStatus
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
 from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
+from screens.coordinator.closing import (
+    close_question,
+    closed_notices,
+    upload_error_text,
+    upload_progress,
+)
 from screens.coordinator.context import CoordinatorContext
-from screens.coordinator.day_view import counts_grid, local_time, receipt_text, status_text
+from screens.coordinator.day_view import (
+    activity_counts_text,
+    axis_text,
+    counts_grid,
+    digest_text,
+    heading_text,
+    local_time,
+    premium_text,
+    receipt_text,
+    status_text,
+    trust_text,
+)
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
@@ -35,6 +53,7 @@ from screens.coordinator.messages import (
     DayClosed,
     DayLoaded,
     Exported,
+    GatesLoaded,
 )
 from screens.coordinator.pin import PinModal
 from screens.coordinator.quit import confirm_quit
@@ -72,6 +91,8 @@ class CloseoutScreen(KioskScreen[None]):
         self.checkins: dict[str, Checkin] = {}
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
+        self.trust: TrustStatus | None = None
+        self.closing = False  # the close waits for the upload: the status shows progress
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -91,6 +112,8 @@ class CloseoutScreen(KioskScreen[None]):
                     yield Static(id="coord-digest")
                     yield Static(id="coord-status")
                     yield Static(id="coord-receipt")
+                    yield Static(id="coord-national")
+                    yield Static(id="coord-trust")
             with Horizontal(id="coord-search-row"):
                 yield Input(id="coord-search")
                 yield Static(id="coord-shown")
@@ -111,9 +134,13 @@ class CloseoutScreen(KioskScreen[None]):
         self.add_class("-unlocked")
         self.query_one(AttemptsTable).focus()
         self.reload()
+        self.refresh_national()
 
-    def _sync_changed(self, _state: object) -> None:
-        """Uploads progressed: show fresh pending/confirmed numbers."""
+    def _sync_changed(self, state: object) -> None:
+        """Uploads progressed: show fresh pending/confirmed numbers (and, while closing, how
+        far the upload the close waits for has come)."""
+        if self.closing and (state is None or isinstance(state, SyncState)):
+            self.query_one("#coord-status", Static).update(Text(upload_progress(self.t, state)))
         if self.unlocked:
             self.reload()
 
@@ -132,11 +159,25 @@ class CloseoutScreen(KioskScreen[None]):
 
     def reload(self) -> None:
         store, activity_id = self.context.store, self.activity_id
+        trust = self.context.trust_status
         self.background(
-            lambda: self.post_message(jobs.load_day(store, activity_id)),
+            lambda: self.post_message(jobs.load_day(store, activity_id, trust)),
             group="coordinator-load",
             exclusive=True,
         )
+
+    def refresh_national(self) -> None:
+        """Fetch the national gate + app counts (when online); the day is shown again after."""
+        context, activity_id = self.context, self.activity_id
+        if context.fetch_counts is None:
+            return
+
+        def fetch() -> None:
+            loaded = jobs.refresh_national(context, activity_id)
+            if loaded is not None:
+                self.post_message(loaded)
+
+        self.background(fetch, group="coordinator-national", exclusive=True)
 
     def on_day_loaded(self, message: DayLoaded) -> None:
         if message.summary.activity.id != self.activity_id:
@@ -146,6 +187,7 @@ class CloseoutScreen(KioskScreen[None]):
             message.attempts,
             message.checkins,
         )
+        self.trust = message.trust
         ids = [a.id for a in message.activities]
         select = self.query_one("#coord-activity", Select)
         if ids != self.activity_ids:
@@ -169,10 +211,12 @@ class CloseoutScreen(KioskScreen[None]):
             self.upload_error = ""
             self.query_one("#coord-search", Input).value = ""
             self.reload()
+            self.refresh_national()
 
     def action_refresh(self) -> None:
         if self.unlocked:
             self.reload()
+            self.refresh_national()
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -180,39 +224,21 @@ class CloseoutScreen(KioskScreen[None]):
         summary = self.summary
         if summary is None:
             return
-        t, a, c = self.t, summary.activity, summary.counts
-        state = t("screen.closed") if summary.closed else t("screen.open")
-        heading = Text(f"{sanitize(a.name, 60)}  {a.date}  ", style="bold")
-        heading.append(state, style="reverse bold")
-        self.query_one("#coord-heading", Static).update(heading)
-
+        t = self.t
+        self.query_one("#coord-heading", Static).update(heading_text(t, summary))
         self.query_one("#coord-counts", Static).update(counts_grid(t, summary))
-
         hours = summary.hourly
         self.query_one("#coord-hourly", Sparkline).data = [h.count for h in hours] or [0]
-        axis = (
-            t(
-                "counts.axis",
-                first=hours[0].label,
-                last=hours[-1].label,
-                peak=max(h.count for h in hours),
-            )
-            if hours
-            else t("counts.no_checkins")
-        )
-        self.query_one("#coord-axis", Static).update(Text(axis))
-        share = summary.premium_share
-        premium = (
-            t("counts.premium", share=f"{share * 100:.1f}%", n=c.premium)
-            if (share is not None)
-            else t("counts.premium_none")
-        )
-        self.query_one("#coord-premium", Static).update(Text(premium))
-        digest = Text(t("close.digest", n=summary.digest_count) + " ")
-        digest.append(summary.digest[:16] + "…", style="bold")
-        self.query_one("#coord-digest", Static).update(digest)
-        self.query_one("#coord-status", Static).update(status_text(t, summary, self.upload_error))
+        self.query_one("#coord-axis", Static).update(Text(axis_text(t, summary)))
+        self.query_one("#coord-premium", Static).update(Text(premium_text(t, summary)))
+        self.query_one("#coord-digest", Static).update(digest_text(t, summary))
+        if not self.closing:
+            status = status_text(t, summary, self.upload_error)
+            self.query_one("#coord-status", Static).update(status)
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
+        self.query_one("#coord-national", Static).update(activity_counts_text(t, summary))
+        now = self.context.clock.now()
+        self.query_one("#coord-trust", Static).update(trust_text(t, self.trust, now))
         self._fill_table()
 
     def _fill_table(self) -> None:
@@ -344,15 +370,19 @@ class CloseoutScreen(KioskScreen[None]):
         self.app.push_screen(AuditModal(message.entries))
 
     def action_close_day(self) -> None:
-        if not self.unlocked or self.summary is None:
+        """Ask the national API which other gates still hold uploads, then confirm."""
+        if not self.unlocked or self.summary is None or self.closing:
             return
-        c = self.summary.counts
-        if self.summary.closed:
-            question = self.t("close.resend_question")
-        else:
-            question = self.t("close.question", accepted=c.accepted, pending=c.pending_upload)
+        context, activity_id = self.context, self.activity_id
+        self.background(
+            lambda: self.post_message(jobs.gates(context, activity_id)), group="coordinator"
+        )
+
+    def on_gates_loaded(self, message: GatesLoaded) -> None:
+        if self.summary is None or message.activity_id != self.activity_id:
+            return
         confirm = ConfirmModal(
-            question,
+            close_question(self.t, self.summary, message.gates, message.error),
             title=self.t("close.confirm_title"),
             yes=self.t("close.confirm_yes"),
             no=self.t("common.cancel"),
@@ -364,8 +394,12 @@ class CloseoutScreen(KioskScreen[None]):
             return
         context, operator = self.context, self.operator
         activity_id = self.activity_id
-        if context.request_sync is not None:
-            context.request_sync()  # upload what is pending; the close-out can be re-sent later
+        if context.flush_uploads is not None:
+            self.closing = True  # the close job uploads first; its progress shows meanwhile
+            status = upload_progress(self.t, getattr(self.app, "sync_state", None))
+            self.query_one("#coord-status", Static).update(Text(status))
+        elif context.request_sync is not None:
+            context.request_sync()  # no flush: upload soon; the close-out can be re-sent later
 
         self.background(
             lambda: self.post_message(jobs.close(context, activity_id, operator)),
@@ -373,20 +407,15 @@ class CloseoutScreen(KioskScreen[None]):
         )
 
     def on_day_closed(self, message: DayClosed) -> None:
+        self.closing = False
         result = message.result
         if result is None:
             self.notify(self.t(message.error), markup=False, severity="error")
             return
         self.last_close = result
-        self.upload_error = (
-            self.t("close.offline")
-            if result.upload_error == "offline"
-            else result.upload_error or ""
-        )
-        if result.all_confirmed:
-            self.notify(self.t("close.all_confirmed", n=result.count), markup=False)
-        else:
-            self.notify(self.t("close.closed_pending"), markup=False, severity="warning")
+        self.upload_error = upload_error_text(self.t, result)
+        for text, severity in closed_notices(self.t, result):
+            self.notify(text, markup=False, severity=severity)
         self.reload()
 
     def action_export(self) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 from textual.message import Message
 
 from kiosk.closeout import CloseoutResult, DaySummary
+from kiosk.national import GateStatus
 from kiosk.pin import PinAttempt
 from kiosk.store.tables import Activity, Attempt, Audit, Checkin
+from kiosk.trust_keeper import TrustStatus
 
 
 @dataclass
@@ -25,6 +27,7 @@ class DayLoaded(Message):
     attempts: list[Attempt]
     checkins: dict[str, Checkin]
     activities: list[Activity]  # every activity held on the same day (for switching)
+    trust: TrustStatus | None = None  # the trust list in force (None: not known here)
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DayLoaded)
@@ -41,6 +44,15 @@ class CorrectionDone(Message):
 @dataclass
 class DayClosed(Message):
     result: CloseoutResult | None
+    error: str = ""
+
+
+@dataclass
+class GatesLoaded(Message):
+    """The other gates of the activity still holding uploads (`gates` None: not known)."""
+
+    activity_id: str
+    gates: list[GateStatus] | None
     error: str = ""
 
 

@@ -96,15 +96,21 @@ class ResultBanner(Vertical):
             with Vertical(id="banner-text"):
                 yield Static(id="banner-title")
                 yield Static(id="banner-detail")
+                yield Static(id="banner-premium")
                 yield Static(id="banner-hint")
 
-    def _paint(self, state: str, title: str, detail: str = "", hint: str = "") -> None:
+    def _paint(
+        self, state: str, title: str, detail: str = "", hint: str = "", premium: str = ""
+    ) -> None:
         for name in STATES:
             self.set_class(name == state, f"-{name}")
         self.state = state
         self.query_one("#banner-glyph", Static).update(Text(scaled(GLYPHS[state], self.scale)))
         self.query_one("#banner-title", Static).update(Text(f"{SYMBOLS[state]} {title}"))
         self.query_one("#banner-detail", Static).update(Text(sanitize(detail)))
+        cue = self.query_one("#banner-premium", Static)
+        cue.display = bool(premium)
+        cue.update(Text(premium))
         self.query_one("#banner-hint", Static).update(Text(sanitize(hint)))
 
     def on_resize(self) -> None:
@@ -138,11 +144,24 @@ class ResultBanner(Vertical):
             return
         who = t("banner.registrant", id=result.registrant) if result.registrant else ""
         if result.outcome is Outcome.ACCEPTED:
+            # A record typed in at the gate is kept, but the national system counts it only
+            # once a coordinator vouches for it: the volunteer is told so, truthfully.
             manual = result.method.value in ("manual", "paper")
             title = t("banner.manual_accepted" if manual else "banner.accepted")
-            self._paint("accepted", title, who, t("banner.accepted_hint"))
+            hint = t("banner.manual_hint" if manual else "banner.accepted_hint")
+            # Does this count for them? Only a pass says where the registrant is registered.
+            premium = t(f"banner.premium_{result.premium.value}") if result.premium else ""
+            self._paint("accepted", title, who, hint, premium)
         elif result.outcome is Outcome.DUPLICATE:
-            first = t("banner.duplicate_first", time=local_time(result.first_at))
+            first = (
+                t(
+                    "banner.duplicate_first_at",
+                    gate=result.first_device,
+                    time=local_time(result.first_at),
+                )
+                if result.first_device
+                else t("banner.duplicate_first", time=local_time(result.first_at))
+            )
             detail = f"{who}  {first}" if who else first
             self._paint("duplicate", t("banner.duplicate"), detail, t("banner.duplicate_hint"))
         else:

@@ -108,7 +108,7 @@ async def test_an_activity_from_the_api_renders_inert(
     secrets = secrets_for(kiosk)
     enroll_device(server.url, token, kiosk.config.device.id, secrets)
     with ApiClient(server.url, token=secrets.get(DEVICE_TOKEN)) as client:
-        puller = Puller(kiosk.services.store, client, kiosk.services.verifier, jwks_file=None)
+        puller = Puller(kiosk.services.store, client, kiosk.services.verifier)
         assert puller.activities() >= 1
     stored = kiosk.services.store.activities.get("act-hostile")
     assert stored is not None

@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import queue
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 from cli.compose import build_services
 from config.load import load_config
 from config.secrets import CredentialFileKeyring, SecretStore
+from kiosk.clock import Clock
 from kiosk.services import Services
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,6 +38,7 @@ class ServerProcess:
     def __init__(self, directory: Path, *, database: Path | None = None) -> None:
         self.database = database or directory / "server.db"
         self.url: str | None = None
+        self.admin_token = "admin-" + secrets.token_hex(8)  # for the admin HTTP endpoints
         with open(directory / "server.log", "ab") as log:  # the child keeps its own copy
             self._proc = subprocess.Popen(
                 [
@@ -44,6 +47,8 @@ class ServerProcess:
                     "tests.e2e.sync.serverproc",
                     "--database",
                     f"sqlite:///{self.database}",
+                    "--admin-token",
+                    self.admin_token,
                 ],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
@@ -84,17 +89,26 @@ class ServerProcess:
         self.url = str(self.call("listen")["url"])
         return self.url
 
-    def seed(self, *activities: str) -> None:
-        self.call("seed", activities=[{"id": a} for a in activities or (ACTIVITY,)])
+    def seed(self, *activities: str | dict[str, Any]) -> None:
+        """Activities by id (today, in the default municipality, designated) or as dicts
+        (id, name, date, municipality, designated)."""
+        docs = [a if isinstance(a, dict) else {"id": a} for a in activities or (ACTIVITY,)]
+        self.call("seed", activities=docs)
 
-    def enroll_token(self) -> str:
-        return str(self.call("enroll_token")["token"])
+    def enroll_token(self, municipality: str | None = None) -> str:
+        extra = {} if municipality is None else {"municipality": municipality}
+        return str(self.call("enroll_token", **extra)["token"])
 
     def jwks(self) -> dict[str, Any]:
         return dict(self.call("jwks")["jwks"])
 
-    def passes(self, count: int, tier: str = "premium") -> list[str]:
-        return list(self.call("issue_passes", count=count, tier=tier)["passes"])
+    def anchor(self) -> dict[str, Any]:
+        """The national trust anchor as `national-api anchor export` writes it."""
+        return dict(self.call("anchor")["jwks"])
+
+    def passes(self, count: int, tier: str = "premium", **claims: Any) -> list[str]:
+        """Passes for new registrants; `claims` may set `iat`, `exp` (epoch) and `mun`."""
+        return list(self.call("issue_passes", count=count, tier=tier, **claims)["passes"])
 
     def faults(self, **config: Any) -> dict[str, Any]:
         return dict(self.call("faults", **config)["state"])
@@ -150,14 +164,20 @@ def write_kiosk_config(
     device_id: str,
     url: str,
     jwks: dict[str, Any],
+    anchor: dict[str, Any] | None = None,
     activity: str = ACTIVITY,
     batch_size: int = 200,
     timeout: float = 5.0,
     interval: float = 1.0,
     synchronous: str = "NORMAL",
 ) -> Path:
+    """A kiosk config; `anchor` (a JWK Set) is pinned as `[trust] anchor_file` when given."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "jwks.json").write_text(json.dumps(jwks), encoding="utf-8")
+    pin = ""
+    if anchor is not None:
+        (directory / "anchor.json").write_text(json.dumps(anchor), encoding="utf-8")
+        pin = f'anchor_file = "{directory / "anchor.json"}"'
     path = directory / "kiosk.toml"
     path.write_text(
         f"""
@@ -169,6 +189,7 @@ database = "{directory / "kiosk.db"}"
 
 [trust]
 jwks_file = "{directory / "jwks.json"}"
+{pin}
 
 [activity]
 id = "{activity}"
@@ -189,10 +210,11 @@ synchronous = "{synchronous}"
     return path
 
 
-def make_kiosk(directory: Path, **kwargs: Any) -> Kiosk:
+def make_kiosk(directory: Path, *, clock: Clock | None = None, **kwargs: Any) -> Kiosk:
+    """A kiosk on its own files (`kwargs` for its config); `clock` replaces the system's."""
     path = write_kiosk_config(directory, **kwargs)
     config = load_config(path)
-    services = build_services(config)
+    services = build_services(config, clock=clock)
     secrets = SecretStore(config.device.id, backend=CredentialFileKeyring(credentials_dir()))
     return Kiosk(directory, path, config.device.id, services, secrets)
 
