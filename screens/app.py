@@ -10,22 +10,26 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from config.schema import KioskConfig
 from kiosk.clock import Clock
-from kiosk.models import SyncState
+from kiosk.models import CheckinResult, SyncState
 from kiosk.ports import Heartbeat, SyncController
 from kiosk.scan.frames import SourceState
 from kiosk.services import Services
 from screens.error import ErrorScreen
 from screens.i18n import LANGUAGES, Translator
 from screens.messages import SyncStateChanged
+from screens.results import ResultQueue, Shown
 from screens.scanning import ScannerFactory
 from screens.sound import Chime
 from screens.start import StartScreen
+from screens.widgets.notice import NoticeLine
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ class KioskApp(App[None]):
     camera_state: reactive[SourceState | None] = reactive(None, init=False)
     sync_state: reactive[SyncState | None] = reactive(None, init=False)
     storage_full: reactive[bool] = reactive(False, init=False)
+    shown_result: reactive[Shown | None] = reactive(None, init=False)
+    results_waiting: reactive[int] = reactive(0, init=False)
 
     def __init__(
         self,
@@ -74,6 +80,8 @@ class KioskApp(App[None]):
         self.clock = clock
         self.coordinator = coordinator
         self.translator = Translator(language)
+        self.results = ResultQueue(config.ui.banner_seconds, clock.monotonic)
+        self._results_timer: Timer | None = None
         self.set_reactive(KioskApp.language, language)
         self.chime = Chime(
             config.ui.sound,
@@ -119,13 +127,54 @@ class KioskApp(App[None]):
         elif worker.group != "sound" and not isinstance(self.screen, ErrorScreen):
             self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
 
+    # -- results (screens.results: every decision is seen, in order) --------------------------
+
+    def show_result(self, result: CheckinResult) -> None:
+        """A decision was stored: put it up now, or queue it behind the one being read."""
+        self.results.add(result)
+        self._results_tick()
+
+    def _results_tick(self) -> None:
+        results = self.results
+        if results.tick() or results.current is not self.shown_result:
+            self.shown_result = results.current
+            if results.current is not None:
+                self.chime.play(results.current.result.outcome)
+        self.results_waiting = results.waiting
+        # Poll while time alone can change the banner; results are decided by the injected
+        # clock, so tests move time by advancing it instead of waiting.
+        if results.busy and self._results_timer is None:
+            self._results_timer = self.set_interval(0.1, self._results_tick)
+        elif not results.busy and self._results_timer is not None:
+            self._results_timer.stop()
+            self._results_timer = None
+
     def start_scanning(self, activity_id: str) -> None:
         """The start screen chose an activity: scan for it."""
         from screens.scan import ScanScreen
 
         self.services.checkins.select_activity(activity_id)
         self.storage_full = False
+        self.results.clear()
+        self._results_tick()
         self.switch_screen(ScanScreen())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """On kiosk screens a notice goes on the screen's notice line (`NoticeLine`: plain
+        text, nothing floats over the screen); elsewhere it is Textual's toast."""
+        lines = self.screen.query(NoticeLine)
+        if not lines:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        lines.first().say(message, severity, timeout)
 
     def action_toggle_language(self) -> None:
         index = LANGUAGES.index(self.translator.language)

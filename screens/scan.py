@@ -8,7 +8,6 @@ from typing import ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
 
 from kiosk.models import CheckinResult, Method, Outcome, Reason
 from kiosk.scan.frames import SourceState
@@ -17,6 +16,7 @@ from screens.base import KioskScreen
 from screens.manual import ManualScreen
 from screens.messages import CameraStateChanged, ScanDecided, StatsLoaded
 from screens.recent import RecentScreen
+from screens.results import Shown
 from screens.scanning import PROBLEM_STATES
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
@@ -31,6 +31,7 @@ WEDGE_MAX_GAP_S = 0.3
 
 
 class ScanScreen(KioskScreen[None]):
+    SHOWS_RESULTS = False  # the gate's own banner shows every result
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "manual", "key.manual"),
         Binding("f3", "recent", "key.recent"),
@@ -44,7 +45,6 @@ class ScanScreen(KioskScreen[None]):
         self._activity_name = ""
         self.storage_full = False
         self._camera_stop = threading.Event()
-        self._banner_timer: Timer | None = None
         self._wedge: WedgeKeyBuffer | None = None
 
     def compose(self) -> ComposeResult:
@@ -59,6 +59,8 @@ class ScanScreen(KioskScreen[None]):
         self._wedge = WedgeKeyBuffer(max_gap_s=WEDGE_MAX_GAP_S, clock=clock.monotonic)
         for name in ("camera_state", "sync_state", "storage_full"):
             self.watch(self.app, name, lambda _value: self._refresh_status(), init=False)
+        self.watch(self.app, "shown_result", self._shown_changed, init=False)
+        self.watch(self.app, "results_waiting", self.banner.set_waiting, init=False)
         self._load_stats(trigger_sync=False)
         self._start_camera()
 
@@ -124,24 +126,21 @@ class ScanScreen(KioskScreen[None]):
     def on_scan_decided(self, message: ScanDecided) -> None:
         message.stop()
         result: CheckinResult = message.result
-        self.banner.show_result(result)
-        self.kiosk.chime.play(result.outcome)
-        if self._banner_timer is not None:
-            self._banner_timer.stop()
-            self._banner_timer = None
+        self.kiosk.show_result(result)  # up now, or queued behind the result being read
         if result.reason is Reason.STORAGE_FULL:
             self.storage_full = True
             self.kiosk.storage_full = True
             self._camera_stop.set()
-        else:
-            self._banner_timer = self.set_timer(
-                self.kiosk.config.ui.banner_seconds, self.show_ready
-            )
         self._load_stats(trigger_sync=result.outcome is Outcome.ACCEPTED)
+
+    def _shown_changed(self, shown: Shown | None) -> None:
+        if shown is None:
+            self.show_ready()
+        else:
+            self.banner.show(shown, self.kiosk.results_waiting)
 
     def show_ready(self) -> None:
         """Back to the resting banner: ready, a camera problem with its fix, or storage full."""
-        self._banner_timer = None
         if self.storage_full:
             self.banner.show_storage_full()
             return
@@ -195,7 +194,7 @@ class ScanScreen(KioskScreen[None]):
             )
         )
         self.query_one("#upload-progress", UploadProgress).show(app.sync_state)
-        if self._banner_timer is None and self.banner.result is None:
+        if self.kiosk.shown_result is None:
             self.show_ready()
 
     def translate_ui(self) -> None:
