@@ -9,7 +9,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
-from kiosk.models import CheckinResult, Method, Outcome, Reason
+from kiosk.models import CheckinResult, Method, Outcome, Reason, SyncState
 from kiosk.scan.frames import SourceState
 from kiosk.scan.wedge import WedgeKeyBuffer
 from screens.base import KioskScreen
@@ -21,7 +21,7 @@ from screens.scanning import PROBLEM_STATES
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
 from screens.widgets.keybar import KeyBar
-from screens.widgets.status import StatusBar, StatusInfo
+from screens.widgets.status import StatusBar, StatusInfo, SyncBar
 from screens.widgets.upload_progress import UploadProgress
 
 WEDGE_MIN_LENGTH = 8
@@ -49,6 +49,7 @@ class ScanScreen(KioskScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.t, id="status")
+        yield SyncBar(self.t, id="sync-bar")
         yield UploadProgress(self.t, id="upload-progress")
         yield ResultBanner(self.t, id="banner")
         yield Counters(self.t, id="counters")
@@ -57,8 +58,10 @@ class ScanScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         clock = self.kiosk.clock
         self._wedge = WedgeKeyBuffer(max_gap_s=WEDGE_MAX_GAP_S, clock=clock.monotonic)
-        for name in ("camera_state", "sync_state", "storage_full"):
+        for name in ("camera_state", "storage_full"):
             self.watch(self.app, name, lambda _value: self._refresh_status(), init=False)
+        self.watch(self.app, "sync_state", self._sync_changed, init=False)
+        self.set_interval(30, self._refresh_status)  # "last upload N minutes ago" moves on
         self.watch(self.app, "shown_result", self._shown_changed, init=False)
         self.watch(self.app, "results_waiting", self.banner.set_waiting, init=False)
         self._load_stats(trigger_sync=False)
@@ -172,6 +175,12 @@ class ScanScreen(KioskScreen[None]):
 
         self.background(load, group="stats")
 
+    def _sync_changed(self, state: SyncState | None) -> None:
+        """The sync worker reported: its pending count is the freshest there is."""
+        if state is not None and state.configured:
+            self.pending = state.pending
+        self._refresh_status()
+
     def on_stats_loaded(self, message: StatsLoaded) -> None:
         message.stop()
         self.pending = message.pending
@@ -183,16 +192,17 @@ class ScanScreen(KioskScreen[None]):
 
     def _refresh_status(self) -> None:
         app = self.kiosk
-        self.query_one("#status", StatusBar).show(
-            StatusInfo(
-                activity=self._activity_name,
-                sync=app.sync_state,
-                pending=self.pending,
-                camera=app.camera_state if app.scanner_factory is not None else None,
-                clock_trusted=app.clock.trusted,
-                storage_full=app.storage_full,
-            )
+        info = StatusInfo(
+            activity=self._activity_name,
+            sync=app.sync_state,
+            pending=self.pending,
+            camera=app.camera_state if app.scanner_factory is not None else None,
+            clock_trusted=app.clock.trusted,
+            storage_full=app.storage_full,
+            now=app.clock.now(),
         )
+        self.query_one("#status", StatusBar).show(info)
+        self.query_one("#sync-bar", SyncBar).show(info)
         self.query_one("#upload-progress", UploadProgress).show(app.sync_state)
         if self.kiosk.shown_result is None:
             self.show_ready()

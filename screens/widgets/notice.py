@@ -33,7 +33,9 @@ class NoticeLine(Static):
         self.severity = "information"
         self._timer: Timer | None = None
 
-    def say(self, message: str, severity: str = "information", timeout: float | None = None) -> None:
+    def say(
+        self, message: str, severity: str = "information", timeout: float | None = None
+    ) -> None:
         """Show `message` (plain text, never markup) for `timeout` seconds."""
         self.message, self.severity = message, severity
         for name in MARKS:
