@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from kiosk.checkins import PAPER_PREFIX
 from kiosk.clock import JST
 from kiosk.closeout import effective_time
+from kiosk.exports.words import METHODS, OPERATORS, SYNC_STATUSES, TIERS, word
 from kiosk.models import mask_registrant
 from kiosk.store import Store
 from kiosk.store.tables import Activity, Checkin
@@ -19,13 +20,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("checkin_id", "記録ID"),
     ("registrant", "ふるさと住民ID"),
     ("tier", "登録区分"),
+    ("tier_code", "登録区分コード"),
     ("method", "記録方法"),
+    ("method_code", "記録方法コード"),
     ("checked_in_at", "参加日時"),
     ("clock_trusted", "時刻確認済"),
     ("operator", "記録者"),
     ("sync_status", "送信状況"),
+    ("sync_status_code", "送信状況コード"),
 )
-"""(stable key, header shown in Excel), in column order."""
+"""(stable key, header shown in Excel), in column order. Words are Japanese; each stable code
+(`premium`, `camera`, `accepted`) keeps its own column for scripts."""
 
 
 def registrant_cell(registrant: str, *, full_ids: bool) -> str:
@@ -45,11 +50,14 @@ def attendance_row(activity: Activity, checkin: Checkin, *, full_ids: bool) -> l
         activity.date,
         checkin.id,
         registrant_cell(checkin.registrant, full_ids=full_ids),
+        word(TIERS, checkin.tier or ""),
         checkin.tier or "",
+        word(METHODS, checkin.method),
         checkin.method,
         checked_in_at(checkin),
         "true" if checkin.clock_trusted else "false",
-        checkin.operator,
+        word(OPERATORS, checkin.operator),
+        word(SYNC_STATUSES, checkin.sync_status),
         checkin.sync_status,
     ]
 

@@ -11,6 +11,7 @@ from kiosk.clock import JST
 from kiosk.closeout import DaySummary
 from kiosk.exports.cells import pad, width
 from kiosk.exports.record_form import wareki
+from kiosk.exports.words import REASONS, word
 from kiosk.text import sanitize
 
 PAGE_WIDTH = 78
@@ -90,7 +91,10 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         _line("重複読取 (duplicates)", c.duplicates),
         _line("不受理 (rejected)", c.rejected),
     ]
-    lines += [_line(f"  - {reason}", n) for reason, n in sorted(c.rejected_by_reason.items())]
+    lines += [
+        _line(f"  - {word(REASONS, reason)} ({reason})", n)
+        for reason, n in sorted(c.rejected_by_reason.items())
+    ]
     lines += [
         _line("取消 (voided)", c.voided),
         _line("未送信 (pending upload)", c.pending_upload),

@@ -14,14 +14,15 @@ from screens.coordinator.day_view import attempt_row
 from screens.i18n import Translator
 
 COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
+SORT_CYCLE = ("time", "outcome", "method")
 COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
     "time": 8,
     "outcome": 9,
-    "reason": 16,  # the longest reasons are cut; the audit view shows them whole
-    "registrant": 16,
-    "method": 10,
+    "reason": 14,  # the longest reasons are cut; the audit view shows them whole
+    "registrant": 14,
+    "method": 8,
     "state": 6,
-    "sync": 11,
+    "sync": 8,
 }
 
 
@@ -45,18 +46,35 @@ class AttemptsTable(DataTable[Text]):
         else:
             self.sort_column, self.sort_reverse = column, False
 
+    def cycle_sort(self) -> None:
+        """The sort key: time (newest first), then outcome, then method, then time again."""
+        order = SORT_CYCLE
+        column = self.sort_column if self.sort_column in order else order[-1]
+        self.sort_column = order[(order.index(column) + 1) % len(order)]
+        self.sort_reverse = self.sort_column == "time"
+
     def fill(
         self,
         t: Translator,
         attempts: list[Attempt],
         checkins: dict[str, Checkin],
         needle: str,
+        paper_names: dict[str, str] | None = None,
     ) -> int:
-        """Show the attempts whose cells contain `needle` (any case), sorted; returns how many
-        are shown."""
+        """Show the attempts whose cells (or paper-form name) contain `needle` (any case),
+        sorted; returns how many are shown."""
         selected = self.selected(attempts)
+        names = paper_names or {}
         rows = [
-            (attempt, attempt_row(t, attempt, checkins.get(attempt.checkin_id or "")))
+            (
+                attempt,
+                attempt_row(
+                    t,
+                    attempt,
+                    checkins.get(attempt.checkin_id or ""),
+                    names.get(attempt.checkin_id or "", ""),
+                ),
+            )
             for attempt in attempts
         ]
         needle = needle.strip().casefold()

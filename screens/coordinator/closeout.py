@@ -8,6 +8,7 @@ All database work runs on thread workers; results come back as messages."""
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,10 +23,18 @@ from kiosk.store.tables import Attempt, Checkin
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
-from screens.coordinator.attempts import AttemptsTable
+from screens.coordinator.attempts import SORT_CYCLE, AttemptsTable
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.context import CoordinatorContext
-from screens.coordinator.day_view import counts_grid, local_time, receipt_text, status_text
+from screens.coordinator.day_view import (
+    counts_grid,
+    hours_axis,
+    local_time,
+    operator_word,
+    receipt_text,
+    status_text,
+    summary_lines,
+)
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
@@ -39,6 +48,7 @@ from screens.coordinator.pin import PinModal
 from screens.coordinator.reason import Correction, ReasonModal
 from screens.i18n import COORDINATOR_CATALOG
 
+log = logging.getLogger(__name__)
 ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
 
 
@@ -54,6 +64,7 @@ class CloseoutScreen(KioskScreen[None]):
         Binding("c", "close_day", show=False),
         Binding("e", "export", show=False),
         Binding("slash", "search", show=False),
+        Binding("s", "sort", show=False),
         Binding("f5", "refresh", show=False),
     ]
 
@@ -67,6 +78,7 @@ class CloseoutScreen(KioskScreen[None]):
         self.summary: DaySummary | None = None
         self.attempts: list[Attempt] = []
         self.checkins: dict[str, Checkin] = {}
+        self.paper_names: dict[str, str] = {}  # check-in id -> name on the paper form
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
 
@@ -75,9 +87,13 @@ class CloseoutScreen(KioskScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="coord-locked")
         with Vertical(id="coord-main"):
-            with Horizontal(id="coord-heading-row"):
-                yield Static(id="coord-heading")
+            yield Static(id="coord-heading")
+            with Horizontal(id="coord-search-row"):
+                yield Input(id="coord-search")
+                yield Static(id="coord-shown")
                 yield Select[str]([], allow_blank=True, id="coord-activity")
+            # Small screens: one summary block; large ones also get the detail panel.
+            yield Static(id="coord-summary")
             with Horizontal(id="coord-top"):
                 yield Static(id="coord-counts")
                 with Vertical(id="coord-right"):
@@ -86,15 +102,17 @@ class CloseoutScreen(KioskScreen[None]):
                     yield Static(id="coord-axis")
                     yield Static(id="coord-premium")
                     yield Static(id="coord-digest")
-                    yield Static(id="coord-status")
                     yield Static(id="coord-receipt")
-            with Horizontal(id="coord-search-row"):
-                yield Input(id="coord-search")
-                yield Static(id="coord-shown")
+            yield Static(id="coord-status")
             yield AttemptsTable(id="coord-attempts")
             with Horizontal(id="coord-actions"):
                 for action in ACTIONS:
                     yield Button(Text(""), id=f"coord-{action}", classes="coord-action")
+
+    def on_resize(self) -> None:
+        # The attempts table comes first: the detail panel only where it leaves the table
+        # room (at 80x24 the table keeps more than 8 rows).
+        self.set_class(self.size.height < 36 or self.size.width < 100, "-compact")
 
     def on_mount(self) -> None:
         self.watch(self.app, "sync_state", self._sync_changed, init=False)
@@ -121,7 +139,9 @@ class CloseoutScreen(KioskScreen[None]):
         self.query_one("#coord-search", Input).placeholder = t("table.search")
         self.query_one("#coord-activity", Select).prompt = t("screen.activity")
         for action in ACTIONS:
-            self.query_one(f"#coord-{action}", Button).label = Text(t(f"action.{action}"))
+            button = self.query_one(f"#coord-{action}", Button)
+            key, label = t(f"action_key.{action}"), t(f"action.{action}")
+            button.label = Text(f"{key}\n{label}")  # the key above the full label
         self.query_one(AttemptsTable).relabel(t)
         self._show()
 
@@ -143,12 +163,13 @@ class CloseoutScreen(KioskScreen[None]):
             message.attempts,
             message.checkins,
         )
+        self.paper_names = message.paper_names
         ids = [a.id for a in message.activities]
         select = self.query_one("#coord-activity", Select)
         if ids != self.activity_ids:
             self.activity_ids = ids
             with self.prevent(Select.Changed):
-                select.set_options((Text(f"{a.name} ({a.id})"), a.id) for a in message.activities)
+                select.set_options((Text(a.name), a.id) for a in message.activities)
         if select.value != self.activity_id:
             with self.prevent(Select.Changed):
                 select.value = self.activity_id
@@ -181,20 +202,11 @@ class CloseoutScreen(KioskScreen[None]):
         self.query_one("#coord-heading", Static).update(heading)
 
         self.query_one("#coord-counts", Static).update(counts_grid(t, summary))
+        self.query_one("#coord-summary", Static).update(summary_lines(t, summary))
 
         hours = summary.hourly
         self.query_one("#coord-hourly", Sparkline).data = [h.count for h in hours] or [0]
-        axis = (
-            t(
-                "counts.axis",
-                first=hours[0].label,
-                last=hours[-1].label,
-                peak=max(h.count for h in hours),
-            )
-            if hours
-            else t("counts.no_checkins")
-        )
-        self.query_one("#coord-axis", Static).update(Text(axis))
+        self.query_one("#coord-axis", Static).update(Text(hours_axis(t, hours)))
         share = summary.premium_share
         premium = (
             t("counts.premium", share=f"{share * 100:.1f}%", n=c.premium)
@@ -211,10 +223,20 @@ class CloseoutScreen(KioskScreen[None]):
 
     def _fill_table(self) -> None:
         needle = self.query_one("#coord-search", Input).value
-        shown = self.query_one(AttemptsTable).fill(self.t, self.attempts, self.checkins, needle)
+        table = self.query_one(AttemptsTable)
+        shown = table.fill(self.t, self.attempts, self.checkins, needle, self.paper_names)
+        column = table.sort_column
+        order = self.t(f"table.sort_{column}" if column in SORT_CYCLE else "table.sort_other")
+        arrow = "▼" if table.sort_reverse else "▲"
         self.query_one("#coord-shown", Static).update(
-            Text(self.t("table.shown", shown=shown, total=len(self.attempts)))
+            Text(self.t("table.shown", shown=shown, total=len(self.attempts), order=order) + arrow)
         )
+
+    def action_sort(self) -> None:
+        """S: sort by time, outcome or method in turn (a column header sorts by any column)."""
+        if self.unlocked:
+            self.query_one(AttemptsTable).cycle_sort()
+            self._fill_table()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
@@ -294,7 +316,8 @@ class CloseoutScreen(KioskScreen[None]):
             )
 
         title = self.t(f"{action}.title")
-        self.app.push_screen(ReasonModal(title, self._describe(attempt), self.operator), done)
+        operator = operator_word(self.t, self.operator)
+        self.app.push_screen(ReasonModal(title, self._describe(attempt), operator), done)
 
     def action_add(self) -> None:
         if not self.unlocked:
@@ -313,7 +336,7 @@ class CloseoutScreen(KioskScreen[None]):
                 group="coordinator",
             )
 
-        self.app.push_screen(ManualModal(self.operator), done)
+        self.app.push_screen(ManualModal(operator_word(self.t, self.operator)), done)
 
     def on_correction_done(self, message: CorrectionDone) -> None:
         if message.error:
@@ -341,6 +364,13 @@ class CloseoutScreen(KioskScreen[None]):
             question = self.t("close.resend_question")
         else:
             question = self.t("close.question", accepted=c.accepted, pending=c.pending_upload)
+        warnings = []
+        if not self._online():
+            warnings.append(self.t("close.warn_offline"))
+        if c.pending_upload:
+            warnings.append(self.t("close.warn_pending", n=c.pending_upload))
+        if warnings:
+            question = "\n\n".join([question, *warnings])
         confirm = ConfirmModal(
             question,
             title=self.t("close.confirm_title"),
@@ -362,19 +392,27 @@ class CloseoutScreen(KioskScreen[None]):
             group="coordinator",
         )
 
+    def _online(self) -> bool:
+        """Whether the close-out can reach the national system now (as the sync worker
+        last saw it; no worker or an offline-only device: no)."""
+        state = getattr(self.app, "sync_state", None)
+        if self.context.submit_closeout is None:
+            return False
+        return state is None or bool(getattr(state, "online", True))
+
     def on_day_closed(self, message: DayClosed) -> None:
         result = message.result
         if result is None:
             self.notify(self.t(message.error), markup=False, severity="error")
             return
         self.last_close = result
-        self.upload_error = (
-            self.t("close.offline")
-            if result.upload_error == "offline"
-            else result.upload_error or ""
-        )
+        if result.upload_error:  # the detail is for the log; the screen says what happens next
+            log.info("close-out not uploaded: %s", result.upload_error)
+        self.upload_error = self.t("close.offline") if result.upload_error else ""
         if result.all_confirmed:
             self.notify(self.t("close.all_confirmed", n=result.count), markup=False)
+        elif result.receipt is None:
+            self.notify(self.t("close.closed_offline"), markup=False, severity="warning")
         else:
             self.notify(self.t("close.closed_pending"), markup=False, severity="warning")
         self.reload()

@@ -3,15 +3,17 @@ renderables, so the screen module keeps to layout, loading and actions."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rich.table import Table
 from rich.text import Text
 
 from kiosk.clock import JST
-from kiosk.closeout import DaySummary
+from kiosk.closeout import DaySummary, HourCount
 from kiosk.models import Outcome
 from kiosk.store.tables import Attempt, Checkin
+from kiosk.text import sanitize
 from screens.i18n import Translator
 
 
@@ -28,6 +30,44 @@ def reason_label(t: Translator, code: str | None) -> str:
     key = f"reasons.{code}"
     label = t(key)
     return code if label == key else label
+
+
+def hours_axis(t: Translator, hours: tuple[HourCount, ...]) -> str:
+    """Under the hourly chart: the hours it spans and the busiest hour's count."""
+    if not hours:
+        return t("counts.no_checkins")
+    peak = max(h.count for h in hours)
+    if len(hours) == 1:
+        return t("counts.axis_one", hour=hours[0].label, peak=peak)
+    return t("counts.axis", first=hours[0].label, last=hours[-1].label, peak=peak)
+
+
+def summary_lines(t: Translator, summary: DaySummary) -> Text:
+    """The counts in two or three short lines, for screens too small for the detail panel.
+
+    Line 1: people; line 2: uploads; line 3 (when any): rejected by reason. Other counts
+    (issue 16's confirmed-by-the-national-system, 17's gate vs app) add segments here."""
+    c = summary.counts
+    people = [
+        t("summary.accepted", n=c.accepted),
+        t("summary.unique", n=c.unique_people),
+        t("summary.duplicates", n=c.duplicates),
+        t("summary.rejected", n=c.rejected),
+        t("summary.voided", n=c.voided),
+    ]
+    uploads = [
+        t("summary.pending", n=c.pending_upload),
+        t("summary.confirmed", n=c.confirmed),
+        t("summary.server_duplicates", n=c.server_duplicates),
+    ]
+    text = Text("・".join(people), style="bold")
+    text.append("\n" + "・".join(uploads))
+    if c.rejected_by_reason:
+        reasons = "・".join(
+            f"{reason_label(t, code)} {n}" for code, n in sorted(c.rejected_by_reason.items())
+        )
+        text.append("\n" + t("summary.by_reason", reasons=reasons))
+    return text
 
 
 def counts_grid(t: Translator, summary: DaySummary) -> Table:
@@ -68,11 +108,13 @@ def status_text(t: Translator, summary: DaySummary, upload_error: str | None) ->
     if summary.pending_corrections:
         parts.append(t("close.pending_corrections", n=len(summary.pending_corrections)))
     if receipt is None:
-        error = upload_error
-        parts.append(t("close.no_receipt") + (f" ({error})" if error else ""))
+        parts.append(t("close.no_receipt"))
     elif not matched:
         parts.append(t("close.digest_mismatch"))
-    return Text(t("close.pending", items="・".join(parts)), style="bold yellow")
+    text = Text(t("close.pending", items="・".join(parts)), style="bold yellow")
+    if receipt is None and upload_error:
+        text.append("\n" + t("close.next_offline"), style="bold")  # what happens next
+    return text
 
 
 def receipt_text(t: Translator, summary: DaySummary) -> str:
@@ -86,8 +128,11 @@ def receipt_text(t: Translator, summary: DaySummary) -> str:
     )
 
 
-def attempt_row(t: Translator, attempt: Attempt, checkin: Checkin | None) -> list[Text]:
-    """One row of the attempts table (untrusted values as plain Text)."""
+def attempt_row(
+    t: Translator, attempt: Attempt, checkin: Checkin | None, paper_name: str = ""
+) -> list[Text]:
+    """One row of the attempts table (untrusted values as plain Text). A paper-form record
+    shows the name written on the form instead of its placeholder id."""
     created = attempt.outcome == Outcome.ACCEPTED.value and checkin is not None
     if created and checkin is not None:
         state = t("state.voided") if checkin.voided else t("state.live")
@@ -99,8 +144,38 @@ def attempt_row(t: Translator, attempt: Attempt, checkin: Checkin | None) -> lis
         Text(local_time(attempt.at)),
         Text(t(f"outcome.{attempt.outcome}"), style=style),
         Text(reason_label(t, attempt.reason)),
-        Text(attempt.registrant or ""),
+        Text(
+            t("table.paper_name", name=sanitize(paper_name, 30))
+            if paper_name
+            else attempt.registrant or ""
+        ),
         Text(t(f"method.{attempt.method}")),
         Text(state),
         Text(sync),
     ]
+
+
+SYSTEM_REASONS = {
+    "undo at gate": "audit_reason.undo_at_gate",
+    "manual entry at gate (registrant id)": "audit_reason.manual_id",
+    "paper activity-record form at gate": "audit_reason.manual_paper",
+}
+"""Audit reasons the kiosk itself writes (stable texts in the database), shown in words."""
+_RETENTION = re.compile(r"^retention: (\d+) paper records, (\d+) rejected-scan details$")
+
+
+def audit_reason(t: Translator, reason: str) -> str:
+    """A system-written audit reason in the current language; what a person typed, as typed."""
+    key = SYSTEM_REASONS.get(reason)
+    if key is not None:
+        return t(key)
+    retention = _RETENTION.match(reason)
+    if retention is not None:
+        return f"{t('audit_reason.retention')} ({retention[1]}/{retention[2]})"
+    return sanitize(reason, 200)
+
+
+def operator_word(t: Translator, operator: str) -> str:
+    """`gate`, `coordinator`, `retention`: the kiosk's own operator names, in words."""
+    key = f"operator.{operator}"
+    return t(key) if t.has(key) else sanitize(operator, 64)

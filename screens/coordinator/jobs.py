@@ -55,7 +55,13 @@ def load_day(store: Store, activity_id: str) -> DayLoaded:
     attempts = store.records.attempts(activity_id)
     checkins = {c.id: c for c in store.records.checkins(activity_id)}
     activities = store.activities.by_date(on_date=summary.activity.date)
-    return DayLoaded(summary, attempts, checkins, activities)
+    names = {}
+    for checkin in checkins.values():
+        if checkin.method == Method.PAPER.value:
+            record = store.records.paper_record(checkin.id)
+            if record is not None and record.name:
+                names[checkin.id] = record.name
+    return DayLoaded(summary, attempts, checkins, activities, names)
 
 
 def correct(

@@ -25,6 +25,7 @@ class DayLoaded(Message):
     attempts: list[Attempt]
     checkins: dict[str, Checkin]
     activities: list[Activity]  # every activity held on the same day (for switching)
+    paper_names: dict[str, str] = field(default_factory=dict)  # check-in id -> form name
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DayLoaded)

@@ -195,10 +195,11 @@ class ResultOverlay(ResultBanner):
 
     DEFAULT_CSS = """
     ResultOverlay {
-        dock: top; width: 100%; height: 60%; min-height: 8; padding: 0 2;
+        dock: top; width: 100%; height: 45%; min-height: 10; padding: 0 2;
         display: none;
     }
     ResultOverlay.-visible { display: block; }
+    ResultOverlay #banner-detail { display: none; }
     """
 
     tapped = 0  # the scan number a tap hid (it does not come back for that result)

@@ -172,9 +172,7 @@ def word_bitmap(word: str) -> Bitmap | None:
     glyphs = [glyph(char) for char in word]
     if not glyphs or any(g is None for g in glyphs):
         return None
-    rows = [
-        tuple(px for g in glyphs if g is not None for px in g[row]) for row in range(16)
-    ]
+    rows = [tuple(px for g in glyphs if g is not None for px in g[row]) for row in range(16)]
     return _trim_rows(embolden(tuple(rows)))
 
 
@@ -278,8 +276,9 @@ def fit_banner(symbol: str, word: str, width: int, height: int) -> BigDrawing:
                 side_h = max(sh, wh)
                 side = [
                     a.ljust(sw) + " " * GAP + b
-                    for a, b in zip(_pad(sym_lines, sw, side_h), _pad(word_lines, ww, side_h),
-                                    strict=True)
+                    for a, b in zip(
+                        _pad(sym_lines, sw, side_h), _pad(word_lines, ww, side_h), strict=True
+                    )
                 ]
                 layouts.append((sw + GAP + ww, side_h, side))
                 stacked = [line.center(max(sw, ww)).rstrip() for line in sym_lines]
