@@ -27,7 +27,7 @@ class ActivityQrScreen(KioskModal[None]):
         Binding("f7", "close", show=False),
     ]
     DEFAULT_CSS = """
-    ActivityQrScreen { align: center middle; }
+    ActivityQrScreen { align: center middle; overflow: hidden; }
     #qr-box { width: auto; height: auto; padding: 0 2; background: $surface;
               border: heavy $primary; align: center middle; }
     #qr-title, #qr-hint { width: 44; text-align: center; text-style: bold; }

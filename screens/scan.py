@@ -85,6 +85,8 @@ class ScanScreen(KioskScreen[None]):
         event.stop()
         if payload is not None and len(payload) >= WEDGE_MIN_LENGTH:
             self.submit(payload, Method.WEDGE)
+        elif payload is not None and payload.strip():
+            self.notify(self.t("banner.too_short"), markup=False, severity="warning")
 
     def submit(self, payload: str, method: Method) -> None:
         """Decide a pass string on a worker thread; the banner updates when it is stored."""

@@ -110,6 +110,7 @@ def export(context: CoordinatorContext, activity: Activity, request: ExportReque
     """Every export format of the activity's day, written to the chosen folder."""
     paths, replaced = [], 0
     try:
+        request.folder.mkdir(mode=0o700, exist_ok=True)
         for fmt in ExportFormat:
             result = export_activities(
                 context.store,

@@ -33,6 +33,10 @@ async def test_manual_id_checks_in(kiosk: Kiosk) -> None:
         screen = await open_manual(pilot)
         assert app.focused is screen.query_one("#registrant", Input)
         await pilot.press(*"fr7k-3m9q-2xpd", "enter")  # lower case and hyphens are fine
+        assert isinstance(app.screen, ManualScreen)  # Enter checks, then asks for the button
+        confirm = app.translator("manual.id_confirm")
+        assert confirm in str(app.screen.query_one("#id-error").render())
+        await pilot.press("enter")  # the button has the focus now
         await settle(pilot)
         scan = app.screen
         assert isinstance(scan, ScanScreen)
@@ -55,7 +59,7 @@ async def test_manual_id_twice_is_duplicate(kiosk: Kiosk) -> None:
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manual(pilot)
-        await pilot.press(*"FR7K3M9Q2XPD", "enter")
+        await pilot.press(*"FR7K3M9Q2XPD", "enter", "enter")
         await settle(pilot)
         banner = app.screen.query_one(ResultBanner)
         assert banner.state == "duplicate"
