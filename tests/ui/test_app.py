@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.notifications import Notify
-
-from screens.widgets.notice import NoticeLine
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
@@ -23,6 +21,7 @@ from screens.error import ErrorScreen
 from screens.scan import ScanScreen
 from screens.sound import BELL_PATTERNS, Chime, command_for
 from screens.start import StartScreen
+from screens.widgets.notice import NoticeLine
 from screens.widgets.status import StatusBar
 from tests.ui.conftest import NOW, Kiosk, settle, to_scan, wait_until
 

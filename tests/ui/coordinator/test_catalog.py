@@ -48,7 +48,9 @@ def test_both_languages_have_the_same_keys_and_fields() -> None:
 def test_values_are_sanitised_and_unknown_keys_fall_back() -> None:
     gate = Translator("en")
     t = gate.catalog(COORDINATOR_CATALOG)
-    assert t("pin.wrong", failures=2, left="\x1b[31m2") == "Wrong PIN (2 tries left before the lock)"
+    assert (
+        t("pin.wrong", failures=2, left="\x1b[31m2") == "Wrong PIN (2 tries left before the lock)"
+    )
     assert t("no.such.key") == "no.such.key"
     gate.language = "ja"  # the coordinator's strings follow the App's language
     assert t("common.ok") == "決定"
