@@ -122,9 +122,7 @@ class KioskApp(App[None]):
         worker = event.worker
         error = worker.error
         log.error("worker %s (%s) failed", worker.group, worker.description, exc_info=error)
-        if worker.group == "camera":
-            self.camera_state = SourceState.FAILED
-        elif worker.group != "sound" and not isinstance(self.screen, ErrorScreen):
+        if worker.group != "sound" and not isinstance(self.screen, ErrorScreen):
             self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
 
     # -- results (screens.results: every decision is seen, in order) --------------------------

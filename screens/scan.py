@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import logging
 from typing import ClassVar
 
 from textual import events
@@ -17,7 +17,7 @@ from screens.manual import ManualScreen
 from screens.messages import CameraStateChanged, ScanDecided, StatsLoaded
 from screens.recent import RecentScreen
 from screens.results import Shown
-from screens.scanning import PROBLEM_STATES
+from screens.scanning import PROBLEM_STATES, Scanner
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
 from screens.widgets.keybar import KeyBar
@@ -28,6 +28,8 @@ WEDGE_MIN_LENGTH = 8
 """Shorter bursts ending in Enter are a person at the keyboard, not a scanner."""
 WEDGE_MAX_GAP_S = 0.3
 """A wedge types a whole pass in well under a second; longer pauses start a new payload."""
+
+log = logging.getLogger(__name__)
 
 
 class ScanScreen(KioskScreen[None]):
@@ -44,7 +46,7 @@ class ScanScreen(KioskScreen[None]):
         self.pending = 0
         self._activity_name = ""
         self.storage_full = False
-        self._camera_stop = threading.Event()
+        self._scanner: Scanner | None = None
         self._wedge: WedgeKeyBuffer | None = None
 
     def compose(self) -> ComposeResult:
@@ -68,7 +70,7 @@ class ScanScreen(KioskScreen[None]):
         self._start_camera()
 
     def on_unmount(self) -> None:
-        self._camera_stop.set()
+        self._stop_camera()
 
     # -- input ------------------------------------------------------------------------------
 
@@ -107,8 +109,6 @@ class ScanScreen(KioskScreen[None]):
             self.kiosk.camera_state = None
             self._refresh_status()
             return
-        scanner = factory(self.kiosk.services.checkins)
-        stop = self._camera_stop = threading.Event()
         self.kiosk.camera_state = SourceState.STARTING
 
         def on_result(result: CheckinResult) -> None:
@@ -117,10 +117,20 @@ class ScanScreen(KioskScreen[None]):
         def on_state(state: SourceState, detail: str) -> None:
             self.post_message(CameraStateChanged(state, detail))
 
-        def run() -> None:
-            scanner.run(stop, on_result, on_state)
+        try:
+            scanner = factory(self.kiosk.services.checkins)
+            scanner.start(on_result, on_state)
+        except Exception:  # the gate keeps going on the wedge; the banner says what to fix
+            log.exception("the camera did not start")
+            self.kiosk.camera_state = SourceState.FAILED
+            return
+        self._scanner = scanner
 
-        self.background(run, group="camera")
+    def _stop_camera(self) -> None:
+        """Returns at once; the scanner reports STOPPED when it has released the camera."""
+        if self._scanner is not None:
+            self._scanner.stop()
+            self._scanner = None
 
     # -- results ----------------------------------------------------------------------------
 
@@ -135,7 +145,7 @@ class ScanScreen(KioskScreen[None]):
         if result.reason is Reason.STORAGE_FULL:
             self.storage_full = True
             self.kiosk.storage_full = True
-            self._camera_stop.set()
+            self._stop_camera()
         self._load_stats(trigger_sync=result.outcome is Outcome.ACCEPTED)
 
     def _shown_changed(self, shown: Shown | None) -> None:

@@ -1,20 +1,23 @@
 """What the scan screen needs from a camera pipeline, and the adapter to `kiosk.scan`.
 
-The pipeline runs on its own thread (a Textual thread worker started by the scan screen). It
-decides every code through the CheckinService and reports through two callbacks that the
-screen turns into messages with `post_message`.
+The pipeline runs on threads of its own (`ScanPipeline`: capture + decode); the screen only
+starts and stops it. It decides every code through the CheckinService and reports through
+two callbacks that the screen turns into messages with `post_message`.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult
 from kiosk.scan.frames import FrameSource, SourceState, StateCallback
 from kiosk.scan.settings import ScanSettings
+
+if TYPE_CHECKING:
+    from kiosk.scan.pipeline import ScanPipeline
 
 ResultCallback = Callable[[CheckinResult], None]
 
@@ -22,14 +25,18 @@ PROBLEM_STATES = frozenset(
     {SourceState.NOT_FOUND, SourceState.BUSY, SourceState.RECONNECTING, SourceState.FAILED}
 )
 
+log = logging.getLogger(__name__)
+
 
 class Scanner(Protocol):
-    """A camera pipeline bound to a check-in service."""
+    """A camera pipeline bound to a check-in service, running on threads of its own."""
 
-    def run(
-        self, stop: threading.Event, on_result: ResultCallback, on_state: StateCallback
-    ) -> None:
-        """Scan until `stop` is set or the source ends; never call into the UI directly."""
+    def start(self, on_result: ResultCallback, on_state: StateCallback) -> None:
+        """Start scanning and return at once. The callbacks run on the scanner's threads
+        (never call into the UI from them); the end is reported as STOPPED or FAILED."""
+
+    def stop(self) -> None:
+        """Ask the scanner to stop and return at once (it releases the camera itself)."""
 
 
 ScannerFactory = Callable[[CheckinService], Scanner]
@@ -39,8 +46,8 @@ ScannerFactory = Callable[[CheckinService], Scanner]
 class PipelineScanner:
     """Adapts `kiosk.scan.pipeline.ScanPipeline` to `Scanner`.
 
-    The camera stack (cv2, the decoder) is imported on the worker thread when scanning
-    starts, so it never delays the first frame of the UI. `source` is a frame source or a
+    OpenCV and the decoder library load on the pipeline's own threads when they first need
+    them, so starting never delays a frame of the UI. `source` is a frame source or a
     zero-argument callable building one (tests pass a synthetic source).
     """
 
@@ -53,17 +60,15 @@ class PipelineScanner:
         self.service = service
         self.source = source
         self.settings = settings
+        self.pipeline: ScanPipeline | None = None
 
-    def run(
-        self, stop: threading.Event, on_result: ResultCallback, on_state: StateCallback
-    ) -> None:
-        import logging
-
+    def start(self, on_result: ResultCallback, on_state: StateCallback) -> None:
         from kiosk.scan.pipeline import ScanPipeline
 
-        log = logging.getLogger(__name__)
+        if self.pipeline is not None:
+            raise RuntimeError("scanner already started")
         source = self.source() if callable(self.source) else self.source
-        pipeline = ScanPipeline(
+        self.pipeline = ScanPipeline(
             source,
             self.service,
             settings=self.settings,
@@ -71,12 +76,11 @@ class PipelineScanner:
             on_state=on_state,
             on_error=lambda exc: log.warning("scan pipeline: %s", exc),
         )
-        pipeline.start()
-        try:
-            while pipeline.running and not stop.wait(0.1):
-                pass
-        finally:
-            pipeline.stop()
+        self.pipeline.start()
+
+    def stop(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.request_stop()
 
 
 def pipeline_scanner_factory(spec: str, settings: ScanSettings | None = None) -> ScannerFactory:

@@ -11,7 +11,9 @@ Typical use from the UI (callbacks run on worker threads; wrap them in `post_mes
         on_result=lambda r: app.post_message(Scanned(r)),
         on_state=lambda state, detail: app.post_message(CameraState(state, detail)),
     )
-    pipeline.start()            # ... pipeline.stop() on exit or suspend (releases the camera)
+    pipeline.start()            # returns at once; the pipeline runs on its own two threads
+    pipeline.request_stop()     # on exit or suspend: returns at once, releases the camera;
+                                # on_state(STOPPED) / the `finished` event say when it has
 
 Headless (`kiosk scan`): `for result in iter_decisions(spec, service, settings=...): ...`.
 """
@@ -25,12 +27,13 @@ if TYPE_CHECKING:
     from kiosk.scan.camera import CameraSource
     from kiosk.scan.debounce import Debouncer
     from kiosk.scan.decoders import Decoder, PyzbarDecoder, ZxingDecoder, make_decoder
-    from kiosk.scan.frames import Frame, FrameSource, SourceError, SourceState
+    from kiosk.scan.frame_decoder import FrameDecoder
+    from kiosk.scan.frames import Frame, FrameDemand, FrameSource, SourceError, SourceState
+    from kiosk.scan.idle import IdleSchedule
     from kiosk.scan.media import ImageFolderSource, VideoFileSource
     from kiosk.scan.pipeline import DecisionSink, ScanPipeline
     from kiosk.scan.render import CodeSpec, Style
     from kiosk.scan.runner import iter_decisions, iter_wedge_decisions
-    from kiosk.scan.scanner import FrameScanner
     from kiosk.scan.settings import Backend, ScanSettings
     from kiosk.scan.sources import SpecError, open_source
     from kiosk.scan.synthetic import LiveFeed, Shot, SyntheticSource
@@ -44,8 +47,10 @@ _EXPORTS = {
     "Debouncer": "debounce",
     "Decoder": "decoders",
     "Frame": "frames",
-    "FrameScanner": "scanner",
+    "FrameDecoder": "frame_decoder",
+    "FrameDemand": "frames",
     "FrameSource": "frames",
+    "IdleSchedule": "idle",
     "ImageFolderSource": "media",
     "LiveFeed": "synthetic",
     "PyzbarDecoder": "decoders",
@@ -75,8 +80,10 @@ __all__ = [
     "DecisionSink",
     "Decoder",
     "Frame",
-    "FrameScanner",
+    "FrameDecoder",
+    "FrameDemand",
     "FrameSource",
+    "IdleSchedule",
     "ImageFolderSource",
     "LiveFeed",
     "PyzbarDecoder",

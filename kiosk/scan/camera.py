@@ -17,7 +17,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kiosk.scan.frames import Frame, SourceError, SourceState, StateCallback
+from kiosk.scan.frames import Frame, FrameDemand, SourceError, SourceState, StateCallback
 from kiosk.scan.settings import ScanSettings
 
 if TYPE_CHECKING:
@@ -27,9 +27,15 @@ if TYPE_CHECKING:
 
 
 class CaptureDevice(Protocol):
-    """The two calls we need from `cv2.VideoCapture` (a test double implements them too)."""
+    """The calls we need from `cv2.VideoCapture` (a test double implements them too)."""
 
-    def read(self) -> tuple[bool, Image | None]: ...
+    def grab(self) -> bool:
+        """Take the next frame off the device, without decompressing it."""
+        ...
+
+    def retrieve(self) -> tuple[bool, Image | None]:
+        """Decompress the grabbed frame (skipped for frames nobody wants)."""
+        ...
 
     def release(self) -> None: ...
 
@@ -99,10 +105,17 @@ _Item = _Opened | _Failed | Frame
 class _DeviceSession:
     """One open-read-release cycle, run in its own daemon thread."""
 
-    def __init__(self, opener: DeviceOpener, clock: Callable[[], float], first_index: int) -> None:
+    def __init__(
+        self,
+        opener: DeviceOpener,
+        clock: Callable[[], float],
+        first_index: int,
+        demand: FrameDemand,
+    ) -> None:
         self._opener = opener
         self._clock = clock
         self._index = first_index
+        self._demand = demand
         self._quit = threading.Event()
         self.items: queue.Queue[_Item] = queue.Queue(maxsize=2)
         self.released = threading.Event()
@@ -136,15 +149,18 @@ class _DeviceSession:
             self._put(_Opened())
             while not self._quit.is_set():
                 try:
-                    ok, image = device.read()
+                    ok = device.grab()
+                    wanted = ok and self._demand.wants()
+                    image = device.retrieve()[1] if wanted else None
                 except Exception as exc:
                     self._put(_Failed(SourceState.RECONNECTING, f"read error: {exc}"))
                     return
-                if not ok or image is None:
+                if not ok or (wanted and image is None):
                     self._put(_Failed(SourceState.RECONNECTING, "camera delivered no frame"))
                     return
-                now = self._clock()
-                self._put(Frame(image, now, now, self._index))
+                if image is not None:
+                    now = self._clock()
+                    self._put(Frame(image, now, now, self._index))
                 self._index += 1
         finally:
             try:
@@ -211,7 +227,13 @@ class CameraSource:
         """True when the last device session has released its device (or never opened one)."""
         return self._last_session is None or self._last_session.released.is_set()
 
-    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
+    def frames(
+        self,
+        stop: threading.Event,
+        report: StateCallback,
+        demand: FrameDemand | None = None,
+    ) -> Generator[Frame, None, None]:
+        demand = demand or FrameDemand()
         settings = self.settings
         timeout = settings.camera_read_timeout_s
         backoff = settings.reconnect_initial_s
@@ -227,7 +249,7 @@ class CameraSource:
 
         tell(SourceState.STARTING, self.label)
         while not stop.is_set():
-            session = _DeviceSession(self._opener, self._clock, next_index)
+            session = _DeviceSession(self._opener, self._clock, next_index, demand)
             self._last_session = session
             self.sessions += 1
             session.start()

@@ -51,6 +51,29 @@ class Frame:
     index: int
 
 
+class FrameDemand:
+    """Which frames the decoder wants: all of them, or every n-th while the scene is idle.
+
+    The decode thread sets `every`; a source asks `wants()` once per frame it could deliver
+    and, when the answer is no, skips the frame as cheaply as it can (a camera grabs without
+    decompressing, a video reads the packet without decoding it) and moves on. Only the
+    capture thread calls `wants()`; `every` is a plain int written by the decode thread.
+    """
+
+    def __init__(self) -> None:
+        self.every = 1
+        self.skipped = 0
+        self._since = 0
+
+    def wants(self) -> bool:
+        self._since += 1
+        if self._since >= self.every:
+            self._since = 0
+            return True
+        self.skipped += 1
+        return False
+
+
 class FrameSource(Protocol):
     """Anything that yields frames until exhausted or asked to stop."""
 
@@ -61,11 +84,17 @@ class FrameSource(Protocol):
     def describe(self) -> str:
         """Short label for logs and the UI, e.g. "camera 0" or "video clip.avi"."""
 
-    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
+    def frames(
+        self,
+        stop: threading.Event,
+        report: StateCallback,
+        demand: FrameDemand | None = None,
+    ) -> Generator[Frame, None, None]:
         """Yield frames until the input ends or `stop` is set, reporting state changes.
 
-        Raises SourceError when the source cannot deliver anything. Must release any device
-        when the iterator is closed or exhausted.
+        Frames `demand` does not want may be skipped; their index is still counted (None:
+        every frame is wanted). Raises SourceError when the source cannot deliver anything.
+        Must release any device when the iterator is closed or exhausted.
         """
 
 

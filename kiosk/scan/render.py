@@ -213,12 +213,19 @@ def render_frame(
     height: int = 720,
     style: Style | None = None,
     seed: int = 0,
+    background: Image | None = None,
 ) -> Image:
-    """A BGR uint8 frame showing `codes` (possibly none) on a random cluttered background."""
+    """A BGR uint8 frame showing `codes` (possibly none) on a random cluttered background,
+    or on `background` (a BGR uint8 scene of this size: codes entering the same scene)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    canvas = _background(width, height, rng)
+    if background is not None:
+        if background.shape != (height, width, 3):
+            raise ValueError(f"background must be {height}x{width} BGR")
+        canvas: Floats = background.astype(np.float32)
+    else:
+        canvas = _background(width, height, rng)
     for spec in codes:
         _place_code(canvas, spec)
     return _apply_style(canvas, style or Style(), rng)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import threading
 import time
 from collections.abc import Generator, Iterable, Iterator
 from typing import TextIO
@@ -23,48 +22,31 @@ def iter_decisions(
     sink: DecisionSink,
     *,
     settings: ScanSettings | None = None,
-    stop: threading.Event | None = None,
 ) -> Generator[CheckinResult, None, None]:
     """Yield one decision per admitted scan from a camera, video, image folder or synthetic feed.
 
-    Ends at end of input (or when `stop` is set). Raises `SpecError` for a spec that cannot be
-    understood (bad usage) and `SourceError` when the source cannot deliver (file missing,
-    camera not found or busy); the camera is released on every exit path, including when the
-    caller stops iterating early.
+    Ends at end of input; closing the generator early stops the pipeline. Raises `SpecError`
+    for a spec that cannot be understood (bad usage) and `SourceError` when the source cannot
+    deliver (file missing, camera not found or busy); the camera is released on every exit
+    path, including when the caller stops iterating early.
     """
     settings = settings or ScanSettings()
     source = open_source(source_spec, settings, fail_fast=True)
-    results: queue.Queue[object] = queue.Queue()
-    pipeline = ScanPipeline(source, sink, settings=settings, on_result=results.put)
-    watcher: threading.Thread | None = None
+    results: queue.SimpleQueue[object] = queue.SimpleQueue()
+    pipeline = ScanPipeline(
+        source,
+        sink,
+        settings=settings,
+        on_result=results.put,
+        on_finished=lambda: results.put(_END),  # the pipeline's last call
+    )
     pipeline.start()
-
-    def finish() -> None:
-        pipeline.join()
-        results.put(_END)
-
-    finisher = threading.Thread(target=finish, name="scan-finish", daemon=True)
-    finisher.start()
-    if stop is not None:
-
-        def watch() -> None:
-            while not pipeline.stop_event.is_set():
-                if stop.wait(0.05):
-                    pipeline.stop_event.set()
-
-        watcher = threading.Thread(target=watch, name="scan-stop", daemon=True)
-        watcher.start()
     try:
-        while True:
-            item = results.get()
-            if item is _END:
-                break
+        while (item := results.get()) is not _END:
             assert isinstance(item, CheckinResult)
             yield item
     finally:
         pipeline.stop()
-        if watcher is not None:
-            watcher.join(timeout=1.0)
     if isinstance(pipeline.error, SourceError):
         raise pipeline.error
     if pipeline.error is not None:

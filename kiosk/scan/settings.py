@@ -30,8 +30,14 @@ class ScanSettings:
     - realtime: play video files, image folders and synthetic sources at their frame rate
       (False = as fast as possible, lossless, for benchmarks and batch runs).
     - cascade_budget_ms: time bound of the recovery cascade run when a frame yields nothing.
-    - cascade_share: on live sources, the cascade's average share of wall-clock time (keeps an
-      empty scene cheap; a held code still gets recovery attempts every few frames).
+    - cascade_share: on live sources, the cascade's average share of wall-clock time (bounds
+      a moving scene without a code; a held code still gets recovery attempts every few frames).
+    - idle_settle_s: after this long without change in the scene and without a code, the scene
+      is idle: frames that do not differ from it are compared, not decoded (0 = decode every
+      frame). See `kiosk.scan.idle`.
+    - idle_refresh_s: while idle, one frame per this interval is decoded anyway.
+    - idle_every: while idle, the source delivers only every n-th frame (1 = all). 2 keeps a
+      code that appears decided on the first or second frame showing it.
     - image_fps: frame rate used to pace an image folder.
     """
 
@@ -48,6 +54,9 @@ class ScanSettings:
     realtime: bool = True
     cascade_budget_ms: float = 30.0
     cascade_share: float = 0.25
+    idle_settle_s: float = 1.0
+    idle_refresh_s: float = 1.0
+    idle_every: int = 2
     image_fps: float = 30.0
 
     def __post_init__(self) -> None:
@@ -63,6 +72,8 @@ class ScanSettings:
             raise ValueError("cascade_budget_ms must be >= 0")
         if not 0 < self.cascade_share <= 1:
             raise ValueError("cascade_share must be in (0, 1]")
+        if self.idle_settle_s < 0 or self.idle_refresh_s <= 0 or self.idle_every < 1:
+            raise ValueError("idle_settle_s >= 0, idle_refresh_s > 0, idle_every >= 1 required")
         if self.image_fps <= 0 or self.camera_fps < 0:
             raise ValueError("frame rates must be positive")
 

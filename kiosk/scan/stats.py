@@ -19,9 +19,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class StatsSnapshot:
-    frames_captured: int
+    frames_captured: int  # delivered by the source, plus those it skipped when asked to
     frames_decoded: int
     frames_dropped: int
+    frames_still: int  # idle scene: compared with the last change, not decoded
+    frames_skipped: int  # idle scene: the source skipped them (not even decompressed)
     frames_with_code: int
     submissions: int
     suppressed: int  # sightings held back by the debouncer
@@ -47,8 +49,10 @@ class PipelineStats:
         self.submissions = 0
         self.suppressed = 0
         self.errors = 0
+        self.frames_still = 0
         self.dropped_upstream = 0
         self._slot_dropped = 0
+        self._skipped_at_source = 0
         self._decode_ms: deque[float] = deque(maxlen=window)
         self._latency_ms: deque[float] = deque(maxlen=window)
         self._queue_age_ms: deque[float] = deque(maxlen=window)
@@ -63,6 +67,10 @@ class PipelineStats:
             self.frames_with_code += int(found)
             self._decode_ms.append(elapsed_ms)
             self._queue_age_ms.append(queue_age_ms)
+
+    def still(self) -> None:
+        with self._lock:
+            self.frames_still += 1
 
     def submitted(self, latency_ms: float) -> None:
         with self._lock:
@@ -81,15 +89,21 @@ class PipelineStats:
         with self._lock:
             self._slot_dropped = slot_dropped
 
+    def set_skipped_at_source(self, skipped: int) -> None:
+        with self._lock:
+            self._skipped_at_source = skipped
+
     def snapshot(self) -> StatsSnapshot:
         with self._lock:
             decode = list(self._decode_ms)
             latency = list(self._latency_ms)
             ages = list(self._queue_age_ms)
             return StatsSnapshot(
-                frames_captured=self.frames_captured,
+                frames_captured=self.frames_captured + self._skipped_at_source,
                 frames_decoded=self.frames_decoded,
                 frames_dropped=self._slot_dropped + self.dropped_upstream,
+                frames_still=self.frames_still,
+                frames_skipped=self._skipped_at_source,
                 frames_with_code=self.frames_with_code,
                 submissions=self.submissions,
                 suppressed=self.suppressed,

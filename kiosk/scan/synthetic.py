@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from kiosk.scan.frames import Frame, SourceState, StateCallback
+from kiosk.scan.frames import Frame, FrameDemand, SourceState, StateCallback
 from kiosk.scan.pacing import Pacer
 from kiosk.scan.render import CodeSpec, Style, render_frame
 
@@ -216,7 +216,13 @@ class SyntheticSource:
     def describe(self) -> str:
         return f"synthetic {self.width}x{self.height}@{self.fps:g}"
 
-    def frames(self, stop: threading.Event, report: StateCallback) -> Generator[Frame, None, None]:
+    def frames(
+        self,
+        stop: threading.Event,
+        report: StateCallback,
+        demand: FrameDemand | None = None,
+    ) -> Generator[Frame, None, None]:
+        demand = demand or FrameDemand()
         report(SourceState.STARTING, self.describe())
         pacer = Pacer(self.fps, realtime=self._realtime, clock=self._clock)
         index = 0
@@ -241,7 +247,8 @@ class SyntheticSource:
                 if not live:
                     report(SourceState.LIVE, self.describe())
                     live = True
-                yield Frame(image, self._clock(), index / self.fps, index)
+                if demand.wants():
+                    yield Frame(image, self._clock(), index / self.fps, index)
                 index += 1
         report(SourceState.STOPPED, "end of input")
 

@@ -5,7 +5,8 @@
   The one-per-request baseline is measured on a subset (`PER_REQUEST_SAMPLE`) and extrapolated
   linearly to 10,000 — the output says so.
 * peak RSS of a kiosk process uploading from a backlog of 10,000 versus 100,000 queued check-ins
-  (measured in fresh child processes with `resource.getrusage`): the uploader holds one batch at
+  (measured in fresh child processes, VmHWM: getrusage's ru_maxrss would report the benchmark
+  parent's size, as it did before issue 18): the uploader holds one batch at
   a time, so memory must not grow with the backlog.
 
 Targets: >= 20x faster than one-per-request, <= 10 s for 10,000, memory flat in backlog size.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from tests.bench.metering import peak_rss_mb
 
 QUEUED = 10_000
 PER_REQUEST_SAMPLE = 500
@@ -81,10 +83,10 @@ def _rss_child(database: str, config: str, upload: int) -> None:
     services = build_services(cfg)
     secrets = SecretStore(cfg.device.id, backend=CredentialFileKeyring(credentials_dir()))
     kiosk = Kiosk(Path(database).parent, Path(config), cfg.device.id, services, secrets)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_mb()
     pending_before = services.store.outbox.pending_count()
     result = _drain(kiosk, str(cfg.api.url) if cfg.api else "", 200, limit=upload)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_mb()
     current = psutil.Process().memory_info().rss
     services.close()
     print(
@@ -92,9 +94,9 @@ def _rss_child(database: str, config: str, upload: int) -> None:
             {
                 "pending_before": pending_before,
                 "uploaded": result["uploaded"],
-                "peak_rss_before_upload_mb": round(before / 1024, 1),
+                "peak_rss_before_upload_mb": before,
                 "rss_after_upload_mb": round(current / 2**20, 1),
-                "peak_rss_mb": round(peak / 1024, 1),
+                "peak_rss_mb": peak,
             }
         )
     )

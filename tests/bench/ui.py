@@ -154,8 +154,10 @@ class _CountingSource:
     def describe(self) -> str:
         return str(self.inner.describe())
 
-    def frames(self, stop: threading.Event, report: Any) -> Generator[Any, None, None]:
-        for frame in self.inner.frames(stop, report):
+    def frames(
+        self, stop: threading.Event, report: Any, demand: Any = None
+    ) -> Generator[Any, None, None]:
+        for frame in self.inner.frames(stop, report, demand):
             self.frames_out += 1
             yield frame
 

@@ -2,7 +2,7 @@
 
 Deterministic for a seed and a UTC day: the signing key, registrant ids and pass ids come
 from the seed, and `iat`/`exp` from the start of the day (passes must be valid today).
-Small on purpose: ~44 images and 2 videos, written to a temporary folder at test or
+Small on purpose: ~50 images and 2 videos, written to a temporary folder at test or
 benchmark time rather than committed. Ground truth is returned and written to manifest.json.
 
     python -m tests.corpus.generate OUT_DIR
@@ -151,6 +151,26 @@ def video_shots(
     return shots
 
 
+def large_and_small(pair: tuple[str, str], rng: random.Random, *, height: int) -> list[CodeSpec]:
+    """Two people at once: a phone held close (large code) and one further back (small code).
+
+    The large code decodes on the downscaled pass; the small one needs full resolution."""
+    unit = height / 720.0
+    large = CodeSpec(
+        pair[0],
+        module_px=rng.uniform(4.5, 6.0) * unit,
+        center=(rng.uniform(0.25, 0.35), rng.uniform(0.4, 0.6)),
+        rotation=rng.uniform(-15, 15),
+    )
+    small = CodeSpec(
+        pair[1],
+        module_px=rng.uniform(1.9, 2.4) * max(unit, 1.0),
+        center=(rng.uniform(0.68, 0.8), rng.uniform(0.35, 0.65)),
+        rotation=rng.uniform(-15, 15),
+    )
+    return [large, small]
+
+
 def generate(
     out: Path,
     *,
@@ -195,6 +215,20 @@ def generate(
             path, video_shots(passes, rng, height=height), width=width, height=height
         )
         corpus.videos.append(CorpusVideo(path, width, height, 30.0, frames, tuple(passes)))
+    # Added later (issue 18), with their own random stream so the frames above stay the same.
+    # Only where the kiosk decodes a downscaled copy first (wider than 800 px): the case in
+    # which a large code found there could hide a small one.
+    rng = random.Random(seed + 18)
+    for width, height in sizes:
+        if width <= 800:
+            continue
+        for number in range(2 * per_effect):
+            pair = (make_pass(), make_pass())
+            codes = large_and_small(pair, rng, height=height)
+            path = out / f"{height}p-large-small-{number}.jpg"
+            style = Style(noise=rng.uniform(2, 5), jpeg=rng.choice((0, 85, 92)))
+            _write_image(path, codes, (width, height), style, rng.randrange(1 << 30))
+            corpus.images.append(CorpusImage(path, width, height, "large-small", pair))
     (out / "manifest.json").write_text(
         json.dumps(corpus.manifest(), indent=1, default=str), encoding="utf-8"
     )

@@ -48,9 +48,13 @@ def _deterministic_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
+_END_OF_SCRIPT = "end of script"
+
+
 @dataclass
 class ScriptedScanner:
-    """A camera pipeline stand-in: plays a script of source states and pass strings.
+    """A camera pipeline stand-in: plays a script of source states and pass strings on a
+    thread of its own, as the real pipeline runs on its own threads.
 
     Each pass string goes through the real CheckinService exactly as the pipeline would
     submit it; states are reported as a camera would report them.
@@ -60,16 +64,16 @@ class ScriptedScanner:
     script: queue.Queue[SourceState | str] = field(default_factory=queue.Queue)
     running: threading.Event = field(default_factory=threading.Event)
 
-    def run(
-        self, stop: threading.Event, on_result: ResultCallback, on_state: StateCallback
-    ) -> None:
+    def start(self, on_result: ResultCallback, on_state: StateCallback) -> None:
+        threading.Thread(target=self._play, args=(on_result, on_state), daemon=True).start()
+
+    def stop(self) -> None:
+        self.script.put(_END_OF_SCRIPT)
+
+    def _play(self, on_result: ResultCallback, on_state: StateCallback) -> None:
         on_state(SourceState.LIVE, "scripted camera")
         self.running.set()
-        while not stop.is_set():
-            try:
-                item = self.script.get(timeout=0.02)
-            except queue.Empty:
-                continue
+        while (item := self.script.get()) != _END_OF_SCRIPT:
             if isinstance(item, SourceState):
                 on_state(item, "scripted camera")
             else:

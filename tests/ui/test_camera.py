@@ -63,8 +63,11 @@ async def test_camera_in_japanese_says_plug_in(kiosk: Kiosk) -> None:
 
 
 class CrashingScanner:
-    def run(self, *_args: object) -> None:
+    def start(self, *_args: object) -> None:
         raise RuntimeError("driver exploded")
+
+    def stop(self) -> None:
+        raise AssertionError("a scanner that never started is not stopped")
 
 
 async def test_scanner_crash_is_a_state_not_a_traceback(kiosk: Kiosk) -> None:

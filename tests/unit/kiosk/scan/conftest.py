@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult, Method, Outcome
+from kiosk.scan.frames import Frame, FrameDemand, FrameSource, StateCallback
 from tests.builders import checkin_service
 from tests.corpus.generate import Corpus, generate
 
@@ -73,3 +75,40 @@ class RecordingSink:
 @pytest.fixture
 def sink() -> RecordingSink:
     return RecordingSink()
+
+
+@dataclass
+class IndexedSource:
+    """A real source that remembers which frame index each capture time belongs to."""
+
+    inner: FrameSource
+    index_at: dict[float, int] = field(default_factory=dict)
+
+    @property
+    def realtime(self) -> bool:
+        return self.inner.realtime
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def frames(
+        self, stop: threading.Event, report: StateCallback, demand: FrameDemand | None = None
+    ) -> Generator[Frame, None, None]:
+        for frame in self.inner.frames(stop, report, demand):
+            self.index_at[frame.captured_at] = frame.index
+            yield frame
+
+
+@dataclass
+class CaptureTimes:
+    """The real check-in service, noting the capture time of each frame it decides."""
+
+    service: CheckinService
+    captured: list[float] = field(default_factory=list)
+
+    def submit(
+        self, payload: str, method: Method, captured_at: float | None = None
+    ) -> CheckinResult:
+        assert captured_at is not None
+        self.captured.append(captured_at)
+        return self.service.submit(payload, method, captured_at)

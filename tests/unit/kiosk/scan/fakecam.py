@@ -35,6 +35,8 @@ class FakeDevice:
         self.position = 0
         self.released = threading.Event()
         self.reads = 0
+        self.grabbed: np.ndarray | None = None
+        self.retrieves = 0  # frames decompressed (skipped frames are only grabbed)
 
     def read(self) -> tuple[bool, np.ndarray | None]:
         self.reads += 1
@@ -52,6 +54,14 @@ class FakeDevice:
         if self.script.then == "loop" and self.script.frames:
             return True, self.script.frames[-1]
         return False, None
+
+    def grab(self) -> bool:
+        ok, self.grabbed = self.read()
+        return ok
+
+    def retrieve(self) -> tuple[bool, np.ndarray | None]:
+        self.retrieves += 1
+        return self.grabbed is not None, self.grabbed
 
     def release(self) -> None:
         self.released.set()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kiosk.scan.camera import CameraSource, opencv_opener, parse_camera_target
-from kiosk.scan.frames import Frame, SourceError, SourceState
+from kiosk.scan.frames import Frame, FrameDemand, SourceError, SourceState
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.render import CodeSpec, render_frame
 from kiosk.scan.settings import ScanSettings
@@ -40,6 +40,18 @@ def take(source: CameraSource, count: int, log: StateLog) -> tuple[list[Frame], 
             break
     generator.close()
     return frames, stop
+
+
+def test_a_camera_grabs_without_decompressing_the_frames_its_demand_skips() -> None:
+    opener = ScriptedOpener([Script(blank(9))], after=S.NOT_FOUND)
+    demand = FrameDemand()
+    demand.every = 3
+    generator = CameraSource(opener, settings=FAST).frames(threading.Event(), StateLog(), demand)
+    frames = [next(generator) for _ in range(3)]
+    generator.close()
+    assert [f.index for f in frames] == [2, 5, 8]
+    assert opener.devices[0].retrieves == 3
+    assert demand.skipped == 6
 
 
 def test_parse_camera_target() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from kiosk.scan.decoders import Decoder, PyzbarDecoder, ZxingDecoder, make_decoder, payload_text
+from kiosk.scan.frame_decoder import FrameDecoder, to_gray
 from kiosk.scan.render import CodeSpec, Style, render_frame
-from kiosk.scan.scanner import FrameScanner, to_gray
 from kiosk.scan.settings import Backend, ScanSettings
 from tests.corpus.generate import Corpus
 from tests.passkit import PassKit
@@ -90,36 +90,60 @@ def test_make_decoder_picks_the_backend() -> None:
 def test_large_code_decodes_on_the_downscaled_pass_small_code_needs_full_resolution(
     kit: PassKit,
 ) -> None:
-    scanner = FrameScanner(ZxingDecoder(), downscale_width=640)
+    decoder = FrameDecoder(ZxingDecoder(), downscale_width=640)
     token = kit.sign()
-    large = scanner.scan(gray_of([CodeSpec(token, module_px=6)], 1280, 720))
-    assert (large.payloads, large.step) == ([token], "downscaled")
-    small = scanner.scan(gray_of([CodeSpec(token, module_px=2.2)], 1280, 720))
+    large = decoder.decode(gray_of([CodeSpec(token, module_px=6)], 1280, 720))
+    assert (large.payloads, large.step) == ([token], "downscaled+full")
+    small = decoder.decode(gray_of([CodeSpec(token, module_px=2.2)], 1280, 720))
     assert small.payloads == [token]
     assert small.step != "downscaled"
 
 
+def test_a_large_and_a_small_code_in_one_frame_are_both_decoded(corpus: Corpus) -> None:
+    """Two people at once, one close, one further back: the code found on the downscaled
+    pass must not hide the small one beside it (the corpus's held-out large+small frames)."""
+    decoder = FrameDecoder(ZxingDecoder())
+    frames = [item for item in corpus.images if item.effect == "large-small"]
+    assert len(frames) == 4  # 720p: where the downscaled pass comes first
+    for item in frames:
+        image = cv2.imread(str(item.path))
+        assert image is not None, item.path
+        outcome = decoder.decode_image(image)
+        assert sorted(outcome.payloads) == sorted(item.payloads), item.path.name
+        assert outcome.step == "downscaled+full"
+
+
+def test_a_look_without_recovery_stops_before_the_cascade(kit: PassKit) -> None:
+    ticks = iter(range(0, 10_000, 50))  # every clock read advances 50 ms
+    decoder = FrameDecoder(ZxingDecoder(), cascade_budget_ms=60, clock=lambda: next(ticks) / 1000)
+    outcome = decoder.decode(gray_of([], noise=4), recover=False)
+    assert (outcome.payloads, outcome.step) == ([], "none")
+    assert outcome.elapsed_ms == pytest.approx(50)  # start and end: no cascade step between
+    token = kit.sign()
+    assert decoder.decode(gray_of([CodeSpec(token, 4.5)]), recover=False).payloads == [token]
+
+
 def test_cascade_is_bounded_by_time_and_a_zero_budget_skips_it(kit: PassKit) -> None:
     ticks = iter(range(0, 10_000, 50))  # every clock read advances 50 ms
-    scanner = FrameScanner(ZxingDecoder(), cascade_budget_ms=60, clock=lambda: next(ticks) / 1000)
-    outcome = scanner.scan(gray_of([], noise=4))
+    decoder = FrameDecoder(ZxingDecoder(), cascade_budget_ms=60, clock=lambda: next(ticks) / 1000)
+    outcome = decoder.decode(gray_of([], noise=4))
     assert outcome.step == "none"
     # start (0), then one cascade step at 50 ms, then the budget check at 100 ms stops it.
     assert outcome.elapsed_ms == pytest.approx(150)
-    fast = FrameScanner(ZxingDecoder(), cascade_budget_ms=0)
-    assert fast.scan(gray_of([], noise=4)).step == "none"
+    fast = FrameDecoder(ZxingDecoder(), cascade_budget_ms=0)
+    assert fast.decode(gray_of([], noise=4)).step == "none"
 
 
 @pytest.mark.parametrize(
     ("backend", "minimum"), [(Backend.ZXING, 0.97), (Backend.PYZBAR, 0.70)], ids=str
 )
 def test_corpus_success_rate(corpus: Corpus, backend: Backend, minimum: float) -> None:
-    scanner = FrameScanner(make_decoder(backend))
+    decoder = FrameDecoder(make_decoder(backend))
     found = expected = false_positives = 0
     for item in corpus.images:
         image = cv2.imread(str(item.path))
         assert image is not None, item.path
-        payloads = scanner.scan_image(image).payloads
+        payloads = decoder.decode_image(image).payloads
         expected += len(item.payloads)
         found += len(set(payloads) & set(item.payloads))
         false_positives += len(set(payloads) - set(item.payloads))
@@ -136,16 +160,16 @@ def test_cascade_share_limits_recovery_time_on_a_live_feed() -> None:
         return lambda: next(ticks) / 1000
 
     empty = gray_of([], noise=4)
-    limited = FrameScanner(
+    limited = FrameDecoder(
         ZxingDecoder(),
         cascade_budget_ms=30,
         cascade_share=0.01,
         clock=ticking(),  # type: ignore[arg-type]
     )
-    unlimited = FrameScanner(ZxingDecoder(), cascade_budget_ms=30, clock=ticking())  # type: ignore[arg-type]
-    first, second = limited.scan(empty), limited.scan(empty)
+    unlimited = FrameDecoder(ZxingDecoder(), cascade_budget_ms=30, clock=ticking())  # type: ignore[arg-type]
+    first, second = limited.decode(empty), limited.decode(empty)
     assert first.elapsed_ms == pytest.approx(40)  # four cascade steps fit in 30 ms
     assert second.elapsed_ms == pytest.approx(20)  # no credit left: cascade skipped
-    assert unlimited.scan(empty).elapsed_ms == pytest.approx(unlimited.scan(empty).elapsed_ms)
+    assert unlimited.decode(empty).elapsed_ms == pytest.approx(unlimited.decode(empty).elapsed_ms)
     with pytest.raises(ValueError, match="cascade_share"):
-        FrameScanner(ZxingDecoder(), cascade_share=0)
+        FrameDecoder(ZxingDecoder(), cascade_share=0)

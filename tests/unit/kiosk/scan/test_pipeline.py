@@ -3,6 +3,7 @@ into the real check-in service."""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Sequence
 
@@ -12,16 +13,16 @@ import pytest
 from kiosk.checkins import CheckinService
 from kiosk.models import CheckinResult, Method, Outcome, Reason
 from kiosk.scan.decoders import Decoder, ZxingDecoder
+from kiosk.scan.frame_decoder import FrameDecoder
 from kiosk.scan.frames import SourceState
 from kiosk.scan.media import VideoFileSource
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.render import CodeSpec, Style
-from kiosk.scan.scanner import FrameScanner
 from kiosk.scan.settings import Backend, ScanSettings
 from kiosk.scan.synthetic import Shot, SyntheticSource
-from tests.corpus.generate import Corpus
+from tests.corpus.generate import Corpus, large_and_small
 from tests.passkit import PassKit
-from tests.unit.kiosk.scan.conftest import RecordingSink
+from tests.unit.kiosk.scan.conftest import CaptureTimes, IndexedSource, RecordingSink
 from tests.unit.kiosk.scan.fakecam import StateLog
 
 LOSSLESS = ScanSettings(realtime=False)
@@ -71,6 +72,47 @@ def test_two_codes_in_one_frame_both_decide(kit: PassKit, service: CheckinServic
     assert len(results) == 2
     assert {r.outcome for r in results} == {Outcome.ACCEPTED}
     assert len({r.registrant for r in results}) == 2
+
+
+def test_a_large_and_a_small_code_in_one_720p_frame_both_decide(
+    kit: PassKit, service: CheckinService
+) -> None:
+    codes = large_and_small((kit.sign(), kit.sign()), random.Random(3), height=720)
+    source = SyntheticSource([Shot(tuple(codes), frames=4)], realtime=False)
+    results: list[CheckinResult] = []
+    run(ScanPipeline(source, service, settings=LOSSLESS, on_result=results.append))
+    assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 2
+    assert len({r.registrant for r in results}) == 2
+
+
+def test_a_small_code_joining_a_held_large_one_is_decided_within_two_frames(
+    kit: PassKit, service: CheckinService
+) -> None:
+    """The look beside a held code runs every other frame: a second, small code that joins
+    it is still decided on the first or second frame that shows it."""
+    for joins_at in (10, 11):  # both phases of the every-other-frame look
+        pair = (kit.sign(), kit.sign())
+        large, small = large_and_small(pair, random.Random(5), height=720)
+        shots = [Shot((large,), frames=joins_at, seed=1), Shot((large, small), frames=4, seed=2)]
+        source = IndexedSource(SyntheticSource(shots, realtime=False))
+        sink = CaptureTimes(service)
+        results: list[CheckinResult] = []
+        run(ScanPipeline(source, sink, settings=LOSSLESS, on_result=results.append))
+        assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 2
+        decided = [source.index_at[at] for at in sink.captured]
+        assert decided[0] == 0  # the large code, on its first frame
+        assert joins_at <= decided[1] <= joins_at + 1
+
+
+def test_looping_video_plays_again_with_rising_index(corpus: Corpus) -> None:
+    video = corpus.videos[0]
+    source = VideoFileSource(video.path, realtime=False, loop=True)
+    stop = threading.Event()
+    frames = source.frames(stop, StateLog())
+    indexes = [next(frames).index for _ in range(video.frames + 5)]
+    stop.set()
+    assert list(frames) == []  # stops at once when asked
+    assert indexes == list(range(video.frames + 5))
 
 
 def test_code_returning_after_rearm_is_submitted_again_and_is_a_duplicate(
@@ -174,8 +216,8 @@ def test_a_slow_decoder_behind_a_live_source_drops_stale_frames(kit: PassKit) ->
         realtime=True,
     )
     sink = RecordingSink()
-    scanner = FrameScanner(decoder, downscale_width=0, cascade_budget_ms=0)
-    pipeline = ScanPipeline(source, sink, scanner=scanner, settings=ScanSettings())
+    frame_decoder = FrameDecoder(decoder, downscale_width=0, cascade_budget_ms=0)
+    pipeline = ScanPipeline(source, sink, decoder=frame_decoder, settings=ScanSettings())
     pipeline.start()
     assert decoder.entered.wait(10)
     captured = 0
@@ -251,7 +293,7 @@ def test_a_source_that_raises_mid_stream_ends_failed_without_crashing(kit: PassK
         def describe(self) -> str:
             return "exploding"
 
-        def frames(self, stop: threading.Event, report: object):  # type: ignore[no-untyped-def]
+        def frames(self, stop: threading.Event, report: object, demand: object = None):  # type: ignore[no-untyped-def]
             yield from feed([Shot((code(kit.sign()),), frames=2)]).frames(stop, lambda s, d: None)
             raise OSError("cable cut")
 
@@ -320,7 +362,7 @@ def test_a_source_failing_before_its_first_frame_ends_the_pipeline() -> None:
         def describe(self) -> str:
             return "broken"
 
-        def frames(self, stop: threading.Event, report: object) -> object:
+        def frames(self, stop: threading.Event, report: object, demand: object = None) -> object:
             raise PermissionError("no access to /dev/video0")
 
     log = StateLog()

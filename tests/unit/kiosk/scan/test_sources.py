@@ -6,15 +6,17 @@ import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kiosk.scan.camera import CameraSource
-from kiosk.scan.frames import Frame, SourceError, SourceState
+from kiosk.scan.frame_decoder import to_gray
+from kiosk.scan.frames import Frame, FrameDemand, SourceError, SourceState
 from kiosk.scan.media import ImageFolderSource, VideoFileSource
 from kiosk.scan.pacing import Pacer
 from kiosk.scan.settings import ScanSettings
 from kiosk.scan.sources import SpecError, open_source
-from kiosk.scan.synthetic import SyntheticSource
+from kiosk.scan.synthetic import Shot, SyntheticSource
 from tests.corpus.generate import Corpus
 from tests.unit.kiosk.scan.fakecam import StateLog
 
@@ -29,9 +31,38 @@ def test_video_file_yields_every_frame_with_media_time(corpus: Corpus) -> None:
     video = corpus.videos[0]
     frames, log = collect(VideoFileSource(video.path, realtime=False))
     assert len(frames) == video.frames
-    assert frames[0].image.shape == (video.height, video.width, 3)
     assert frames[30].media_time == pytest.approx(1.0)
     assert log.sequence == [SourceState.STARTING, SourceState.LIVE, SourceState.STOPPED]
+    # MJPG (what USB cameras send) is decoded straight to grayscale; the colour path agrees.
+    assert frames[0].image.shape == (video.height, video.width)
+    colour, _ = collect(VideoFileSource(video.path, realtime=False, gray_jpeg=False))
+    assert colour[0].image.shape == (video.height, video.width, 3)
+    difference = np.abs(to_gray(colour[40].image).astype(int) - frames[40].image.astype(int))
+    assert float(difference.mean()) < 2.0
+
+
+@pytest.mark.parametrize("colour", [False, True], ids=["gray-jpeg", "bgr"])
+def test_a_video_skips_the_frames_its_demand_does_not_want(corpus: Corpus, colour: bool) -> None:
+    video = corpus.videos[0]
+    demand = FrameDemand()
+    demand.every = 3
+    source = VideoFileSource(video.path, realtime=False, gray_jpeg=not colour)
+    frames = list(source.frames(threading.Event(), StateLog(), demand))
+    assert [f.index for f in frames[:4]] == [2, 5, 8, 11]
+    assert frames[1].media_time == pytest.approx(5 / 30)
+    assert len(frames) + demand.skipped == video.frames
+
+
+def test_synthetic_and_image_folder_sources_skip_unwanted_frames(corpus: Corpus) -> None:
+    demand = FrameDemand()
+    demand.every = 2
+    synthetic = SyntheticSource([Shot((), frames=10)], width=64, height=48, realtime=False)
+    frames = list(synthetic.frames(threading.Event(), StateLog(), demand))
+    assert [f.index for f in frames] == [1, 3, 5, 7, 9]
+    folder = ImageFolderSource(corpus.root, realtime=False)
+    every_other = list(folder.frames(threading.Event(), StateLog(), demand))
+    assert [f.index for f in every_other[:3]] == [1, 3, 5]
+    assert len(every_other) == len(folder.files()) // 2
 
 
 def test_image_folder_in_name_order_skipping_unreadable_files(

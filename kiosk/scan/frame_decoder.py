@@ -1,4 +1,8 @@
-"""Per-frame decode strategy: grayscale, cheap downscaled pass, full resolution, bounded cascade."""
+"""Per-frame decode strategy: grayscale, cheap downscaled pass, full resolution, bounded cascade.
+
+Which frames get this strategy at all is `kiosk.scan.idle`'s job: a still, empty scene is
+watched for change instead of being decoded again and again.
+"""
 
 from __future__ import annotations
 
@@ -54,31 +58,35 @@ def sharpen(gray: Image) -> Image:
 
 
 @dataclass(slots=True)
-class ScanOutcome:
+class DecodeOutcome:
     """What one frame yielded and which step found it (for stats and the benchmark)."""
 
     payloads: list[str]
-    step: str  # "downscaled", "full", a cascade step name, or "none"
+    step: str  # "downscaled", "downscaled+full", "beside", "full", a cascade step, or "none"
     elapsed_ms: float
 
 
-class FrameScanner:
+class FrameDecoder:
     """Decodes one frame with a fixed, cheap-first strategy.
 
     1. Frames wider than `downscale_width` are shrunk to that width and decoded (cheap).
+       When that finds a code, the full-resolution frame is decoded too: a large code found
+       on the small copy must not hide a small code beside it (two people, two phones). The
+       pipeline splits this step (`beside=False`, then `decode_beside`) so that the large
+       code is decided before the look beside it.
     2. Nothing found -> the full-resolution frame (small codes need it).
     3. Still nothing -> a recovery cascade (other binarizers, sharpened, half-size, 1.5x),
-       each step started only while the time budget lasts, so a frame without a code stays cheap.
+       each step started only while the time budget lasts.
 
     `cascade_share` (live sources) also bounds the cascade over time: it may use at most that
-    fraction of wall-clock time on average (a credit that refills as time passes), so a camera
-    looking at an empty scene does not spend a whole core on recovery attempts; a code held in
+    fraction of wall-clock time on average (a credit that refills as time passes), so a scene
+    in motion without a code does not spend a whole core on recovery attempts; a code held in
     view still gets a recovery attempt every few frames. None = no such limit.
     """
 
     def __init__(
         self,
-        decoder: Decoder,
+        reader: Decoder,
         *,
         downscale_width: int = 640,
         cascade_budget_ms: float = 30.0,
@@ -87,43 +95,60 @@ class FrameScanner:
     ) -> None:
         if cascade_share is not None and not 0 < cascade_share <= 1:
             raise ValueError("cascade_share must be in (0, 1]")
-        self.decoder = decoder
+        self.reader = reader
         self.downscale_width = downscale_width
         self.cascade_budget_ms = cascade_budget_ms
         self.cascade_share = cascade_share
         self._clock = clock
         self._credit_s = cascade_budget_ms / 1000.0
         self._last_scan: float | None = None
-        self._cascade: list[tuple[str, Step]] = self._build_cascade(decoder)
+        self._cascade: list[tuple[str, Step]] = self._build_cascade(reader)
 
     @staticmethod
-    def _build_cascade(decoder: Decoder) -> list[tuple[str, Step]]:
-        steps: list[tuple[str, Step]] = [(alt.name, alt.decode) for alt in decoder.alternates()]
-        steps.append(("sharpened", lambda g: decoder.decode(sharpen(g))))
-        steps.append(("half", lambda g: decoder.decode(resize(g, 0.5))))
-        steps.append(("x1.5", lambda g: decoder.decode(resize(g, 1.5))))
+    def _build_cascade(reader: Decoder) -> list[tuple[str, Step]]:
+        steps: list[tuple[str, Step]] = [(alt.name, alt.decode) for alt in reader.alternates()]
+        steps.append(("sharpened", lambda g: reader.decode(sharpen(g))))
+        steps.append(("half", lambda g: reader.decode(resize(g, 0.5))))
+        steps.append(("x1.5", lambda g: reader.decode(resize(g, 1.5))))
         return steps
 
-    def scan_image(self, image: Image) -> ScanOutcome:
-        """Convert to grayscale and scan."""
-        return self.scan(to_gray(image))
+    def decode_image(self, image: Image) -> DecodeOutcome:
+        """Convert to grayscale and decode."""
+        return self.decode(to_gray(image))
 
-    def scan(self, gray: Image) -> ScanOutcome:
+    def decode(self, gray: Image, *, recover: bool = True, beside: bool = True) -> DecodeOutcome:
+        """Decode a grayscale frame.
+
+        recover=False stops before the recovery cascade (a periodic look at a still scene
+        that already had it). beside=False returns as soon as the downscaled pass finds a
+        code (step "downscaled"): the caller decides those first and looks beside them with
+        `decode_beside` when it chooses to.
+        """
         start = self._clock()
 
-        def done(payloads: list[str], step: str) -> ScanOutcome:
-            return ScanOutcome(payloads, step, (self._clock() - start) * 1000.0)
+        def done(payloads: list[str], step: str) -> DecodeOutcome:
+            return DecodeOutcome(payloads, step, (self._clock() - start) * 1000.0)
 
         width = gray.shape[1]
         if self.downscale_width and width > self.downscale_width * 1.25:
-            found = self.decoder.decode(resize(gray, self.downscale_width / width))
-            if found:
+            found = self.reader.decode(resize(gray, self.downscale_width / width))
+            if found and not beside:
                 return done(found, "downscaled")
-        found = self.decoder.decode(gray)
-        if found:
-            return done(found, "full")
+            if found:
+                also = self.reader.decode(gray)
+                return done(list(dict.fromkeys(found + also)), "downscaled+full")
+        found = self.reader.decode(gray)
+        if found or not recover:
+            return done(found, "full" if found else "none")
         found, step_name = self._recover(gray, start)
         return done(found, step_name)
+
+    def decode_beside(self, gray: Image, known: list[str]) -> DecodeOutcome:
+        """The full-resolution pass after a downscaled hit: codes other than `known` (a small
+        code beside a large one)."""
+        start = self._clock()
+        found = [payload for payload in self.reader.decode(gray) if payload not in known]
+        return DecodeOutcome(found, "beside", (self._clock() - start) * 1000.0)
 
     def _recover(self, gray: Image, frame_start: float) -> tuple[list[str], str]:
         budget_s = self.cascade_budget_ms / 1000.0
@@ -148,9 +173,9 @@ class FrameScanner:
                 self._credit_s -= self._clock() - cascade_start
 
 
-def build_scanner(settings: ScanSettings, *, live: bool = True) -> FrameScanner:
-    """FrameScanner configured from a ScanSettings; `live` applies the cascade time share."""
-    return FrameScanner(
+def build_frame_decoder(settings: ScanSettings, *, live: bool = True) -> FrameDecoder:
+    """FrameDecoder configured from a ScanSettings; `live` applies the cascade time share."""
+    return FrameDecoder(
         make_decoder(settings.backend),
         downscale_width=settings.downscale_width,
         cascade_budget_ms=settings.cascade_budget_ms,
