@@ -6,6 +6,8 @@ Update with `make snapshots` and look at the SVGs."""
 
 from __future__ import annotations
 
+import itertools
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -82,8 +84,15 @@ def test_manual_entry(
 @SIZES
 @LANGS
 def test_closeout(
-    snap_compare: SnapCompare, kiosk: Kiosk, tmp_path: Path, language: str, size: tuple[int, int]
+    snap_compare: SnapCompare,
+    kiosk: Kiosk,
+    tmp_path: Path,
+    language: str,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    ids = (uuid.UUID(int=n, version=4) for n in itertools.count(1))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))  # the digest shown is stable
     gate = PinGate(lambda: PIN, clock=Mono(), verify=lambda pin, stored: pin == stored)
     hook = coordinator_hook(pin=gate, export_dir=tmp_path)
     now = int(kiosk.clock.now().timestamp())
