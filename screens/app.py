@@ -1,4 +1,5 @@
-"""The kiosk App: wires injected services, owns language and worker-error handling."""
+"""The kiosk App: wires injected services, owns language, worker-error handling, the result
+feed every screen shows (`screens.results`) and where notices go (a docked line, not toasts)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from config.schema import KioskConfig
@@ -25,7 +25,7 @@ from kiosk.services import Services
 from screens.error import ErrorScreen
 from screens.i18n import LANGUAGES, Translator
 from screens.messages import SyncStateChanged
-from screens.results import ResultQueue, Shown
+from screens.results import ResultFeed, ResultQueue, Shown
 from screens.scanning import ScannerFactory
 from screens.sound import Chime
 from screens.start import StartScreen
@@ -80,8 +80,6 @@ class KioskApp(App[None]):
         self.clock = clock
         self.coordinator = coordinator
         self.translator = Translator(language)
-        self.results = ResultQueue(config.ui.banner_seconds, clock.monotonic)
-        self._results_timer: Timer | None = None
         self.set_reactive(KioskApp.language, language)
         self.chime = Chime(
             config.ui.sound,
@@ -89,6 +87,13 @@ class KioskApp(App[None]):
             ring=self.bell,
             schedule=lambda delay, fn: self.set_timer(delay, fn),
             spawn=lambda fn: self.run_worker(fn, thread=True, group="sound", exit_on_error=False),
+        )
+        self.results = ResultQueue(config.ui.banner_seconds, clock.monotonic)
+        self.feed = ResultFeed(
+            self.results,
+            publish=self._publish_result,
+            chime=self.chime.play,
+            every=self.set_interval,
         )
 
     def on_mount(self) -> None:
@@ -125,27 +130,13 @@ class KioskApp(App[None]):
         if worker.group != "sound" and not isinstance(self.screen, ErrorScreen):
             self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
 
-    # -- results (screens.results: every decision is seen, in order) --------------------------
-
     def show_result(self, result: CheckinResult) -> None:
-        """A decision was stored: put it up now, or queue it behind the one being read."""
-        self.results.add(result)
-        self._results_tick()
+        """A decision was stored: up now, or queued behind the one being read
+        (`screens.results`: every decision is seen, in order)."""
+        self.feed.add(result)
 
-    def _results_tick(self) -> None:
-        results = self.results
-        if results.tick() or results.current is not self.shown_result:
-            self.shown_result = results.current
-            if results.current is not None:
-                self.chime.play(results.current.result.outcome)
-        self.results_waiting = results.waiting
-        # Poll while time alone can change the banner; results are decided by the injected
-        # clock, so tests move time by advancing it instead of waiting.
-        if results.busy and self._results_timer is None:
-            self._results_timer = self.set_interval(0.1, self._results_tick)
-        elif not results.busy and self._results_timer is not None:
-            self._results_timer.stop()
-            self._results_timer = None
+    def _publish_result(self, shown: Shown | None, waiting: int) -> None:
+        self.shown_result, self.results_waiting = shown, waiting
 
     def start_scanning(self, activity_id: str) -> None:
         """The start screen chose an activity: scan for it."""
@@ -153,8 +144,7 @@ class KioskApp(App[None]):
 
         self.services.checkins.select_activity(activity_id)
         self.storage_full = False
-        self.results.clear()
-        self._results_tick()
+        self.feed.clear()
         self.switch_screen(ScanScreen())
 
     def notify(

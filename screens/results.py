@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from kiosk.models import CheckinResult, Outcome
 
@@ -92,3 +93,54 @@ class ResultQueue:
     def busy(self) -> bool:
         """Something may change with time alone (a result up that times out, or a queue)."""
         return bool(self._queue) or (self.current is not None and not self.current.red)
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+POLL_S = 0.1
+"""How often the feed looks at the clock while a result can time out or one is waiting."""
+
+
+class ResultFeed:
+    """Drives a `ResultQueue` from the UI thread: publishes what is up (and how many wait),
+    rings the chime when a result goes up, and polls the clock only while time alone can
+    change the banner. `every(seconds, fn)` is the App's `set_interval`."""
+
+    def __init__(
+        self,
+        queue: ResultQueue,
+        *,
+        publish: Callable[[Shown | None, int], None],
+        chime: Callable[[Outcome], None],
+        every: Callable[[float, Callable[[], None]], Stoppable],
+    ) -> None:
+        self.queue = queue
+        self._publish = publish
+        self._chime = chime
+        self._every = every
+        self._shown: Shown | None = None
+        self._poll: Stoppable | None = None
+
+    def add(self, result: CheckinResult) -> None:
+        self.queue.add(result)
+        self.tick()
+
+    def clear(self) -> None:
+        self.queue.clear()
+        self.tick()
+
+    def tick(self) -> None:
+        queue = self.queue
+        queue.tick()
+        if queue.current is not self._shown:
+            self._shown = queue.current
+            if queue.current is not None:
+                self._chime(queue.current.result.outcome)  # the sound goes with the picture
+        self._publish(queue.current, queue.waiting)
+        if queue.busy and self._poll is None:
+            self._poll = self._every(POLL_S, self.tick)
+        elif not queue.busy and self._poll is not None:
+            self._poll.stop()
+            self._poll = None

@@ -18,41 +18,35 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
 from kiosk.closeout import CloseoutResult, DaySummary
-from kiosk.models import Outcome
 from kiosk.store.tables import Attempt, Checkin
-from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
 from screens.coordinator.attempts import SORT_CYCLE, AttemptsTable
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.context import CoordinatorContext
+from screens.coordinator.corrections import CorrectingScreen
 from screens.coordinator.day_view import (
     counts_grid,
     hours_axis,
-    local_time,
-    operator_word,
     receipt_text,
     status_text,
     summary_lines,
 )
 from screens.coordinator.export import ExportModal, ExportRequest
-from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
     AuditLoaded,
-    CorrectionDone,
     DayClosed,
     DayLoaded,
     Exported,
 )
 from screens.coordinator.pin import PinModal
-from screens.coordinator.reason import Correction, ReasonModal
 from screens.i18n import COORDINATOR_CATALOG
 
 log = logging.getLogger(__name__)
 ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
 
 
-class CloseoutScreen(KioskScreen[None]):
+class CloseoutScreen(CorrectingScreen):
     CSS_PATH = "coordinator.tcss"
     CATALOG = COORDINATOR_CATALOG
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -248,31 +242,6 @@ class CloseoutScreen(KioskScreen[None]):
             event.stop()
             self._fill_table()
 
-    # -- selection ----------------------------------------------------------------------------
-
-    def selected_attempt(self) -> Attempt | None:
-        return self.query_one(AttemptsTable).selected(self.attempts)
-
-    def _selected_checkin(self, *, voided: bool) -> tuple[Attempt, Checkin] | None:
-        if self.summary is not None and self.summary.closed:
-            self.notify(self.t("error.activity_closed"), markup=False, severity="warning")
-            return None
-        attempt = self.selected_attempt()
-        checkin = self.checkins.get(attempt.checkin_id or "") if attempt else None
-        if attempt is None or checkin is None or attempt.outcome != Outcome.ACCEPTED.value:
-            self.notify(self.t("table.select_accepted"), markup=False, severity="warning")
-            return None
-        if checkin.voided != voided:
-            key = "error.already_voided" if checkin.voided else "error.not_voided"
-            self.notify(self.t(key), markup=False, severity="warning")
-            return None
-        return attempt, checkin
-
-    def _describe(self, attempt: Attempt) -> str:
-        return f"{local_time(attempt.at)}  {attempt.registrant or ''}  " + self.t(
-            f"method.{attempt.method}"
-        )
-
     # -- actions ------------------------------------------------------------------------------
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -287,63 +256,6 @@ class CloseoutScreen(KioskScreen[None]):
     def action_search(self) -> None:
         if self.unlocked:
             self.query_one("#coord-search", Input).focus()
-
-    def action_void(self) -> None:
-        self._correct(voided=False)
-
-    def action_restore(self) -> None:
-        self._correct(voided=True)
-
-    def _correct(self, *, voided: bool) -> None:
-        if not self.unlocked:
-            return
-        found = self._selected_checkin(voided=voided)
-        if found is None:
-            return
-        attempt, checkin = found
-        action = "restore" if voided else "void"
-
-        def done(correction: Correction | None) -> None:
-            if correction is None:
-                return
-            self.operator = correction.operator
-            context = self.context
-            self.background(
-                lambda: self.post_message(
-                    jobs.correct(context, checkin.id, correction, restore=voided)
-                ),
-                group="coordinator",
-            )
-
-        title = self.t(f"{action}.title")
-        operator = operator_word(self.t, self.operator)
-        self.app.push_screen(ReasonModal(title, self._describe(attempt), operator), done)
-
-    def action_add(self) -> None:
-        if not self.unlocked:
-            return
-        if self.summary is not None and self.summary.closed:
-            self.notify(self.t("error.activity_closed"), markup=False, severity="warning")
-            return
-
-        def done(entry: ManualEntry | None) -> None:
-            if entry is None:
-                return
-            self.operator = entry.operator
-            context, activity_id = self.context, self.activity_id
-            self.background(
-                lambda: self.post_message(jobs.add_record(context, activity_id, entry)),
-                group="coordinator",
-            )
-
-        self.app.push_screen(ManualModal(operator_word(self.t, self.operator)), done)
-
-    def on_correction_done(self, message: CorrectionDone) -> None:
-        if message.error:
-            self.notify(self.t(message.error), markup=False, severity="error")
-        else:
-            self.notify(self.t(f"{message.action}.done"), markup=False)
-        self.reload()
 
     def action_audit(self) -> None:
         if not self.unlocked:
