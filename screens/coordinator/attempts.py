@@ -9,8 +9,10 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from kiosk.models import mask_registrant
 from kiosk.store.tables import Attempt, Checkin
 from screens.coordinator.day_view import attempt_row
+from screens.coordinator.manual import REGISTRANT
 from screens.i18n import Translator
 
 COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
@@ -24,6 +26,19 @@ COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows ar
     "state": 6,
     "sync": 8,
 }
+
+
+def search_terms(needle: str) -> set[str]:
+    """What to look for: the text typed, and for a whole registrant id typed in, the masked
+    form the table shows (ids are stored masked)."""
+    typed = needle.strip()
+    if not typed:
+        return set()
+    terms = {typed.casefold()}
+    compact = typed.replace("-", "").replace(" ", "").upper()
+    if REGISTRANT.match(compact):
+        terms.add(mask_registrant(compact).casefold())
+    return terms
 
 
 class AttemptsTable(DataTable[Text]):
@@ -77,9 +92,11 @@ class AttemptsTable(DataTable[Text]):
             )
             for attempt in attempts
         ]
-        needle = needle.strip().casefold()
-        if needle:
-            rows = [r for r in rows if any(needle in cell.plain.casefold() for cell in r[1])]
+        needles = search_terms(needle)
+        if needles:
+            rows = [
+                r for r in rows if any(n in cell.plain.casefold() for cell in r[1] for n in needles)
+            ]
         column = COLUMNS.index(self.sort_column)
         rows.sort(
             key=lambda r: (r[0].at if column == 0 else r[1][column].plain, r[0].at),
