@@ -17,14 +17,14 @@ from screens.i18n import Translator
 
 COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
 SORT_CYCLE = ("time", "outcome", "method")
-COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
+COLUMN_WIDTHS = {  # cells, fixed (never dependent on when rows arrived); 80 columns in all
     "time": 8,
-    "outcome": 9,
-    "reason": 14,  # the longest reasons are cut; the audit view shows them whole
-    "registrant": 14,
-    "method": 8,
+    "outcome": 8,
+    "reason": 11,  # the catalogs keep every word within its column (a test checks)
+    "registrant": 12,
+    "method": 7,
     "state": 6,
-    "sync": 8,
+    "sync": 9,
 }
 
 

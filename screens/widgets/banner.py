@@ -99,9 +99,11 @@ class BigSign(Widget):
     def render(self) -> Text:
         drawing = fit_banner(self.symbol, self.word, self.size.width, self.size.height)
         self.word_rows = drawing.word_rows
+        # the block is centred as a whole: lines keep their offsets within it
         top = max(0, (self.size.height - len(drawing.lines)) // 2)
-        lines = [""] * top + [line.center(drawing.width) for line in drawing.lines]
-        return Text("\n".join(lines), justify="center", no_wrap=True, overflow="crop")
+        left = " " * max(0, (self.size.width - drawing.width) // 2)
+        lines = [""] * top + [left + line for line in drawing.lines]
+        return Text("\n".join(lines), no_wrap=True, overflow="crop")
 
 
 class ResultBanner(Vertical):

@@ -115,6 +115,7 @@ SYMBOL_ART: dict[str, str] = {
 """,
 }
 SYMBOLS: dict[str, Bitmap] = {name: _parse(art) for name, art in SYMBOL_ART.items()}
+# (empty rows of the art are trimmed when drawn: `symbol_bitmap`)
 
 
 class Cells(Enum):
@@ -249,13 +250,17 @@ def _pad(lines: Sequence[str], width: int, height: int) -> list[str]:
     return out + [""] * (height - len(out))
 
 
+def symbol_bitmap(name: str) -> Bitmap:
+    return _trim_rows(SYMBOLS[name])
+
+
 def fit_banner(symbol: str, word: str, width: int, height: int) -> BigDrawing:
     """The largest symbol + word drawing that fits in width x height cells.
 
     The word's height counts first (it is what people read), then the symbol's; the symbol
     goes beside the word when that fits, otherwise above it. When not even the smallest word
     fits, only the symbol is drawn (and when that does not fit either, nothing)."""
-    sym = SYMBOLS[symbol]
+    sym = symbol_bitmap(symbol)
     bitmap = word_bitmap(word)
     best: tuple[tuple[int, int], list[str], int, int] | None = None
     word_options: list[tuple[Cells, int] | None] = [*WORD_STYLES] if bitmap else []
@@ -281,8 +286,9 @@ def fit_banner(symbol: str, word: str, width: int, height: int) -> BigDrawing:
                     )
                 ]
                 layouts.append((sw + GAP + ww, side_h, side))
-                stacked = [line.center(max(sw, ww)).rstrip() for line in sym_lines]
-                stacked += [""] + [line.center(max(sw, ww)).rstrip() for line in word_lines]
+                both = max(sw, ww)
+                stacked = [" " * ((both - sw) // 2) + line for line in sym_lines]
+                stacked += [""] + [" " * ((both - ww) // 2) + line for line in word_lines]
                 layouts.append((max(sw, ww), sh + 1 + wh, stacked))
             for lw, lh, lines in layouts:
                 if lw <= width and lh <= height:

@@ -110,7 +110,7 @@ async def test_japanese_mode_has_no_english_words(kiosk: Kiosk, tmp_path: Path) 
     assert {name: ws for name, ws in found.items() if ws} == {}
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)])
 async def test_no_label_is_clipped_in_english(
     kiosk: Kiosk, tmp_path: Path, size: tuple[int, int]
 ) -> None:

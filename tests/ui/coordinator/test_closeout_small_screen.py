@@ -76,4 +76,4 @@ async def test_close_confirm_warns_when_offline_and_pending(day: Day) -> None:
         modal = app.screen
         assert isinstance(modal, ConfirmModal)
         assert "この端末は今オフラインです" in modal.question
-        assert "まだ送信していない受付が 6 件あります" in modal.question
+        assert "まだ送信していない受付が6件あります" in modal.question
