@@ -74,7 +74,7 @@ async def test_manual_id_validation(kiosk: Kiosk) -> None:
         await pilot.press(*"FR123", "enter")
         await settle(pilot)
         assert app.screen is screen
-        assert "FR and 10 letters or digits" in error_text(screen, "id-error")
+        assert "FR + 10 letters/digits" in error_text(screen, "id-error")
         assert kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id) == []
 
 
@@ -97,10 +97,10 @@ async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
         await record_paper("氏名を入力してください")
         screen.query_one("#name", Input).value = "山田 花子"
         screen.query_one("#contact", Input).value = "12"
-        await record_paper("電話番号")
+        await record_paper("電話番号かメールアドレス")
         screen.query_one("#contact", Input).value = "090-1234-5678"
         screen.query_one("#municipality", Input).value = "131017"  # wrong check digit
-        await record_paper("検査数字")
+        await record_paper("市区町村コード（6桁）が正しくありません")
         assert app.focused is screen.query_one("#municipality", Input)
         screen.query_one("#municipality", Input).value = "131016"
         await pilot.press("enter")

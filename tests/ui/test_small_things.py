@@ -81,8 +81,8 @@ async def test_manual_entry_lists_every_problem_and_no_example_id(kiosk: Kiosk) 
         errors = plain(screen.query_one("#paper-error", Static)).splitlines()
         assert errors == [
             "・氏名を入力してください",
-            "・電話番号（数字10〜11桁）またはメールアドレスを入力してください",
-            "・6桁の市区町村コードを入力してください（検査数字が一致しません）",
+            "・電話番号かメールアドレスを入力",
+            "・市区町村コード（6桁）が正しくありません",
         ]
         assert app.focused is screen.query_one("#name", Input)  # the first wrong field
 

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from kiosk.models import Method
 from kiosk.pin import PinGate
 from screens.coordinator import CloseoutScreen, coordinator_hook
+from screens.manual import ManualScreen
 from screens.scan import ScanScreen
 from tests.ui.conftest import Kiosk, settle, to_scan
 
@@ -74,8 +76,11 @@ def test_manual_entry(
         await to_scan(pilot)
         await pilot.press("f2")
         await settle(pilot)
-        await pilot.press(*"FR12", "enter", "tab", "tab", "tab", "tab")
-        await pilot.press("tab", "tab", "enter")  # the paper form's button: every problem
+        await pilot.press(*"FR12", "enter")  # the id is checked: what is wrong with it
+        screen = pilot.app.screen
+        assert isinstance(screen, ManualScreen)
+        screen.query_one("#contact", Input).value = "12"
+        screen.record_paper()  # the paper form lists every problem at once
         await settle(pilot)
 
     assert snap_compare(kiosk.app(language=language), run_before=typed, terminal_size=size)
