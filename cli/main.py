@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this device before the gates open")
     _config_arg(doctor, required=False)
     doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--play", action="store_true", help="also play the three sound cues")
 
     purge = sub.add_parser("purge", help="purge personal data past its retention period now")
     _config_arg(purge, required=False)

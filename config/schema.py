@@ -21,6 +21,8 @@ Sections and keys (defaults in brackets):
                cascade_budget_ms [30]
 [storage]      synchronous ["FULL"], min_free_mb [200]
 [ui]           language ["ja"], banner_seconds [3], sound ["bell"], sound_command [[]]
+               (sound = "command": `{sound}` in sound_command is the shipped cue file for the
+               outcome, `{outcome}` its name; `kiosk.sounds`)
 [coordinator]  pin_min_length [4], max_failures [5], lockout_seconds [30],
                lockout_max_seconds [900]
 [retention]    personal_data_days [30]
@@ -176,7 +178,7 @@ class UiSection:
     sound: Literal["bell", "command", "off"] = "bell"
     sound_command: Annotated[list[str], Check(_sound_command)] = field(
         default_factory=list
-    )  # e.g. ["aplay", "-q", "{sound}"]
+    )  # e.g. ["aplay", "-q", "{sound}"]: {sound} = the shipped WAV cue (kiosk.sounds)
 
     def cross_check(self) -> None:
         if self.sound == "command" and not self.sound_command:

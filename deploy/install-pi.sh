@@ -2,7 +2,7 @@
 # Install furusato-kiosk as a boot-to-kiosk appliance on Raspberry Pi OS 64-bit (Bookworm).
 #
 #   sudo deploy/install-pi.sh                 # install from this source tree
-#   sudo deploy/install-pi.sh --wheel FILE    # install a built wheel instead
+#   sudo deploy/install-pi.sh --wheel FILE    # install this built wheel of the kiosk instead
 #   deploy/install-pi.sh --dry-run            # print every step, change nothing (no root)
 #
 # What it does (idempotent; safe to run again after an update):
@@ -15,7 +15,9 @@
 #        /var/lib/furusato-kiosk           kiosk user  0700  database
 #        /var/lib/furusato-kiosk/credentials kiosk user 0700 (service-side secret store)
 #        /var/log/furusato-kiosk           kiosk user  0750  logs
-#   4. a virtualenv in /opt/furusato-kiosk with the kiosk
+#   4. a virtualenv in /opt/furusato-kiosk with exactly the versions locked in uv.lock
+#      (`uv export --frozen`, installed with their hashes) and the kiosk's own wheel
+#      (`uv build`); nothing is resolved afresh, so the Pi runs what `make test` tested
 #   5. the session script, foot.ini, systemd units; tty1 belongs to the kiosk from now on
 # Then: edit /etc/furusato-kiosk/kiosk.toml and provision (printed at the end).
 set -euo pipefail
@@ -27,6 +29,8 @@ STATE=/var/lib/furusato-kiosk
 LOGS=/var/log/furusato-kiosk
 LIBEXEC=/usr/lib/furusato-kiosk
 UNITS=/etc/systemd/system
+UV_VERSION="0.13.9"  # the same uv as scripts/bootstrap.sh (a test keeps them equal)
+UV_TOOLS=/var/cache/furusato-kiosk/uv  # where uv is installed when this machine has none
 APT_PACKAGES=(python3 python3-venv libzbar0 cage foot fonts-noto-cjk sqlite3 alsa-utils)
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHEEL=""
@@ -87,10 +91,43 @@ run install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$STATE"
 run install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$STATE/credentials"
 run install -d -o "$USER_NAME" -g "$USER_NAME" -m 0750 "$LOGS"
 
-step "4. the kiosk software in $PREFIX"
-run python3 -m venv "$PREFIX"
-run "$PREFIX/bin/pip" install --upgrade pip
-run "$PREFIX/bin/pip" install "${WHEEL:-$SOURCE}"
+step "4. the kiosk software in $PREFIX (the versions locked in uv.lock)"
+# uv: the one on PATH, the source tree's (scripts/bootstrap.sh), or a pinned one installed now
+if command -v uv >/dev/null 2>&1; then
+    UV="$(command -v uv)"
+elif [[ -x "$SOURCE/.tools/bin/uv" ]]; then
+    UV="$SOURCE/.tools/bin/uv"
+else
+    UV="$UV_TOOLS/bin/uv"
+    if [[ ! -x "$UV" || $DRY_RUN -eq 1 ]]; then
+        run python3 -m venv "$UV_TOOLS"
+        run "$UV_TOOLS/bin/pip" install --quiet "uv==$UV_VERSION"
+    fi
+fi
+# the system Python, never a downloaded one; copies, not links into root's uv cache
+export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy
+LOCKED="$PREFIX/requirements.lock.txt"
+run "$UV" venv --allow-existing --python /usr/bin/python3 "$PREFIX"
+run "$UV" export --project "$SOURCE" --frozen --no-dev --no-emit-project \
+    --format requirements-txt --quiet --output-file "$LOCKED"
+# exactly the locked set, each file checked against its hash; anything else is removed
+run "$UV" pip sync --python "$PREFIX/bin/python" --require-hashes --compile-bytecode "$LOCKED"
+if [[ -z "$WHEEL" ]]; then
+    BUILD_DIR=/tmp/furusato-kiosk-build.XXXXXXXX  # a placeholder in a dry run
+    if [[ $DRY_RUN -eq 0 ]]; then
+        BUILD_DIR="$(mktemp -d /tmp/furusato-kiosk-build.XXXXXXXX)"
+        trap 'rm -rf "$BUILD_DIR"' EXIT
+    fi
+    run "$UV" build --wheel --quiet --out-dir "$BUILD_DIR" "$SOURCE"
+    WHEEL="$BUILD_DIR/furusato_kiosk-*.whl"
+    if [[ $DRY_RUN -eq 0 ]]; then
+        WHEEL="$(echo "$BUILD_DIR"/furusato_kiosk-*.whl)"
+    fi
+fi
+# its dependencies are the locked ones already there; `pip check` proves nothing is missing
+run "$UV" pip install --python "$PREFIX/bin/python" --no-deps --reinstall --compile-bytecode \
+    "$WHEEL"
+run "$UV" pip check --python "$PREFIX/bin/python"
 run ln -sf "$PREFIX/bin/kiosk" /usr/local/bin/kiosk
 
 step "5. kiosk session and systemd units"
@@ -103,7 +140,12 @@ done
 if [[ ! -e "$ETC/kiosk.toml" || $DRY_RUN -eq 1 ]]; then
     run install -m 0644 "$SOURCE/config/examples/pi-beach-cleanup.toml" "$ETC/kiosk.toml"
 fi
-run systemctl daemon-reload
+# daemon-reload needs a running systemd; in a chroot or an image build the units load at boot
+if [[ -d /run/systemd/system || $DRY_RUN -eq 1 ]]; then
+    run systemctl daemon-reload
+else
+    echo "systemd is not running here (a chroot or an image build): the units load at boot"
+fi
 run systemctl disable getty@tty1.service
 run systemctl set-default graphical.target
 run systemctl enable furusato-kiosk.service furusato-kiosk-purge.timer

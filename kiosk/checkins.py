@@ -10,12 +10,19 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from datetime import datetime
 
 from kiosk.clock import Clock
 from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
 from kiosk.passes import PassVerifier
-from kiosk.store import NewCheckin, RecordError, StorageFailed, StorageFull, Store
+from kiosk.store import (
+    Attestation,
+    NewCheckin,
+    RecordError,
+    StorageFailed,
+    StorageFull,
+    Store,
+)
+from kiosk.store.records import first_story
 
 PAPER_PREFIX = "PAPER-"
 """Registrant placeholder prefix for a paper-form participant without a registrant id. Not a
@@ -41,6 +48,7 @@ def stamped(
     tier: str | None = None,
     jti: str | None = None,
     pass_token: str | None = None,
+    attestation: Attestation | None = None,
 ) -> NewCheckin:
     """A check-in stamped now: the raw wall clock, whether it is trusted, and the
     server-corrected time when the clock's offset to the national API is known."""
@@ -59,6 +67,7 @@ def stamped(
         jti=jti,
         pass_token=pass_token,
         operator=operator,
+        attestation=attestation,
     )
 
 
@@ -71,8 +80,11 @@ def manual_checkin(
     clock: Clock,
     session_id: str = "coordinator",
     tier: str | None = None,
+    attestation: Attestation | None = None,
 ) -> NewCheckin:
-    """A coordinator's manual record; a paper participant without an id gets a placeholder."""
+    """A coordinator's manual record; a paper participant without an id gets a placeholder.
+    With `attestation` (the coordinator vouches: operator and reason) the national system
+    counts it toward premium; without, it is recorded there but does not count."""
     sub = registrant.strip().upper() if registrant and registrant.strip() else None
     return stamped(
         clock,
@@ -83,6 +95,7 @@ def manual_checkin(
         monotonic_s=clock.monotonic(),
         operator=operator,
         tier=tier,
+        attestation=attestation,
     )
 
 
@@ -172,6 +185,7 @@ class CheckinService:
             latency_ms=self._elapsed_ms(started),
             tier=claims.tier,
             first_at=stored.first_at,
+            first_device=stored.first_device,
         )
 
     def record_manual(
@@ -183,10 +197,14 @@ class CheckinService:
         paper: tuple[str, str, str] | None = None,
     ) -> CheckinResult:
         """A volunteer's manual record at the gate (registrant id, or a paper form with
-        `paper_registrant()`), described as the gate shows decisions. Never raises."""
+        `paper_registrant()`), described as the gate shows decisions. Never raises.
+
+        No coordinator vouches for it here, so it is recorded without an attestation: the
+        national system keeps it but does not count it toward premium (`counts: false`)."""
         started = time.monotonic()
         new = self.new_checkin(registrant, method)
         outcome, why, checkin_id, first_at = Outcome.ACCEPTED, None, None, None
+        first_device: str | None = None
         attempt_id = ""
         try:
             stored = self.store.records.add_manual(new, reason=reason, paper=paper)
@@ -198,7 +216,12 @@ class CheckinService:
                 earlier = self.store.records.live_checkin(self.activity_id, registrant)
                 if earlier is not None:
                     checkin_id = earlier.id
-                    first_at = datetime.fromisoformat(earlier.scanned_at)
+                    first_at, first_device = first_story(
+                        earlier.scanned_at,
+                        earlier.sync_status,
+                        earlier.first_device_name,
+                        earlier.first_scanned_at,
+                    )
             else:
                 outcome, why = Outcome.REJECTED, _RECORD_REASONS.get(code, Reason.STORAGE_FAILED)
         except StorageFull:
@@ -216,6 +239,7 @@ class CheckinService:
             decided_at=new.scanned_at,
             latency_ms=(time.monotonic() - started) * 1000.0,
             first_at=first_at,
+            first_device=first_device,
         )
 
     def _elapsed_ms(self, started: float) -> float:

@@ -13,8 +13,18 @@ Corrections (void / restore) work the same way: the device's digest reflects the
 server's once they are sent (`POST /v1/checkins:corrections`); until then the close-out lists
 them as pending, and sending the close-out again after they are sent gives a matching receipt.
 
-Uploading goes through an injected `submit_closeout(payload) -> receipt` callable so this module
-never imports the sync client. Nothing here touches Textual.
+What the nation counts is kept apart from what was accepted here: `DaySummary` lists the
+check-ins the server refused (`server_rejected`, each with its reason), those another gate
+recorded first (`server_duplicates`, with the first gate and time when the server said) and
+those that are recorded but do not count toward premium (`not_counted`: manual or paper records
+no coordinator vouched for), and reads the receipt's counts (`kiosk.national`).
+
+Closing waits for the upload: `close_day` freezes the day, then asks the injected `flush` to
+upload every pending check-in and correction (the sync worker does it, posting its progress),
+and sends the close-out only when nothing of the activity is left pending — so a void made a
+moment before closing is in the receipt. Uploading goes through injected callables
+(`flush() -> UploadOutcome`, `submit_closeout(payload) -> receipt`) so this module never
+imports the sync client. Nothing here touches Textual.
 """
 
 from __future__ import annotations
@@ -28,12 +38,17 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from kiosk.clock import JST, Clock
+from kiosk.models import Method, UploadOutcome
+from kiosk.national import GateStatus, ReceiptCounts, receipt_counts
 from kiosk.store import Counts, RecordError, Store
 from kiosk.store.tables import Activity, Checkin, SyncStatus
 from kiosk.text import sanitize
 
 SubmitCloseout = Callable[[dict[str, object]], dict[str, object]]
 """Uploads a close-out (`POST /v1/closeouts`), returns the server's receipt; raises on failure."""
+Flush = Callable[[], UploadOutcome]
+"""Uploads every pending check-in and correction and waits (`kiosk.ports.UploadFlusher`)."""
+UPLOAD_INCOMPLETE = "upload incomplete"
 
 
 class CloseoutClient(Protocol):
@@ -130,6 +145,14 @@ class DaySummary:
     closed_at: datetime | None
     receipt: dict[str, object] | None
     pending_corrections: tuple[str, ...] = ()  # check-ins whose void/restore is not yet sent
+    server_rejected: tuple[Checkin, ...] = ()  # live here, refused by the national server
+    server_duplicates: tuple[Checkin, ...] = ()  # live here, recorded first at another gate
+    not_counted: tuple[Checkin, ...] = ()  # live, but not counting toward premium
+
+    @property
+    def national(self) -> ReceiptCounts:
+        """The receipt's numbers (empty before a receipt arrived)."""
+        return receipt_counts(self.receipt)
 
     @property
     def premium_share(self) -> float | None:
@@ -150,6 +173,7 @@ def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
     checkins = store.records.checkins(activity_id)
     mine = counted(checkins)
     live = checkin_digest(c.id for c in mine)
+    alive = [c for c in checkins if not c.voided]
     return DaySummary(
         activity=activity,
         counts=store.records.counts(activity_id),
@@ -163,7 +187,18 @@ def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
         pending_corrections=tuple(
             dict.fromkeys(c.checkin_id for c in store.corrections.pending(activity_id))
         ),
+        server_rejected=tuple(c for c in alive if c.sync_status is SyncStatus.REJECTED),
+        server_duplicates=tuple(c for c in alive if c.sync_status is SyncStatus.DUPLICATE),
+        not_counted=tuple(c for c in mine if not_counting(c)),
     )
+
+
+def not_counting(checkin: Checkin) -> bool:
+    """Recorded, but the national system does not count it toward premium: the server said
+    so, or (before it answered) a manual or paper record that no coordinator vouched for."""
+    if checkin.counts is not None:
+        return checkin.sync_status is SyncStatus.ACCEPTED and not checkin.counts
+    return checkin.method in (Method.MANUAL, Method.PAPER) and not checkin.attested
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +215,16 @@ class CloseoutResult:
     upload_error: str | None = None  # why the receipt is missing (offline, server error)
     uploaded: bool = False  # this call sent the close-out
     pending_corrections: tuple[str, ...] = ()  # check-ins whose correction is not yet sent
+    waiting_for_upload: bool = False  # not sent: check-ins or corrections are still pending
+
+    @property
+    def national(self) -> ReceiptCounts:
+        return receipt_counts(self.receipt)
+
+    @property
+    def unsynced_gates(self) -> tuple[GateStatus, ...]:
+        """Other gates of the activity that still declared uploads when the receipt was made."""
+        return self.national.unsynced_gates
 
     @property
     def digest_match(self) -> bool | None:
@@ -199,8 +244,11 @@ class CloseoutResult:
 
     def describe(self) -> str:
         """One line for logs and the CLI (the UI uses its own catalog strings)."""
+        others = ", ".join(f"{g.label} ({g.pending_uploads})" for g in self.unsynced_gates)
         if self.all_confirmed:
-            return f"closed, all {self.count} confirmed"
+            return f"closed, all {self.count} confirmed" + (
+                f"; gates not synced: {others}" if others else ""
+            )
         parts = []
         if self.pending_ids:
             parts.append(f"{len(self.pending_ids)} check-ins not yet uploaded")
@@ -212,6 +260,8 @@ class CloseoutResult:
             )
         elif self.digest_match is False:
             parts.append("server digest differs")
+        if others:
+            parts.append(f"gates not synced: {others}")
         return f"closed, {self.count} counted; pending: " + ", ".join(parts)
 
 
@@ -231,8 +281,16 @@ def close_day(
     operator: str,
     clock: Clock,
     submit_closeout: SubmitCloseout | None = None,
+    *,
+    flush: Flush | None = None,
 ) -> CloseoutResult:
-    """Freeze the activity on this device, then upload its digest and store the receipt.
+    """Freeze the activity on this device, upload what is pending, then send its digest and
+    store the receipt.
+
+    With `flush` (the kiosk always has one when it is online), the close-out waits for the
+    upload and is sent only when no check-in or correction of the activity is left pending:
+    otherwise the result says it is `waiting_for_upload` and why (`upload_error`). Without it
+    the close-out is sent at once (the caller uploaded first).
 
     Safe to call again: a closed day is not closed twice; the close-out is (re)sent while no
     matching receipt is stored, e.g. once the device is back online or the last check-ins and
@@ -258,8 +316,15 @@ def close_day(
                 raise
             newly_closed = False  # closed a moment ago by another caller: carry on from there
     summary = summarize(store, activity_id)
-    receipt, error, uploaded = summary.receipt, None, False
-    if submit_closeout is not None and (receipt is None or not receipt.get("digest_match")):
+    receipt, error, uploaded, waiting = summary.receipt, None, False, False
+    wanted = receipt is None or not receipt.get("digest_match")
+    if submit_closeout is not None and wanted and flush is not None:
+        outcome = flush()  # the activity is frozen: nothing new can be added meanwhile
+        summary = summarize(store, activity_id)
+        waiting = bool(summary.pending_ids or summary.pending_corrections)
+        if waiting:
+            error = outcome.error or UPLOAD_INCOMPLETE
+    if submit_closeout is not None and wanted and not waiting:
         payload = closeout_payload(summary.activity, summary.live_digest, summary.digest_count)
         try:
             answer = submit_closeout(payload)
@@ -283,6 +348,7 @@ def close_day(
         upload_error=error,
         uploaded=uploaded,
         pending_corrections=summary.pending_corrections,
+        waiting_for_upload=waiting,
     )
 
 

@@ -85,6 +85,8 @@ class CheckinResult:
     latency_ms: float
     tier: str | None = None
     first_at: datetime | None = None  # time of the first check-in, for duplicates
+    first_device: str | None = None  # the gate that recorded it first, when the national
+    # server said it was another gate (sanitised); None: this gate
     detail: str = ""  # sanitised extra detail for logs (never personal data)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -100,6 +102,7 @@ class CheckinResult:
             "tier": self.tier,
             "decided_at": self.decided_at.isoformat(),
             "first_at": self.first_at.isoformat() if self.first_at else None,
+            "first_device": self.first_device,
             "latency_ms": round(self.latency_ms, 3),
         }
 
@@ -123,3 +126,17 @@ class SyncState:
     uploading: int = 0  # items in the batch being sent now (for the progress bar)
     backlog_at_start: int = 0  # pending when this sync pass began (progress bar total)
     message: str = ""  # sanitised, for logs; the UI shows catalog strings instead
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    """What "upload everything now, and wait" achieved (`kiosk.ports.UploadFlusher`): the
+    close-out waits for it before it sends the day's digest."""
+
+    uploaded: int  # check-ins and corrections answered or settled meanwhile
+    pending: int  # check-ins and corrections still waiting on this device (all activities)
+    error: str = ""  # sanitised: why it stopped short (offline, server error, not enrolled)
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0

@@ -4,9 +4,9 @@ receives them by constructor injection and never imports their implementations."
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from kiosk.models import SyncState
+from kiosk.models import SyncState, UploadOutcome
 
 
 class SyncController(Protocol):
@@ -21,6 +21,17 @@ class SyncController(Protocol):
 
     @property
     def state(self) -> SyncState: ...
+
+
+@runtime_checkable
+class UploadFlusher(Protocol):
+    """A sync service that can upload everything now and say when it is done (the worker and
+    its deferred stand-in). Closing a day waits for it, so a void made a moment before
+    closing reaches the national server before the close-out does."""
+
+    def flush(self, timeout: float) -> UploadOutcome:
+        """Upload every pending check-in and correction, in order; wait at most `timeout`
+        seconds. Progress is posted as `SyncState` through the usual callback."""
 
 
 class Heartbeat(Protocol):

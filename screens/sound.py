@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 
 from kiosk.models import Outcome
+from kiosk.sounds import resolve_command
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,9 @@ BELL_PATTERNS: dict[Outcome, tuple[float, ...]] = {
 
 
 def command_for(template: Sequence[str], outcome: Outcome) -> list[str]:
-    """The configured sound command with `{sound}` replaced by the outcome name."""
-    return [part.replace("{sound}", outcome.value) for part in template]
+    """The configured sound command for one outcome: `{sound}` is the shipped cue file,
+    `{outcome}` the outcome's name (`kiosk.sounds`)."""
+    return resolve_command(template, outcome)
 
 
 def run_sound_command(argv: Sequence[str]) -> None:

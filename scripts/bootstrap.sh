@@ -23,6 +23,12 @@ fi
 if ! command -v uv >/dev/null 2>&1 && [ ! -x "$TOOLS_DIR/bin/uv" ] && ! "$PY" -c 'import ensurepip' 2>/dev/null; then
     need_apt+=(python3-venv)  # Debian splits venv/ensurepip out of python3
 fi
+# `make test` verifies deploy/'s systemd units with `systemd-analyze verify` (package systemd,
+# which works without systemd running, e.g. in a container): present on Debian, Ubuntu and
+# Raspberry Pi OS installs, missing from containers and minimal images such as CI machines.
+if ! command -v systemd-analyze >/dev/null 2>&1 && [ ! -x /usr/bin/systemd-analyze ]; then
+    need_apt+=(systemd)
+fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
         say "missing system packages: ${need_apt[*]} and no sudo; run as root: apt-get install ${need_apt[*]}"
@@ -51,4 +57,11 @@ fi
 # --compile-bytecode: installed code starts from .pyc, as a pip-installed Pi does; without it
 # every start compiles Textual from source where bytecode cannot be written (measured: the
 # kiosk's first screen 0.8 s instead of 1.3 s on the project machine; see `make bench`).
-UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --compile-bytecode --python "$PY" -q
+# The longest step of a first run (75-110 s measured on emulated arm64, silent with -q): say so, and
+# on a terminal let uv show its progress bars; a log (CI) gets the two lines and uv's errors.
+quiet=(-q)
+[ -t 2 ] && quiet=()
+say "installing the locked Python packages into .venv (uv.lock; the first time takes a minute or two)"
+started=$SECONDS
+UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --compile-bytecode --python "$PY" "${quiet[@]}"
+say "Python packages ready in $((SECONDS - started)) s"

@@ -14,9 +14,13 @@ from typing import Any
 
 from kiosk.store import OutboxItem
 from kiosk.store.tables import Correction
+from kiosk.text import sanitize
 
 _REGISTRANT = re.compile(r"^FR[0-9A-HJKMNP-TV-Z]{10}$")
 CORRECTION_REASON_MAX = 500  # the API's limit for a correction's reason
+ATTESTATION_OPERATOR_MAX = 100  # the API's limits for an attestation
+ATTESTATION_REASON_MAX = 500
+ATTESTED_METHODS = ("manual", "paper")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ def item_of(outbox: OutboxItem) -> dict[str, Any]:
         pass_token=c.pass_token,
         registrant=c.registrant,
         tier=c.tier,
+        attestation=(c.attested_by, c.attestation_reason) if c.attested else None,
     )
 
 
@@ -86,8 +91,12 @@ def checkin_payload(
     pass_token: str | None,
     registrant: str | None,
     tier: str | None,
+    attestation: tuple[str | None, str | None] | None = None,
 ) -> dict[str, Any]:
-    """One item of `POST /v1/checkins:batch` (optional fields left out when unknown)."""
+    """One item of `POST /v1/checkins:batch` (optional fields left out when unknown).
+
+    `attestation` (operator, reason): a coordinator vouched for a manual or paper record, so
+    the national system counts it; only sent for those methods (a pass is its own evidence)."""
     item: dict[str, Any] = {
         "id": checkin_id,
         "activity_id": activity_id,
@@ -103,6 +112,11 @@ def checkin_payload(
         item["registrant"] = registrant
     if tier in ("basic", "premium"):
         item["tier"] = tier
+    if attestation is not None and method in ATTESTED_METHODS:
+        operator = sanitize(attestation[0] or "", ATTESTATION_OPERATOR_MAX).strip()
+        reason = sanitize(attestation[1] or "", ATTESTATION_REASON_MAX).strip()
+        if operator and reason:
+            item["attestation"] = {"operator": operator, "reason": reason}
     return item
 
 

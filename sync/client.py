@@ -12,11 +12,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from kiosk.store.tables import CorrectionStatus, SyncStatus
+from kiosk.national import GateStatus, gate_statuses
 from kiosk.text import sanitize
+from sync.answers import (
+    CHECKIN_ANSWERS,
+    CORRECTION_ANSWERS,
+    CorrectionResult,
+    ItemResult,
+    checkin_results,
+    correction_results,
+)
 from sync.api_errors import (
     ServerError,
     TransportFailure,
@@ -24,14 +33,24 @@ from sync.api_errors import (
     error_for,
 )
 
+__all__ = [
+    "CHECKIN_ANSWERS",
+    "CORRECTION_ANSWERS",
+    "ActivitiesPage",
+    "ApiClient",
+    "CorrectionResult",
+    "Enrollment",
+    "Health",
+    "ItemResult",
+    "JwksResult",
+    "RevocationsPage",
+    "ServerTime",
+]
+
 USER_AGENT = "furusato-kiosk/0.1"
 SAMPLE_MAX_AGE_S = 300.0  # a precise clock sample older than this yields to a Date header
-CHECKIN_ANSWERS = (SyncStatus.ACCEPTED, SyncStatus.DUPLICATE, SyncStatus.REJECTED)
-CORRECTION_ANSWERS = (
-    CorrectionStatus.APPLIED,
-    CorrectionStatus.UNCHANGED,
-    CorrectionStatus.REJECTED,
-)
+PENDING_HEADER = "Pending-Uploads"
+PENDING_MAX = 9_999_999  # the header is 1-7 digits
 
 
 # -- results --------------------------------------------------------------------------------
@@ -81,21 +100,6 @@ class RevocationsPage:
 
 
 @dataclass(frozen=True, slots=True)
-class ItemResult:
-    id: str
-    status: SyncStatus  # one of CHECKIN_ANSWERS
-    reason: str | None
-    first_checkin_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class CorrectionResult:
-    id: str
-    status: CorrectionStatus  # one of CORRECTION_ANSWERS
-    reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Health:
     time: datetime
     version: str
@@ -104,6 +108,7 @@ class Health:
 # -- the client -----------------------------------------------------------------------------
 
 CallListener = Callable[[bool], object]
+PendingCount = Callable[[], int]
 
 
 class ApiClient:
@@ -111,6 +116,9 @@ class ApiClient:
 
     `on_call(ok)` is told after every call whether the server was reachable and healthy
     (False for transport failures, 5xx and 429), which drives the online/offline indicator.
+    `pending()` is asked before every device-authenticated call: what this device still holds
+    for upload (check-ins and corrections not yet answered), sent as ``Pending-Uploads`` so
+    the server can tell a closing gate which other gates have not synced.
     """
 
     def __init__(
@@ -122,12 +130,15 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], datetime] | None = None,
         on_call: CallListener | None = None,
+        pending: PendingCount | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self._now = now or (lambda: datetime.now(UTC))
         self.on_call = on_call
+        self.pending = pending
+        self.declared: int | None = None  # the last Pending-Uploads a response came back for
         self.requests = 0
         self.server_time: ServerTime | None = None
         self._http = httpx.Client(
@@ -191,6 +202,10 @@ class ApiClient:
             if not self.token:
                 raise Unauthorized("this device has no device token; enroll it first", status=401)
             all_headers["Authorization"] = f"Bearer {self.token}"
+        declaring: int | None = None
+        if auth and self.pending is not None:
+            declaring = min(max(self.pending(), 0), PENDING_MAX)
+            all_headers[PENDING_HEADER] = str(declaring)
         sent = self._now()
         self.requests += 1
         try:
@@ -205,6 +220,8 @@ class ApiClient:
             self._notify(False)
             raise TransportFailure(sanitize(f"{type(exc).__name__}: {exc}".strip(), 300)) from None
         self._observe_date(response, sent, self._now())
+        if declaring is not None:
+            self.declared = declaring
         if response.status_code in ok:
             self._notify(True)
             return response
@@ -299,29 +316,15 @@ class ApiClient:
     def upload_batch(
         self, items: Sequence[Mapping[str, Any]], idempotency_key: str
     ) -> list[ItemResult]:
-        """POST /v1/checkins:batch: one result per item (accepted, duplicate or rejected)."""
+        """POST /v1/checkins:batch: one result per item (accepted, duplicate or rejected,
+        whether it counts, and a duplicate's first check-in; `sync.answers`)."""
         response = self._request(
             "POST",
             "/v1/checkins:batch",
             json={"checkins": list(items)},
             headers={"Idempotency-Key": idempotency_key},
         )
-        results = self._json(response).get("results")
-        if not isinstance(results, list):
-            raise ServerError("batch response without results")
-        parsed: list[ItemResult] = []
-        for entry in results:
-            if not isinstance(entry, dict) or entry.get("status") not in CHECKIN_ANSWERS:
-                raise ServerError("batch response with a malformed result")
-            parsed.append(
-                ItemResult(
-                    id=str(entry.get("id", "")).lower(),
-                    status=SyncStatus(entry["status"]),
-                    reason=entry.get("reason"),
-                    first_checkin_id=entry.get("first_checkin_id"),
-                )
-            )
-        return parsed
+        return checkin_results(self._json(response))
 
     def upload_corrections(
         self, items: Sequence[Mapping[str, Any]], idempotency_key: str
@@ -333,22 +336,7 @@ class ApiClient:
             json={"corrections": list(items)},
             headers={"Idempotency-Key": idempotency_key},
         )
-        results = self._json(response).get("results")
-        if not isinstance(results, list):
-            raise ServerError("corrections response without results")
-        parsed: list[CorrectionResult] = []
-        for entry in results:
-            if not isinstance(entry, dict) or entry.get("status") not in CORRECTION_ANSWERS:
-                raise ServerError("corrections response with a malformed result")
-            reason = entry.get("reason")
-            parsed.append(
-                CorrectionResult(
-                    id=str(entry.get("id", "")).lower(),
-                    status=CorrectionStatus(entry["status"]),
-                    reason=sanitize(reason, 64) if isinstance(reason, str) else None,
-                )
-            )
-        return parsed
+        return correction_results(self._json(response))
 
     def closeout(
         self, *, activity_id: str, day: date, device_count: int, digest: str
@@ -366,3 +354,10 @@ class ApiClient:
             ok=(200, 201),
         )
         return self._json(response)
+
+    def activity_devices(self, activity_id: str) -> list[GateStatus]:
+        """GET /v1/activities/{id}/devices: each device of the activity, when it was last heard
+        from and what it last declared waiting for upload (malformed entries are skipped)."""
+        path = "/v1/activities/" + quote(activity_id, safe="") + "/devices"
+        body = self._json(self._request("GET", path))
+        return gate_statuses(body.get("devices"))

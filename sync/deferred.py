@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from kiosk.models import SyncState
-from kiosk.ports import SyncController
+from kiosk.models import SyncState, UploadOutcome
+from kiosk.ports import SyncController, UploadFlusher
 from kiosk.text import sanitize
 
 log = logging.getLogger("sync.deferred")
@@ -40,6 +41,7 @@ class DeferredSync:
         self._builder: threading.Thread | None = None
         self._triggered = False
         self._stopped = False
+        self._settled = threading.Event()  # the service was built (or could not be)
 
     @property
     def state(self) -> SyncState:
@@ -56,6 +58,12 @@ class DeferredSync:
             self._builder.start()
 
     def _build_and_start(self, on_state: Callable[[SyncState], None]) -> None:
+        try:
+            self._build_then_start(on_state)
+        finally:
+            self._settled.set()
+
+    def _build_then_start(self, on_state: Callable[[SyncState], None]) -> None:
         if self._stopping.wait(self._delay_s):
             return  # stopped before it was built: nothing to close
         try:
@@ -84,6 +92,21 @@ class DeferredSync:
                 self._inner.trigger()
             else:
                 self._triggered = True  # the service syncs as soon as it is built anyway
+
+    def flush(self, timeout: float) -> UploadOutcome:
+        """The service's flush (`kiosk.ports.UploadFlusher`), once it is built: waits for the
+        build first (within `timeout`)."""
+        started = time.monotonic()
+        with self._lock:
+            never_started = self._builder is None
+        if never_started or not self._settled.wait(timeout):
+            return UploadOutcome(0, self.state.pending, "sync not started yet")
+        with self._lock:
+            inner = self._inner
+        if not isinstance(inner, UploadFlusher):
+            message = self.state.message or "sync is not running"
+            return UploadOutcome(0, self.state.pending, message)
+        return inner.flush(max(0.0, timeout - (time.monotonic() - started)))
 
     def stop(self) -> None:
         with self._lock:

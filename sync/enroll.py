@@ -30,10 +30,13 @@ def enroll_device(
     *,
     timeout: float = 10.0,
     transport: httpx.BaseTransport | None = None,
+    name: str | None = None,
 ) -> str:
     """Enroll this device; store its token; return the device id the server assigned.
 
-    `device_id` is the config's ``[device] id`` (sent as the device's name). Raises
+    `device_id` is the config's ``[device] id``; `name` is what people call the gate (the
+    config's ``[device] name``, e.g. "Gate 1"), sent as the device's name so other gates can
+    say where a registrant was first checked in (default: `device_id`). Raises
     `EnrollmentFailed` with a one-line reason (unknown/used token, unreachable server...), or
     `config.secrets.SecretStoreError` before contacting the server when the secret store
     cannot be written (the one-time token is then still unused).
@@ -46,7 +49,7 @@ def enroll_device(
     secrets.set(SERVER_DEVICE_ID, previous_id or "enrolling")
     try:
         with ApiClient(api_url, timeout=timeout, transport=transport) as client:
-            enrollment = client.enroll(enrollment_token.strip(), name=device_id)
+            enrollment = client.enroll(enrollment_token.strip(), name=name or device_id)
     except ApiError as exc:
         if exc.status == 403:
             reason = "the enrollment token is unknown or expired"

@@ -32,7 +32,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -42,6 +42,15 @@ from sync.api_errors import ApiError, RequestRejected, ServerError, Unauthorized
 from sync.backoff import Backoff, Waiter
 from sync.batches import Batch, correction_item, item_of
 from sync.client import ApiClient, CorrectionResult, ItemResult
+from sync.upload_summary import CorrectionSummary, UploadSummary
+
+__all__ = [
+    "CorrectionSummary",
+    "NeedsEnrollment",
+    "UploadStalled",
+    "UploadSummary",
+    "Uploader",
+]
 
 log = logging.getLogger("sync.uploader")
 INVALID_REASON = "invalid_request"
@@ -73,71 +82,6 @@ class Answer(Protocol):
     def reason(self) -> str | None: ...
 
 
-def _tally(reasons: dict[str, int], reason: str | None) -> None:
-    key = reason or "unknown"
-    reasons[key] = reasons.get(key, 0) + 1
-
-
-@dataclass
-class CorrectionSummary:
-    """What one `drain` did with corrections."""
-
-    sent: int = 0  # corrections the server answered for
-    applied: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    skipped: int = 0  # settled on the device: the server never counted the check-in
-    invalid: int = 0  # settled as rejected after the server refused the item as malformed
-    batches: int = 0
-    rejected_reasons: dict[str, int] = field(default_factory=dict)
-
-    def count(self, results: Sequence[CorrectionResult]) -> None:
-        self.sent += len(results)
-        for r in results:
-            if r.status is CorrectionStatus.APPLIED:
-                self.applied += 1
-            elif r.status is CorrectionStatus.UNCHANGED:
-                self.unchanged += 1
-            else:
-                self.rejected += 1
-                _tally(self.rejected_reasons, r.reason)
-
-
-@dataclass
-class UploadSummary:
-    """What one `drain` did."""
-
-    uploaded: int = 0  # items the server answered for
-    accepted: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    invalid: int = 0  # rejected locally after the server refused the item as malformed
-    batches: int = 0
-    requests: int = 0
-    failures: int = 0  # failed attempts (retried)
-    backlog_at_start: int = 0
-    stopped: bool = False
-    rejected_reasons: dict[str, int] = field(default_factory=dict)
-    corrections: CorrectionSummary = field(default_factory=CorrectionSummary)
-
-    @property
-    def done(self) -> int:
-        """Check-ins and corrections answered or settled so far (progress)."""
-        c = self.corrections
-        return self.uploaded + self.invalid + c.sent + c.skipped + c.invalid
-
-    def count(self, results: Sequence[ItemResult]) -> None:
-        self.uploaded += len(results)
-        for r in results:
-            if r.status is SyncStatus.ACCEPTED:
-                self.accepted += 1
-            elif r.status is SyncStatus.DUPLICATE:
-                self.duplicate += 1
-            else:
-                self.rejected += 1
-                _tally(self.rejected_reasons, r.reason)
-
-
 Send = Callable[[UploadSummary, Waiter, int | None, Callable[[], bool]], bool]
 """send(summary, wait, max_failures, should_stop) -> answered (False: told to stop first)."""
 Progress = Callable[[int, int, int], None]
@@ -151,13 +95,21 @@ def sleep_wait(seconds: float) -> bool:
 
 
 A = TypeVar("A", bound=Answer)
+A_contra = TypeVar("A_contra", bound=Answer, contravariant=True)
 
 
-class KeepAnswers(Protocol):
+class KeepAnswers(Protocol[A_contra]):
     """Where the store keeps a lane's answers (`store.outbox` / `store.corrections`
-    `.apply_results`): (item id, status, reason) rows; returns how many were settled."""
+    `.apply_results`): (item id, status, reason) rows, and the answers themselves by the
+    item's local id (for what a lane keeps beyond the status); returns how many were settled."""
 
-    def __call__(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int: ...
+    def __call__(
+        self,
+        results: Sequence[tuple[str, str, str | None]],
+        answers: Sequence[tuple[str, A_contra]],
+        *,
+        at: datetime,
+    ) -> int: ...
 
 
 class Tally(Protocol):
@@ -175,7 +127,7 @@ class Lane(Generic[A]):
 
     name: str
     post: Callable[[Sequence[Mapping[str, Any]], str], Sequence[A]]
-    keep: KeepAnswers
+    keep: KeepAnswers[A]
     note_failure: Callable[[Sequence[str], str], None]
     tally: Callable[[UploadSummary], Tally]
     rejected: str  # the answer that refuses an item (its reason is kept)
@@ -208,7 +160,7 @@ class Uploader:
         self.checkins: Lane[ItemResult] = Lane(
             "check-ins",
             client.upload_batch,
-            store.outbox.apply_results,
+            self._keep_checkins,
             store.outbox.note_failure,
             lambda summary: summary,
             SyncStatus.REJECTED,
@@ -216,11 +168,33 @@ class Uploader:
         self.corrections: Lane[CorrectionResult] = Lane(
             "corrections",
             client.upload_corrections,
-            store.corrections.apply_results,
+            self._keep_corrections,
             store.corrections.note_failure,
             lambda summary: summary.corrections,
             CorrectionStatus.REJECTED,
         )
+
+    def _keep_checkins(
+        self,
+        results: Sequence[tuple[str, str, str | None]],
+        answers: Sequence[tuple[str, ItemResult]],
+        *,
+        at: datetime,
+    ) -> int:
+        """Statuses, and what the server said beyond them (counts, a duplicate's first
+        check-in), in one transaction."""
+        details = {checkin_id: answer.answer for checkin_id, answer in answers}
+        return self.store.outbox.apply_results(results, at=at, answers=details)
+
+    def _keep_corrections(
+        self,
+        results: Sequence[tuple[str, str, str | None]],
+        answers: Sequence[tuple[str, CorrectionResult]],
+        *,
+        at: datetime,
+    ) -> int:
+        del answers  # a correction's answer is its status and reason
+        return self.store.corrections.apply_results(results, at=at)
 
     def _fill_corrected_times(self) -> None:
         """Check-ins of this session made before the offset was known get corrected times.
@@ -243,13 +217,17 @@ class Uploader:
         max_failures: int | None = None,
         should_stop: Callable[[], bool] = lambda: False,
         on_progress: Progress | None = None,
+        summary: UploadSummary | None = None,
     ) -> UploadSummary:
         """Upload until the outbox is empty.
 
         Raises `NeedsEnrollment` on 401 and `UploadStalled` after `max_failures` consecutive
-        failures of one batch (None: retry until `wait` or `should_stop` says stop).
+        failures of one batch (None: retry until `wait` or `should_stop` says stop). Pass a
+        `summary` to keep what was uploaded before such a failure: it is filled as batches are
+        answered, whatever happens later.
         """
-        summary = UploadSummary(backlog_at_start=self.store.outbox.pending_count())
+        summary = summary if summary is not None else UploadSummary()
+        summary.backlog_at_start = self.store.outbox.pending_count()
         requests_before = self.client.requests
         try:
             while not should_stop():
@@ -339,7 +317,7 @@ class Uploader:
             log.warning(
                 "one of the %s (%s) refused as malformed: %s", lane.name, batch.ids[0], error
             )
-            lane.keep([(batch.ids[0], lane.rejected, INVALID_REASON)], at=self._now())
+            lane.keep([(batch.ids[0], lane.rejected, INVALID_REASON)], [], at=self._now())
             lane.tally(summary).invalid += 1
             return True
         middle = len(batch) // 2
@@ -359,6 +337,7 @@ class Uploader:
                 (local[r.id], r.status, r.reason if r.status == lane.rejected else None)
                 for r in answered
             ],
+            [(local[r.id], r) for r in answered],
             at=self._now(),
         )
         tally = lane.tally(summary)

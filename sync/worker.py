@@ -6,6 +6,9 @@ a full-jitter backoff delay instead (never less than the server's ``Retry-After`
 never waits for it: the thread only talks to the store, whose writes are serialised.
 
 The UI receives `SyncState` through the ``on_state`` callback, called on the worker thread.
+`flush()` (the close-out's "upload everything now, and wait") has the thread do a pass at once,
+cutting a backoff wait short. Every device call declares what is left to upload
+(``Pending-Uploads``); once scans pause, the thread tells the server what the last batch left.
 """
 
 from __future__ import annotations
@@ -15,55 +18,38 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from config.schema import ApiSection
 from kiosk.clock import Clock
-from kiosk.models import SyncState
+from kiosk.models import SyncState, UploadOutcome
 from kiosk.passes import PassVerifier, TrustListError
-from kiosk.ports import SyncController
+from kiosk.ports import SyncController, UploadFlusher
 from kiosk.store import Store
 from kiosk.text import sanitize
 from sync.api_errors import ApiError, Unauthorized
 from sync.backoff import Backoff, OnlineTracker, Waiter
 from sync.client import ApiClient
-from sync.pulls import Puller, PullSummary
-from sync.uploader import NeedsEnrollment, Uploader, UploadStalled, UploadSummary
+from sync.pulls import Puller
+from sync.report import FlushRequest, SyncReport, outcome_of
+from sync.uploader import NeedsEnrollment, Uploader, UploadStalled
+
+__all__ = ["SyncReport", "SyncWorker"]
 
 log = logging.getLogger("sync.worker")
 STOP_GRACE_S = 5.0
 HEALTH_EVERY_S = 60.0
 REPROBE_AFTER_S = 300.0  # retry a token the server refused (a server-side glitch heals)
+FLUSH_MAX_FAILURES = 4  # a flush gives up on a batch after this many failed attempts
+DECLARE_WHEN_QUIET_S = 3.0  # the thread tells the server what is left once scans pause this long
 
 
 @runtime_checkable
 class AdjustableClock(Protocol):
     def set_server_offset(self, offset: timedelta) -> None: ...
-
-
-@dataclass
-class SyncReport:
-    """The outcome of one sync pass."""
-
-    upload: UploadSummary = field(default_factory=UploadSummary)
-    pulls: PullSummary = field(default_factory=PullSummary)
-    offset: timedelta | None = None
-    needs_enrollment: bool = False
-    error: ApiError | None = None
-    pending: int = 0  # check-ins and corrections still to send (the header's count)
-    pending_corrections: int = 0  # of which corrections
-
-    def count_pending(self, store: Store) -> int:
-        checkins, corrections = store.outbox.pending_counts()
-        self.pending, self.pending_corrections = checkins + corrections, corrections
-        return self.pending
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and not self.needs_enrollment and not self.upload.stopped
 
 
 class SyncWorker:
@@ -100,6 +86,7 @@ class SyncWorker:
             timeout=api.timeout_seconds,
             now=clock.now,  # the offset is server time minus this clock's raw time
             on_call=self.tracker.record,
+            pending=store.outbox.pending_count,  # sent as Pending-Uploads on device calls
         )
         self.uploader = Uploader(
             store,
@@ -110,19 +97,17 @@ class SyncWorker:
             session_id=session_id,
             clock_offset=lambda: clock.offset,
         )
-        self.puller = Puller(
-            store,
-            self.client,
-            verifier,
-            jwks_file=jwks_file,
-            now=self._now,
-        )
+        self.puller = Puller(store, self.client, verifier, jwks_file=jwks_file, now=self._now)
         self._retry = Backoff(base=1.0, cap=max(api.retry_max_seconds, 1.0), rng=self._rng)
         self.pull_interval = api.pull_interval_seconds
         self._last_pull: float | None = None  # monotonic time of the last successful pull
         self._last_ok: float | None = None  # monotonic time of the last successful pass
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._interrupt = threading.Event()  # set by stop() and flush(): cut waits short
+        self._flushes: list[FlushRequest] = []
+        self._in_flush = False
+        self._direct = threading.Lock()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._on_state: Callable[[SyncState], None] | None = None
@@ -151,6 +136,7 @@ class SyncWorker:
     def stop(self) -> None:
         """Stop the worker; waits at most one request timeout plus a grace period."""
         self._stop.set()
+        self._interrupt.set()
         self._wake.set()
         thread = self._thread
         if thread is not None:
@@ -159,10 +145,54 @@ class SyncWorker:
                 log.warning("sync worker did not stop in time; leaving it (daemon thread)")
             self._thread = None
         self._closed = True
+        with self._lock:
+            waiting, self._flushes = self._flushes, []
+        for request in waiting:
+            request.done.set()  # stopped: their report stays None
         self.client.close()
 
     def trigger(self) -> None:
         self._wake.set()
+
+    # -- UploadFlusher ----------------------------------------------------------------------
+
+    def flush(self, timeout: float) -> UploadOutcome:
+        """Upload every pending check-in and correction now and wait for it (at most
+        `timeout` seconds): a pass without pulls, giving up on a batch after
+        `FLUSH_MAX_FAILURES` failed attempts. With the thread running, the thread does it (a
+        pass waiting out a backoff is cut short); otherwise the caller's thread does."""
+        if self._closed:
+            checkins, corrections = self.store.outbox.pending_counts()
+            return UploadOutcome(0, checkins + corrections, "sync stopped")
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            with self._direct:  # one pass at a time on this client
+                return outcome_of(self.run_once(max_failures=FLUSH_MAX_FAILURES, pull=False))
+        request = FlushRequest()
+        with self._lock:
+            self._flushes.append(request)
+            self._interrupt.set()
+        self._wake.set()
+        if not request.done.wait(timeout) or request.report is None:
+            checkins, corrections = self.store.outbox.pending_counts()
+            why = "stopped" if self._stop.is_set() else f"not done after {timeout:g} s"
+            return UploadOutcome(0, checkins + corrections, f"upload {why}")
+        return outcome_of(request.report)
+
+    def _interrupted(self) -> bool:
+        """Stop, or a flush is waiting and this pass is not serving one (it ends early)."""
+        if self._stop.is_set():
+            return True
+        with self._lock:
+            return bool(self._flushes) and not self._in_flush
+
+    def _take_flushes(self) -> list[FlushRequest]:
+        with self._lock:
+            taken, self._flushes = self._flushes, []
+            self._in_flush = bool(taken)
+            if not self._stop.is_set():
+                self._interrupt.clear()
+        return taken
 
     # -- one pass ---------------------------------------------------------------------------
 
@@ -183,9 +213,11 @@ class SyncWorker:
                 log.exception("sync state callback failed")
 
     def _stop_aware_wait(self, seconds: float) -> bool:
+        """Wait `seconds`; True (stop waiting and end the pass) on stop or a flush request."""
         if self._wait is not None:
-            return self._wait(seconds) or self._stop.is_set()
-        return self._stop.wait(seconds)
+            return self._wait(seconds) or self._interrupted()
+        self._interrupt.wait(seconds)
+        return self._interrupted()
 
     def _apply_offset(self) -> timedelta | None:
         sample = self.client.server_time
@@ -216,9 +248,12 @@ class SyncWorker:
         max_failures: int | None = None,
         wait: Waiter | None = None,
         pull: bool | None = None,
+        declare: bool = True,
     ) -> SyncReport:
         """One pass: upload everything, then pull (`pull` None: when the pull interval is due).
 
+        With `declare`, a pass whose last request told the server more was pending than is
+        left ends with the revocations pull, whose request declares the rest (see `_declare`).
         For callers that do not `start()` the thread (``kiosk sync --once``, tests).
         Never raises for API failures; they are in the report.
         """
@@ -267,16 +302,16 @@ class SyncWorker:
             if not (recent and pending):
                 self._health(max_failures, wait or self._stop_aware_wait)
             report.offset = self._apply_offset()
-            report.upload = self.uploader.drain(
+            self.uploader.drain(
                 wait=wait or self._stop_aware_wait,
                 max_failures=max_failures,
-                should_stop=self._stop.is_set,
+                should_stop=self._interrupted,
                 on_progress=progress,
+                summary=report.upload,  # kept whatever happens to a later batch
             )
             report.offset = self._apply_offset()
-            if pull and not report.upload.stopped:
-                report.pulls = self.puller.pull_all()
-                self._last_pull = time.monotonic()
+            if not report.upload.stopped:
+                self._pull(report, full=pull, declare=declare)
         except (NeedsEnrollment, Unauthorized) as exc:
             self._rejected_token, self._rejected_at = token, time.monotonic()
             report.needs_enrollment = True
@@ -302,24 +337,74 @@ class SyncWorker:
         self._update(**changes)
         return report
 
+    def _pull(self, report: SyncReport, *, full: bool, declare: bool) -> None:
+        """The pulls after an upload. A failure is the pull's own (`report.pull_error`)."""
+        try:
+            if full:
+                report.pulls = self.puller.pull_all()
+                self._last_pull = time.monotonic()
+            elif declare and self._owes_declaration():
+                self._declare(report)
+        except Unauthorized:
+            raise
+        except ApiError as exc:
+            report.pull_error = exc
+            raise
+
+    def _owes_declaration(self) -> bool:
+        """The server last heard of more uploads waiting than there are now: each batch
+        declares what it carries as still waiting (it is, until answered)."""
+        declared = self.client.declared
+        return declared is not None and declared != self.store.outbox.pending_count()
+
+    def _declare(self, report: SyncReport | None = None) -> None:
+        """Tell the server what is left (``Pending-Uploads``) with the one cheap authenticated
+        call that is useful anyway, the revocations pull, so a gate that has uploaded is not
+        named as unsynced when another gate closes the day."""
+        self.puller.revocations(report.pulls if report is not None else None)
+
+    def _declare_when_quiet(self) -> None:
+        """The thread's passes leave the declaration out (a trigger after every scan would
+        double the requests); once scans pause for `DECLARE_WHEN_QUIET_S`, it is made."""
+        if not self._owes_declaration() or self._wake.wait(DECLARE_WHEN_QUIET_S):
+            return  # nothing owed, or woken (a scan, a flush, stop): the next pass goes first
+        try:
+            self._declare()
+        except ApiError as exc:  # the next pass declares again; nothing is lost meanwhile
+            log.info("could not declare pending uploads: %s", exc)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            flushes = self._take_flushes()
             try:
-                report = self.run_once()
+                if flushes:
+                    report = self.run_once(max_failures=FLUSH_MAX_FAILURES, pull=False)
+                else:
+                    report = self.run_once(declare=False)
             except Exception:  # a bug or a failing disk must not kill the worker silently
                 log.exception("sync pass failed")
                 report = SyncReport(error=ApiError("internal error in the sync worker"))
+            finally:
+                with self._lock:
+                    self._in_flush = False
+            for request in flushes:
+                request.report = report
+                request.done.set()
             if self._stop.is_set():
                 break
             if report.error is not None and not report.needs_enrollment:
                 self._stop_aware_wait(self._retry.next_delay(report.error.retry_after))
             else:
                 self._retry.reset()
+                self._declare_when_quiet()
                 self._wake.wait(self.interval)
 
 
 if TYPE_CHECKING:  # mypy proves the service satisfies the port the UI is written against
 
     def _is_a_sync_controller(worker: SyncWorker) -> SyncController:
+        return worker
+
+    def _is_an_upload_flusher(worker: SyncWorker) -> UploadFlusher:
         return worker

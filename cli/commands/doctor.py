@@ -1,4 +1,4 @@
-"""`kiosk doctor [--config FILE] [--json]`: is this device ready before the gates open?
+"""`kiosk doctor [--config FILE] [--json] [--play]`: is this device ready before the gates open?
 
 Exit status: 0 when no check failed (warnings allowed), 1 when a check failed, 2 when the
 config itself is missing or invalid (the other checks still run and are reported)."""
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         config_error=error,
         environ=os.environ,
         secret_store=lambda: _secret_store(config),
+        play_sounds=args.play,
     )
     outcomes = run_checks(ctx)
     status = worst(outcomes)

@@ -180,6 +180,7 @@ def provision(
                     config.device.id,
                     store,
                     timeout=config.api.timeout_seconds,
+                    name=config.device.name,
                 )
             except EnrollmentFailed as exc:
                 if exc.status in (403, 409):

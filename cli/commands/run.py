@@ -16,8 +16,10 @@ from kiosk.services import Services
 if TYPE_CHECKING:
     from config.secrets import SecretStore
     from kiosk.closeout import SubmitCloseout
+    from kiosk.national import GateStatus, GateStatusSource
     from kiosk.ports import SyncController
     from screens.app import CoordinatorHook, KioskApp
+    from sync.client import ApiClient
 
 # Sync starts this long after the App: building it imports the HTTP stack, which would
 # otherwise compete with the first screen for the interpreter (see sync.deferred).
@@ -45,22 +47,50 @@ def sync_controller(services: Services, secrets: SecretStore) -> SyncController 
     return DeferredSync(build, initial, delay_s=SYNC_START_DELAY_S)
 
 
+def _client(services: Services, secrets: SecretStore) -> ApiClient:
+    """A client made when the coordinator needs one; it declares what this device still has
+    to upload (``Pending-Uploads``) like the sync worker's."""
+    from sync.client import ApiClient
+
+    api = services.config.api
+    assert api is not None
+    return ApiClient(
+        str(api.url),
+        token=secrets.device_token,
+        timeout=api.timeout_seconds,
+        pending=services.store.outbox.pending_count,
+    )
+
+
 def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout | None:
     """Uploads a close-out with a client made when it is needed (None when offline-only)."""
-    api = services.config.api
-    if api is None:
+    if services.config.api is None:
         return None
 
     def submit(payload: dict[str, object]) -> dict[str, object]:
         from kiosk.closeout import closeout_submitter
-        from sync.client import ApiClient
 
-        with ApiClient(
-            str(api.url), token=secrets.device_token, timeout=api.timeout_seconds
-        ) as client:
+        with _client(services, secrets) as client:
             return closeout_submitter(client)(payload)
 
     return submit
+
+
+def gate_status(services: Services, secrets: SecretStore) -> GateStatusSource | None:
+    """The other gates of an activity as the national server sees them (None when
+    offline-only): `GET /v1/activities/{id}/devices` without this device."""
+    if services.config.api is None:
+        return None
+
+    def gates(activity_id: str) -> list[GateStatus]:
+        from config.secrets import SERVER_DEVICE_ID
+
+        with _client(services, secrets) as client:
+            found = client.activity_devices(activity_id)
+        own = secrets.get(SERVER_DEVICE_ID)
+        return [g for g in found if g.device_id != own]
+
+    return gates
 
 
 def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
@@ -72,6 +102,7 @@ def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
         pin=PinGate(lambda: secrets.pin_hash),
         export_dir=Path.home() / "furusato-exports",  # made on the first export
         submit_closeout=closeout_submit(services, secrets),
+        gate_status=gate_status(services, secrets),
     )
 
 

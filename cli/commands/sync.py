@@ -2,9 +2,12 @@
 and revocations.
 
 ``--once`` does one pass and prints a summary (``--json`` for one JSON object: ``pending``
-counts check-ins and corrections still to send, ``corrections`` what happened to corrections);
-exit status 1 with a one-line reason when the national API is unreachable or the device is not
-enrolled.
+counts check-ins and corrections still to send, ``corrections`` what happened to corrections,
+``not_counted`` the accepted ones that do not count toward premium, ``pull_error`` why the pull
+after the upload failed). The summary counts every batch the server answered, also when a later
+one failed. Exit status 1 with a one-line reason when check-ins or corrections remain pending
+(the national API unreachable, the device not enrolled); 0 when everything was uploaded and
+only the pull after it failed (said on standard error).
 Without ``--once`` it keeps syncing in the foreground (one line per state change) until
 SIGINT/SIGTERM — for headless kiosks that scan with ``kiosk scan`` in another process.
 """
@@ -53,6 +56,7 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
     return {
         "uploaded": upload.uploaded,
         "accepted": upload.accepted,
+        "not_counted": upload.not_counted,
         "duplicate": upload.duplicate,
         "rejected": upload.rejected + upload.invalid,
         "rejected_reasons": dict(sorted(upload.rejected_reasons.items())),
@@ -79,6 +83,7 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
         else None,
         "seconds": round(seconds, 3),
         "error": str(report.error) if report.error else None,
+        "pull_error": str(report.pull_error) if report.pull_error else None,
     }
 
 
@@ -91,7 +96,8 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
             f"uploaded   {summary['uploaded']} in {summary['batches']} batches "
             f"({summary['requests']} requests, {summary['retries']} retries, "
             f"{summary['seconds']} s)",
-            f"accepted   {summary['accepted']}",
+            f"accepted   {summary['accepted']}"
+            + (f" ({summary['not_counted']} not counted)" if summary["not_counted"] else ""),
             f"duplicate  {summary['duplicate']}",
             f"rejected   {summary['rejected']}",
             f"pending    {summary['pending']}",
@@ -113,6 +119,8 @@ def _fail_reason(report: SyncReport, url: str) -> str | None:
             "the national API refused this device's token (401): re-enroll it with "
             "`kiosk provision FILE --enrollment-token TOKEN`"
         )
+    if report.only_pull_failed:
+        return None  # everything is uploaded: `_run_once` says on stderr what failed
     if report.error is not None:
         left = f"; {_still_pending(report)}"
         if report.error.status is None:
@@ -137,6 +145,10 @@ def _run_once(service: SyncWorker, url: str, as_json: bool) -> int:
     reason = _fail_reason(report, url)
     if reason is not None:
         raise CommandFailed(reason)
+    if report.only_pull_failed:
+        sys.stderr.write(
+            f"kiosk sync: everything was uploaded; the pull failed: {report.pull_error}\n"
+        )
     return EXIT_OK
 
 

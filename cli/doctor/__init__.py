@@ -1,7 +1,7 @@
 """`kiosk doctor`: small, time-bounded checks in a registry, one ✓/!/✗ line each.
 
 A check is a function `(Context) -> Result` registered with `@check(...)` in one of
-`CHECK_MODULES` (device, network, storage, session). `run_checks` runs each in a worker
+`CHECK_MODULES` (device, network, storage, session, sounds). `run_checks` runs each in a worker
 thread and gives up after its time bound (a hung camera driver cannot hang the doctor), so one
 bad check never stops the others.
 Every failure (✗) carries a `fix`: what to do about it, in one or two sentences.
@@ -72,6 +72,7 @@ class Context:
     config_error: str | None
     environ: Mapping[str, str]
     secret_store: Callable[[], Any] | None = None  # () -> config.secrets.SecretStore
+    play_sounds: bool = False  # `kiosk doctor --play`: the sounds check plays each cue
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ CHECK_MODULES = (
     "cli.doctor.network",  # api, ntp
     "cli.doctor.storage",  # database, disk, pending, retention
     "cli.doctor.session",  # terminal, logs
+    "cli.doctor.sounds",  # sounds
 )
 
 

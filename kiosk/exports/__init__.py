@@ -52,7 +52,7 @@ _SUFFIX = {
 class ExportResult:
     data: bytes
     activities: tuple[str, ...]  # ids of the activities exported
-    rows: int  # participations written (all activities)
+    rows: int  # participations written (all activities; the form leaves out refused ones)
     replaced: int  # characters the encoding lacked, written as 〓
 
 
@@ -69,7 +69,10 @@ def export_activities(
     fmt = ExportFormat(fmt)
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
-    rows = sum(store.records.counts(a.id).accepted for a in activities)
+    counts = [store.records.counts(a.id) for a in activities]
+    rows = sum(c.accepted for c in counts)
+    if fmt is ExportFormat.FORM:  # the form leaves out what the national server refused
+        rows -= sum(c.server_rejected + c.server_duplicates for c in counts)
     if fmt is ExportFormat.CSV:
         text = csv_text(attendance_rows(store, activities, full_ids=full_ids))
     elif fmt is ExportFormat.FORM:

@@ -4,17 +4,23 @@ Municipalities record volunteer activities held before the national app could is
 on this form and enter them into the national system later. The CSV keeps the form's shape:
 a heading block (activity name, date, organiser, venue, municipality), then one row per
 participant with name, contact and municipality of registration for paper records, and the
-registrant id for pass check-ins."""
+registrant id for pass check-ins.
+
+Only participations this device counts are listed: a check-in the national server refused
+(e.g. a pass revoked before an offline scan) or recorded first at another gate is left out
+(their numbers follow the participant count; the day summary lists them). The 備考 column
+says when the national system has not confirmed a row yet, or will not count it toward
+premium (a manual or paper record no coordinator vouched for)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from kiosk.closeout import effective_time
+from kiosk.closeout import counted, effective_time, not_counting
 from kiosk.exports.attendance import checked_in_at, registrant_cell
 from kiosk.store import Store
-from kiosk.store.tables import Activity
+from kiosk.store.tables import Activity, Checkin, SyncStatus
 
 TITLE = "令和8年4月以降における担い手活動実績記録用様式"
 PARTICIPANT_COLUMNS = (
@@ -34,6 +40,19 @@ METHOD_LABELS = {
     "paper": "紙様式",
 }
 PURGED = "（保存期間経過により消去済み）"
+NOT_ATTESTED = "調整役の確認なし（プレミアム集計対象外）"
+UNCONFIRMED = "全国システム未確認"
+EXCLUDED_REJECTED = "全国システムで不受理（記載対象外）"
+EXCLUDED_DUPLICATE = "他の端末で記録済み（記載対象外）"
+
+
+def _note(checkin: Checkin, purged: bool) -> str:
+    notes = [PURGED] if purged else []
+    if not_counting(checkin):
+        notes.append(NOT_ATTESTED)
+    elif checkin.sync_status is not SyncStatus.ACCEPTED:
+        notes.append(UNCONFIRMED)
+    return "・".join(notes)
 
 
 def wareki(iso_date: str) -> str:
@@ -70,20 +89,16 @@ def form_rows(
             ]
         )
         live = store.records.checkins(activity.id, include_voided=False)
-        live.sort(key=lambda c: (effective_time(c), c.id))
-        for number, checkin in enumerate(live, start=1):
+        listed = counted(live)
+        listed.sort(key=lambda c: (effective_time(c), c.id))
+        for number, checkin in enumerate(listed, start=1):
             paper = store.records.paper_record(checkin.id)
-            if paper is None:
-                name = contact = municipality = note = ""
-            elif paper.purged_at is not None:
-                name, contact, municipality, note = "", "", "", PURGED
+            purged = paper is not None and paper.purged_at is not None
+            if paper is None or purged:
+                name = contact = municipality = ""
             else:
-                name, contact, municipality, note = (
-                    paper.name,
-                    paper.contact,
-                    paper.municipality,
-                    "",
-                )
+                name, contact, municipality = paper.name, paper.contact, paper.municipality
+            note = _note(checkin, purged)
             rows.append(
                 [
                     str(number),
@@ -96,5 +111,11 @@ def form_rows(
                     note,
                 ]
             )
-        rows.append(["参加者数", str(len(live))])
+        rows.append(["参加者数", str(len(listed))])
+        rejected = sum(c.sync_status is SyncStatus.REJECTED for c in live)
+        duplicates = sum(c.sync_status is SyncStatus.DUPLICATE for c in live)
+        if rejected:
+            rows.append([EXCLUDED_REJECTED, str(rejected)])
+        if duplicates:
+            rows.append([EXCLUDED_DUPLICATE, str(duplicates)])
     return rows

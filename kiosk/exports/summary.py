@@ -4,19 +4,22 @@ is bundled; print it from any editor or with `lp`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from kiosk.clock import JST
 from kiosk.closeout import DaySummary
+from kiosk.exports.attendance import checked_in_at, registrant_cell
 from kiosk.exports.cells import pad, width
 from kiosk.exports.record_form import wareki
-from kiosk.exports.words import REASONS, word
+from kiosk.exports.words import METHODS, REASONS, SERVER_REASONS, word
+from kiosk.store.tables import Checkin
 from kiosk.text import sanitize
 
 PAGE_WIDTH = 78
 BAR_WIDTH = 40
 LABEL_WIDTH = 40
+LIST_MAX = 20
 
 
 def _line(label: str, value: object) -> str:
@@ -57,7 +60,8 @@ def _receipt_lines(summary: DaySummary) -> list[str]:
         return sanitize(str(receipt.get(key, "")), 80)
 
     match = receipt.get("digest_match")
-    return [
+    national = summary.national
+    lines = [
         _line("受領番号 (receipt id)", text("receipt_id")),
         _line("受領日時 (received at)", _time(receipt.get("received_at"))),
         _line("ダイジェスト照合 (digest match)", "一致 / match" if match else "不一致 / MISMATCH"),
@@ -66,8 +70,72 @@ def _receipt_lines(summary: DaySummary) -> list[str]:
             f"{text('device_count')} / {text('server_count')}",
         ),
         _line("全端末の参加者数 (all kiosks, unique)", text("combined_unique_count")),
+    ]
+    numbers = (
+        ("サーバ受信 (received from this gate)", national.received),
+        ("  うち不受理 (rejected)", national.rejected),
+        ("  うち他端末で記録済 (duplicates)", national.duplicates),
+        ("  うち取消 (voided)", national.voided),
+        ("集計対象 (counted toward premium)", national.counted),
+        ("全端末の集計対象 (all kiosks, counted)", national.combined_counted),
+    )
+    lines += [_line(label, n) for label, n in numbers if n is not None]
+    lines += [_line(f"  - {reason}", n) for reason, n in sorted(national.rejected_reasons.items())]
+    if national.unsynced_gates:
+        lines.append(_line("未同期の端末 (gates not synced)", len(national.unsynced_gates)))
+        lines += [
+            f"    {sanitize(g.label, 40)}  {g.pending_uploads} 件未送信 / pending"
+            for g in national.unsynced_gates
+        ]
+    return [
+        *lines,
         _line("サーバ側ダイジェスト (server digest)", ""),
         f"    {text('server_digest')}",
+    ]
+
+
+def _listed(title: str, checkins: Sequence[Checkin], detail: Callable[[Checkin], str]) -> list[str]:
+    """A titled list of check-ins (time, masked registrant, detail), at most `LIST_MAX`."""
+    if not checkins:
+        return []
+    lines = [_line(title, len(checkins))]
+    for checkin in checkins[:LIST_MAX]:
+        who = registrant_cell(checkin.registrant, full_ids=False) or checkin.method
+        lines.append(f"    {checked_in_at(checkin)[11:19]}  {who:<12}  {detail(checkin)}".rstrip())
+    if len(checkins) > LIST_MAX:
+        lines.append(f"    … +{len(checkins) - LIST_MAX}")
+    return lines
+
+
+def _first(checkin: Checkin) -> str:
+    gate = sanitize(checkin.first_device_name or checkin.first_device_id or "", 30)
+    first = _time(checkin.first_scanned_at)[11:16] if checkin.first_scanned_at else ""
+    return " ".join(part for part in (gate, first) if part) or (checkin.sync_reason or "")
+
+
+def _reason(code: str) -> str:
+    """A server's reason in words, its code after it (a script can still find the code)."""
+    code = sanitize(code, 40)
+    return f"{code}  {word(SERVER_REASONS, code)}" if code in SERVER_REASONS else code
+
+
+def checkin_lists(summary: DaySummary) -> list[str]:
+    """The check-ins accepted here that the national system does not count as this gate's,
+    or not toward premium, each with why."""
+    return [
+        *_listed(
+            "サーバで不受理の記録 (rejected by the national system)",
+            summary.server_rejected,
+            lambda c: _reason(c.sync_reason or "unknown"),
+        ),
+        *_listed(
+            "他端末で記録済の記録 (recorded first elsewhere)", summary.server_duplicates, _first
+        ),
+        *_listed(
+            "集計対象外の記録 (not counted toward premium)",
+            summary.not_counted,
+            lambda c: f"{word(METHODS, c.method)} ({c.method})",
+        ),
     ]
 
 
@@ -86,7 +154,7 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         lines.append(_line("端末 (device)", sanitize(device, 60)))
     lines += [
         _rule(),
-        _line("受付数 (accepted)", c.accepted),
+        _line("受付数 (accepted here)", c.accepted),
         _line("参加者数 (unique people)", c.unique_people),
         _line("重複読取 (duplicates)", c.duplicates),
         _line("不受理 (rejected)", c.rejected),
@@ -97,13 +165,23 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
     ]
     lines += [
         _line("取消 (voided)", c.voided),
-        _line("未送信 (pending upload)", c.pending_upload),
-        _line("サーバ確認済 (confirmed by server)", c.confirmed),
-        _line("他端末で記録済 (server duplicates)", c.server_duplicates),
         _line("プレミアム登録者の割合 (premium share)", _share(summary)),
         _rule(),
-        "  時間帯別受付数 (check-ins per hour, JST)",
+        "  全国システムでの扱い (what the national system counts)",
+        _line("未送信 (pending upload)", c.pending_upload),
+        _line("サーバ確認済 (confirmed by the national system)", c.confirmed),
+        _line("  うち集計対象 (counted toward premium)", c.counted),
+        _line("  うち集計対象外 (not counted: no attestation)", c.not_counted),
+        _line("他端末で記録済 (recorded first at another gate)", c.server_duplicates),
+        _line("サーバで不受理 (rejected by the national system)", c.server_rejected),
     ]
+    lines += [
+        _line(f"  - {word(SERVER_REASONS, sanitize(reason, 40))} ({sanitize(reason, 40)})", n)
+        for reason, n in sorted(c.server_rejected_by_reason.items())
+    ]
+    if c.unattested:
+        lines.append(_line("調整役の確認なしの手入力・紙 (unattested)", c.unattested))
+    lines += [_rule(), "  時間帯別受付数 (check-ins per hour, JST)"]
     peak = max((h.count for h in summary.hourly), default=0)
     for hour in summary.hourly:
         bar = "#" * (round(hour.count * BAR_WIDTH / peak) if peak else 0)
@@ -136,6 +214,7 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         lines += [f"    {cid}" for cid in corrections[:20]]
         if len(corrections) > 20:
             lines.append(f"    … +{len(corrections) - 20}")
+    lines += checkin_lists(summary)
     lines += [
         _rule("="),
         "  ダイジェスト: 取消・サーバ拒否を除く記録IDを小文字・昇順で改行連結した SHA-256",

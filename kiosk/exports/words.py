@@ -19,6 +19,22 @@ SYNC_STATUSES = {
     "rejected": "サーバで拒否",
     "withdrawn": "送信取りやめ（取消）",
 }
+NATIONAL = {
+    "counted": "集計対象",
+    "not_counted": "集計対象外（調整役の確認なし）",
+    "rejected": "不受理",
+    "duplicate": "他端末で記録済",
+    "pending": "未回答",
+}
+SERVER_REASONS = {
+    "revoked": "失効済みのパス",
+    "conflict": "記録の食い違い",
+    "unknown_activity": "全国システムにない活動",
+    "activity_not_permitted": "この端末では記録できない活動",
+    "pass_required": "パスが必要",
+    "registrant_required": "ふるさと住民IDが必要",
+    "registrant_mismatch": "ふるさと住民IDが一致しない",
+}
 REASONS = {
     "bad_encoding": "読み取れないコード",
     "malformed": "内容の誤り",

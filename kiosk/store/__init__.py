@@ -33,15 +33,24 @@ from kiosk.store.personal_data import PersonalData
 from kiosk.store.pulled import Pulled
 from kiosk.store.records import Records
 from kiosk.store.tables import CorrectionStatus, SyncStatus
-from kiosk.store.values import Counts, NewCheckin, OutboxItem, Stored
+from kiosk.store.values import (
+    Attestation,
+    Counts,
+    NewCheckin,
+    OutboxItem,
+    ServerAnswer,
+    Stored,
+)
 
 __all__ = [
+    "Attestation",
     "CorrectionStatus",
     "Counts",
     "DatabaseError",
     "NewCheckin",
     "OutboxItem",
     "RecordError",
+    "ServerAnswer",
     "StorageFailed",
     "StorageFull",
     "Store",

@@ -102,6 +102,28 @@ MIGRATIONS: tuple[str, ...] = (
     FROM checkin c JOIN outbox o ON o.checkin_id = c.id
     WHERE c.voided = 1
     """,
+    # 4: true counts. `attested_by` / `attestation_reason`: the coordinator who vouched for a
+    # manual or paper record and why (sent as the item's `attestation`; the national system
+    # counts such a record only with one). The rest is what the server answered beyond the
+    # status: `counts` (the participation counts toward premium; NULL: not answered yet) and,
+    # for a duplicate, the first check-in (id, device id and name, when it was scanned).
+    # Existing rows: a coordinator's manual or paper record (any operator but the gate's)
+    # is attested by that operator with the reason of its audit entry.
+    """
+    ALTER TABLE checkin ADD COLUMN attested_by TEXT;
+    ALTER TABLE checkin ADD COLUMN attestation_reason TEXT;
+    ALTER TABLE checkin ADD COLUMN counts INTEGER;
+    ALTER TABLE checkin ADD COLUMN first_checkin_id TEXT;
+    ALTER TABLE checkin ADD COLUMN first_device_id TEXT;
+    ALTER TABLE checkin ADD COLUMN first_device_name TEXT;
+    ALTER TABLE checkin ADD COLUMN first_scanned_at TEXT;
+    UPDATE checkin SET attested_by = operator, attestation_reason = (
+        SELECT a.reason FROM audit a WHERE a.checkin_id = checkin.id
+        AND a.action = 'manual_add' ORDER BY a.id LIMIT 1)
+    WHERE method IN ('manual', 'paper') AND operator <> 'gate' AND EXISTS (
+        SELECT 1 FROM audit a WHERE a.checkin_id = checkin.id AND a.action = 'manual_add'
+        AND a.reason <> '')
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,12 +3,12 @@ the server's per-item answers to them. Corrections wait in `kiosk.store.correcti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from kiosk.store.database import Database
 from kiosk.store.tables import Checkin, CorrectionStatus, SyncStatus, columns, from_row, iso
-from kiosk.store.values import OutboxItem
+from kiosk.store.values import OutboxItem, ServerAnswer
 
 _NEXT_BATCH = (
     f"SELECT o.id, o.sent_at, {columns(Checkin, 'c.')} FROM outbox o"
@@ -55,10 +55,18 @@ class Outbox:
                 )
         return [OutboxItem(row[0] or 0, from_row(Checkin, row[2:])) for row in rows]
 
-    def apply_results(self, results: Sequence[tuple[str, str, str | None]], *, at: datetime) -> int:
+    def apply_results(
+        self,
+        results: Sequence[tuple[str, str, str | None]],
+        *,
+        at: datetime,
+        answers: Mapping[str, ServerAnswer] | None = None,
+    ) -> int:
         """Apply the server's per-item answers (checkin_id, `SyncStatus` value, reason) in one
-        transaction: two bulk UPDATEs, completing only outbox rows still pending (a replayed
-        response changes nothing). Returns the number of outbox rows completed."""
+        transaction: bulk UPDATEs, completing only outbox rows still pending (a replayed
+        response changes nothing). `answers` adds what the server said beyond the status, by
+        check-in id (counts, the first check-in of a duplicate); it is kept in the same
+        transaction. Returns the number of outbox rows completed."""
         if not results:
             return 0
         stamp = iso(at)
@@ -78,6 +86,23 @@ class Outbox:
                 " synced_at = :at WHERE id = :id",
                 rows,
             )
+            if answers:
+                cur.executemany(
+                    "UPDATE checkin SET counts = :counts, first_checkin_id = :first_id,"
+                    " first_device_id = :device_id, first_device_name = :device_name,"
+                    " first_scanned_at = :scanned_at WHERE id = :id",
+                    [
+                        {
+                            "id": checkin_id,
+                            "counts": answer.counts,
+                            "first_id": answer.first_checkin_id,
+                            "device_id": answer.first_device_id,
+                            "device_name": answer.first_device_name,
+                            "scanned_at": answer.first_scanned_at,
+                        }
+                        for checkin_id, answer in answers.items()
+                    ],
+                )
         return max(done, 0)
 
     def note_failure(self, checkin_ids: Sequence[str], error: str) -> None:

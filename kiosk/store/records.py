@@ -47,10 +47,12 @@ def _insert_checkin(
     """The check-in, its audit entry and its outbox row (inside the caller's transaction)."""
     at = iso(new.scanned_at)
     corrected = iso(new.scanned_at_corrected) if new.scanned_at_corrected else None
+    attestation = new.attestation
     cur.execute(
         "INSERT INTO checkin (id, activity_id, registrant, tier, method, jti, pass_token,"
-        " scanned_at, scanned_at_corrected, clock_trusted, monotonic_s, session_id, operator)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " scanned_at, scanned_at_corrected, clock_trusted, monotonic_s, session_id, operator,"
+        " attested_by, attestation_reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             checkin_id,
             new.activity_id,
@@ -65,6 +67,8 @@ def _insert_checkin(
             new.monotonic_s,
             new.session_id,
             new.operator,
+            attestation.operator if attestation else None,
+            attestation.reason if attestation else None,
         ),
     )
     insert_audit(
@@ -77,6 +81,20 @@ def _insert_checkin(
         reason=reason,
     )
     cur.execute("INSERT INTO outbox (checkin_id, created_at) VALUES (?, ?)", (checkin_id, at))
+
+
+def first_story(
+    scanned_at: str, sync_status: str, device_name: str | None, server_scanned_at: str | None
+) -> tuple[datetime, str | None]:
+    """When, and at which gate, a registrant was first checked in, for a duplicate: this
+    kiosk's check-in, unless the national server answered that another gate was first (then
+    that gate's name and its time, when the server said)."""
+    if sync_status == SyncStatus.DUPLICATE and server_scanned_at:
+        try:
+            return datetime.fromisoformat(server_scanned_at), device_name or None
+        except ValueError:
+            pass  # stored as the server sent it; fall back to this kiosk's own time
+    return datetime.fromisoformat(scanned_at), None
 
 
 class Records:
@@ -125,11 +143,12 @@ class Records:
         """
         attempt_id = str(uuid.uuid4())
         checkin_id: str | None = None
-        first: datetime | None = None
+        first: tuple[datetime, str | None] | None = None
         reason: Reason | None = None
         with self._db.write() as cur:
             row = cur.execute(
-                "SELECT a.closed_at IS NOT NULL, c.id, c.scanned_at FROM activity a"
+                "SELECT a.closed_at IS NOT NULL, c.id, c.scanned_at, c.sync_status,"
+                " c.first_device_name, c.first_scanned_at FROM activity a"
                 " LEFT JOIN checkin c ON c.activity_id = a.id AND c.registrant = ?"
                 " AND c.voided = 0 WHERE a.id = ?",
                 (new.registrant, new.activity_id),
@@ -140,7 +159,7 @@ class Records:
                 outcome, reason = Outcome.REJECTED, Reason.ACTIVITY_CLOSED
             elif row[1] is not None:
                 outcome = Outcome.DUPLICATE
-                checkin_id, first = row[1], datetime.fromisoformat(row[2])
+                checkin_id, first = row[1], first_story(*row[2:])
             else:
                 outcome = Outcome.ACCEPTED
                 checkin_id = str(uuid.uuid4())
@@ -160,7 +179,9 @@ class Records:
                     "",
                 ),
             )
-        return Stored(outcome, reason, checkin_id, attempt_id, first)
+        if first is None:
+            return Stored(outcome, reason, checkin_id, attempt_id)
+        return Stored(outcome, reason, checkin_id, attempt_id, *first)
 
     def add_manual(
         self, new: NewCheckin, *, reason: str, paper: tuple[str, str, str] | None = None
@@ -244,17 +265,31 @@ class Records:
         return self._db.row(PaperRecord, select(PaperRecord, "checkin_id = ?"), (checkin_id,))
 
     def counts(self, activity_id: str) -> Counts:
-        """The day's numbers, all from one read transaction (one consistent state)."""
+        """The day's numbers, all from one read transaction (one consistent state): what the
+        gate decided (attempts), the live check-ins accepted here, and what the national
+        system made of them — confirmed, counted toward premium or not, refused."""
         with self._db.snapshot() as con:
             live = con.execute(
                 "SELECT COUNT(*), COUNT(DISTINCT registrant),"
                 f" COALESCE(SUM(sync_status = '{SyncStatus.PENDING}'), 0),"
                 f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}'), 0),"
                 f" COALESCE(SUM(sync_status = '{SyncStatus.DUPLICATE}'), 0),"
-                " COALESCE(SUM(tier = 'premium'), 0)"
+                " COALESCE(SUM(tier = 'premium'), 0),"
+                f" COALESCE(SUM(sync_status = '{SyncStatus.REJECTED}'), 0),"
+                f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}' AND counts = 1), 0),"
+                f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}' AND counts = 0), 0),"
+                " COALESCE(SUM(method IN ('manual', 'paper') AND (attested_by IS NULL"
+                " OR attestation_reason IS NULL)), 0)"
                 " FROM checkin WHERE activity_id = ? AND voided = 0",
                 (activity_id,),
             ).fetchone()
+            server_reasons: dict[str | None, int] = dict(
+                con.execute(
+                    "SELECT sync_reason, COUNT(*) FROM checkin WHERE activity_id = ?"
+                    " AND voided = 0 AND sync_status = ? GROUP BY sync_reason",
+                    (activity_id, SyncStatus.REJECTED.value),
+                ).fetchall()
+            )
             voided = con.execute(
                 "SELECT COUNT(*) FROM checkin WHERE activity_id = ? AND voided = 1",
                 (activity_id,),
@@ -272,7 +307,8 @@ class Records:
                     (activity_id, Outcome.REJECTED.value),
                 ).fetchall()
             )
-        accepted, unique_people, pending, confirmed, server_duplicates, premium = live
+        accepted, unique_people, pending, confirmed, server_duplicates, premium = live[:6]
+        server_rejected, counted, not_counted, unattested = live[6:]
         return Counts(
             accepted=accepted,
             unique_people=unique_people,
@@ -284,4 +320,9 @@ class Records:
             server_duplicates=server_duplicates,
             premium=premium,
             rejected_by_reason={str(k): v for k, v in by_reason.items()},
+            server_rejected=server_rejected,
+            server_rejected_by_reason={str(k or "unknown"): v for k, v in server_reasons.items()},
+            counted=counted,
+            not_counted=not_counted,
+            unattested=unattested,
         )

@@ -81,6 +81,17 @@ class Checkin:
     sync_status: SyncStatus = SyncStatus.PENDING
     sync_reason: str | None = None
     synced_at: str | None = None
+    attested_by: str | None = None  # the coordinator who vouched for a manual/paper record
+    attestation_reason: str | None = None  # why (sent with `attested_by` as the attestation)
+    counts: bool | None = None  # the server: counts toward premium (None: not answered yet)
+    first_checkin_id: str | None = None  # the server, for a duplicate: the first check-in
+    first_device_id: str | None = None  # ... the device that recorded it
+    first_device_name: str | None = None  # ... that device's name (sanitised)
+    first_scanned_at: str | None = None  # ... and when it was scanned
+
+    @property
+    def attested(self) -> bool:
+        return bool(self.attested_by and self.attestation_reason)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -216,7 +227,8 @@ _NAMES: dict[type[Any], tuple[str, ...]] = {
 }
 _HINTS = {cls: typing.get_type_hints(cls) for cls in TABLES.values()}
 _BOOLS: dict[type[Any], frozenset[str]] = {
-    cls: frozenset(n for n, hint in hints.items() if hint is bool) for cls, hints in _HINTS.items()
+    cls: frozenset(n for n, hint in hints.items() if hint is bool or hint == bool | None)
+    for cls, hints in _HINTS.items()
 }
 _ENUMS: dict[type[Any], dict[str, type[StrEnum]]] = {
     cls: {n: h for n, h in hints.items() if isinstance(h, type) and issubclass(h, StrEnum)}
@@ -259,7 +271,7 @@ def from_row(cls: type[R], row: Sequence[Any], names: Sequence[str] | None = Non
     text its enum where the field is one."""
     values = dict(zip(_NAMES[cls] if names is None else names, row, strict=True))
     for name in _BOOLS[cls]:
-        if name in values:
+        if name in values and values[name] is not None:
             values[name] = bool(values[name])
     for name, enum in _ENUMS[cls].items():
         if name in values:

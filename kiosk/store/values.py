@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.models import Method, Outcome, Reason
 from kiosk.store.tables import Checkin
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    """A coordinator vouching for a record not read from a pass: who, and why. The national
+    system counts a manual or paper record toward premium only with one."""
+
+    operator: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +35,7 @@ class NewCheckin:
     jti: str | None = None
     pass_token: str | None = None
     operator: str = "gate"
+    attestation: Attestation | None = None  # a coordinator vouches (manual / paper records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,8 @@ class Stored:
     checkin_id: str | None
     attempt_id: str
     first_at: datetime | None = None
+    first_device: str | None = None  # for a duplicate: the gate that recorded it first, when
+    # the national server said it was another (sanitised name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,12 @@ class Counts:
     server_duplicates: int
     premium: int
     rejected_by_reason: dict[str, int]
+    # What the national system made of the live check-ins (see `kiosk.store.records.counts`)
+    server_rejected: int = 0  # refused by the server (not a participation there)
+    server_rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    counted: int = 0  # confirmed and counting toward premium
+    not_counted: int = 0  # confirmed but not counting (a manual/paper record nobody vouched for)
+    unattested: int = 0  # manual/paper records without a coordinator's attestation
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +79,17 @@ class OutboxItem:
 
     outbox_id: int
     checkin: Checkin
+
+
+@dataclass(frozen=True, slots=True)
+class ServerAnswer:
+    """What the national API said about one uploaded check-in beyond its status and reason
+    (`POST /v1/checkins:batch` result): whether the participation counts toward premium, and
+    for a duplicate the first check-in — its id, the device that recorded it (id and name)
+    and when it was scanned (ISO 8601). Text is sanitised by the client."""
+
+    counts: bool | None = None  # None: the server did not say (an older server)
+    first_checkin_id: str | None = None
+    first_device_id: str | None = None
+    first_device_name: str | None = None
+    first_scanned_at: str | None = None

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from kiosk.closeout import SubmitCloseout
+    from kiosk.national import GateStatusSource
     from screens.app import KioskApp
     from screens.coordinator.closeout import CloseoutScreen
 
@@ -58,12 +59,17 @@ def coordinator_hook(
     export_dir: Path,
     submit_closeout: SubmitCloseout | None = None,
     operator: str = "coordinator",
+    gate_status: GateStatusSource | None = None,
 ) -> Callable[[KioskApp], Screen[Any]]:
-    """A `CoordinatorHook` for `make_app`: builds the screen from the App's own services."""
+    """A `CoordinatorHook` for `make_app`: builds the screen from the App's own services.
+    Closing the day waits for the App's sync service to upload (when it can flush)."""
 
     def build(app: KioskApp) -> Screen[Any]:
+        from kiosk.ports import UploadFlusher
+
         services = app.services
         device = services.config.device
+        sync = app.sync
         context = CoordinatorContext(
             store=services.store,
             clock=app.clock,
@@ -73,7 +79,9 @@ def coordinator_hook(
             submit_closeout=submit_closeout,
             device=f"{device.name} ({device.id})",
             operator=operator,
-            request_sync=app.sync.trigger if app.sync is not None else None,
+            request_sync=sync.trigger if sync is not None else None,
+            flush_uploads=sync.flush if isinstance(sync, UploadFlusher) else None,
+            gate_status=gate_status,
         )
         return open_coordinator(context)
 

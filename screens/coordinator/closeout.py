@@ -18,16 +18,26 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
 from kiosk.closeout import CloseoutResult, DaySummary
+from kiosk.models import SyncState
 from kiosk.store.tables import Attempt, Checkin
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
 from screens.coordinator.attempts import SORT_CYCLE, AttemptsTable
 from screens.coordinator.audit import AuditModal
+from screens.coordinator.closing import (
+    close_question,
+    closed_notices,
+    upload_error_text,
+    upload_progress,
+)
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.corrections import CorrectingScreen
 from screens.coordinator.day_view import (
+    axis_text,
     counts_grid,
-    hours_axis,
+    digest_text,
+    heading_text,
+    premium_text,
     receipt_text,
     status_text,
     summary_lines,
@@ -38,6 +48,7 @@ from screens.coordinator.messages import (
     DayClosed,
     DayLoaded,
     Exported,
+    GatesLoaded,
 )
 from screens.coordinator.pin import PinModal
 from screens.i18n import COORDINATOR_CATALOG
@@ -75,6 +86,7 @@ class CloseoutScreen(CorrectingScreen):
         self.paper_names: dict[str, str] = {}  # check-in id -> name on the paper form
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
+        self.closing = False  # the close waits for the upload: the status shows progress
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -121,8 +133,11 @@ class CloseoutScreen(CorrectingScreen):
         self.query_one(AttemptsTable).focus()
         self.reload()
 
-    def _sync_changed(self, _state: object) -> None:
-        """Uploads progressed: show fresh pending/confirmed numbers."""
+    def _sync_changed(self, state: object) -> None:
+        """Uploads progressed: show fresh pending/confirmed numbers (and, while closing, how
+        far the upload the close waits for has come)."""
+        if self.closing and (state is None or isinstance(state, SyncState)):
+            self.query_one("#coord-status", Static).update(Text(upload_progress(self.t, state)))
         if self.unlocked:
             self.reload()
 
@@ -189,29 +204,18 @@ class CloseoutScreen(CorrectingScreen):
         summary = self.summary
         if summary is None:
             return
-        t, a, c = self.t, summary.activity, summary.counts
-        state = t("screen.closed") if summary.closed else t("screen.open")
-        heading = Text(f"{a.name}  {a.date}  ", style="bold")
-        heading.append(state, style="reverse bold")
-        self.query_one("#coord-heading", Static).update(heading)
-
+        t = self.t
+        self.query_one("#coord-heading", Static).update(heading_text(t, summary))
         self.query_one("#coord-counts", Static).update(counts_grid(t, summary))
         self.query_one("#coord-summary", Static).update(summary_lines(t, summary))
-
         hours = summary.hourly
         self.query_one("#coord-hourly", Sparkline).data = [h.count for h in hours] or [0]
-        self.query_one("#coord-axis", Static).update(Text(hours_axis(t, hours)))
-        share = summary.premium_share
-        premium = (
-            t("counts.premium", share=f"{share * 100:.1f}%", n=c.premium)
-            if (share is not None)
-            else t("counts.premium_none")
-        )
-        self.query_one("#coord-premium", Static).update(Text(premium))
-        digest = Text(t("close.digest", n=summary.digest_count) + " ")
-        digest.append(summary.digest[:16] + "…", style="bold")
-        self.query_one("#coord-digest", Static).update(digest)
-        self.query_one("#coord-status", Static).update(status_text(t, summary, self.upload_error))
+        self.query_one("#coord-axis", Static).update(Text(axis_text(t, summary)))
+        self.query_one("#coord-premium", Static).update(Text(premium_text(t, summary)))
+        self.query_one("#coord-digest", Static).update(digest_text(t, summary))
+        if not self.closing:
+            status = status_text(t, summary, self.upload_error)
+            self.query_one("#coord-status", Static).update(status)
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
         self._fill_table()
 
@@ -269,22 +273,23 @@ class CloseoutScreen(CorrectingScreen):
         self.app.push_screen(AuditModal(message.entries))
 
     def action_close_day(self) -> None:
-        if not self.unlocked or self.summary is None:
+        """Ask the national API which other gates still hold uploads, then confirm."""
+        if not self.unlocked or self.summary is None or self.closing:
             return
-        c = self.summary.counts
-        if self.summary.closed:
-            question = self.t("close.resend_question")
-        else:
-            question = self.t("close.question", accepted=c.accepted, pending=c.pending_upload)
-        warnings = []
-        if not self._online():
-            warnings.append(self.t("close.warn_offline"))
-        if c.pending_upload:
-            warnings.append(self.t("close.warn_pending", n=c.pending_upload))
-        if warnings:
-            question = "\n\n".join([question, *warnings])
+        context, activity_id = self.context, self.activity_id
+        self.background(
+            lambda: self.post_message(jobs.gates(context, activity_id)), group="coordinator"
+        )
+
+    def on_gates_loaded(self, message: GatesLoaded) -> None:
+        if self.summary is None or message.activity_id != self.activity_id:
+            return
+        if message.error:  # the screen says "no connection"; the detail is for the log
+            log.info("gate status unavailable: %s", message.error)
         confirm = ConfirmModal(
-            question,
+            close_question(
+                self.t, self.summary, message.gates, message.error, online=self._online()
+            ),
             title=self.t("close.confirm_title"),
             yes=self.t("close.confirm_yes"),
             no=self.t("common.cancel"),
@@ -296,8 +301,12 @@ class CloseoutScreen(CorrectingScreen):
             return
         context, operator = self.context, self.operator
         activity_id = self.activity_id
-        if context.request_sync is not None:
-            context.request_sync()  # upload what is pending; the close-out can be re-sent later
+        if context.flush_uploads is not None:
+            self.closing = True  # the close job uploads first; its progress shows meanwhile
+            status = upload_progress(self.t, getattr(self.app, "sync_state", None))
+            self.query_one("#coord-status", Static).update(Text(status))
+        elif context.request_sync is not None:
+            context.request_sync()  # no flush: upload soon; the close-out can be re-sent later
 
         self.background(
             lambda: self.post_message(jobs.close(context, activity_id, operator)),
@@ -313,6 +322,7 @@ class CloseoutScreen(CorrectingScreen):
         return state is None or bool(getattr(state, "online", True))
 
     def on_day_closed(self, message: DayClosed) -> None:
+        self.closing = False
         result = message.result
         if result is None:
             self.notify(self.t(message.error), markup=False, severity="error")
@@ -320,13 +330,9 @@ class CloseoutScreen(CorrectingScreen):
         self.last_close = result
         if result.upload_error:  # the detail is for the log; the screen says what happens next
             log.info("close-out not uploaded: %s", result.upload_error)
-        self.upload_error = self.t("close.offline") if result.upload_error else ""
-        if result.all_confirmed:
-            self.notify(self.t("close.all_confirmed", n=result.count), markup=False)
-        elif result.receipt is None:
-            self.notify(self.t("close.closed_offline"), markup=False, severity="warning")
-        else:
-            self.notify(self.t("close.closed_pending"), markup=False, severity="warning")
+        self.upload_error = upload_error_text(self.t, result)
+        for text, severity in closed_notices(self.t, result):
+            self.notify(text, markup=False, severity=severity)
         self.reload()
 
     def action_export(self) -> None:

@@ -13,6 +13,8 @@ from kiosk.store import Store
 
 if TYPE_CHECKING:
     from kiosk.closeout import SubmitCloseout
+    from kiosk.models import UploadOutcome
+    from kiosk.national import GateStatusSource
 
 
 class PinVerifier(Protocol):
@@ -37,3 +39,5 @@ class CoordinatorContext:
     device: str = ""  # shown on the printable summary
     operator: str = "coordinator"  # default operator name for corrections
     request_sync: Callable[[], None] | None = None  # ask the sync worker to upload now
+    flush_uploads: Callable[[float], UploadOutcome] | None = None  # upload now and wait
+    gate_status: GateStatusSource | None = None  # the other gates, from the national API

@@ -10,9 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from kiosk.clock import JST
-from kiosk.closeout import DaySummary, HourCount
+from kiosk.closeout import DaySummary, HourCount, not_counting
 from kiosk.models import Outcome
-from kiosk.store.tables import Attempt, Checkin
+from kiosk.national import GateStatus
+from kiosk.store.tables import Attempt, Checkin, SyncStatus
 from kiosk.text import sanitize
 from screens.i18n import Translator
 
@@ -32,36 +33,95 @@ def reason_label(t: Translator, code: str | None) -> str:
     return code if label == key else label
 
 
+def heading_text(t: Translator, summary: DaySummary) -> Text:
+    """The activity's name and date, and whether the day is open or closed."""
+    a = summary.activity
+    heading = Text(f"{a.name}  {a.date}  ", style="bold")
+    heading.append(t("screen.closed") if summary.closed else t("screen.open"), style="reverse bold")
+    return heading
+
+
+def axis_text(t: Translator, summary: DaySummary) -> str:
+    """The hours the chart of check-ins per hour covers, and its peak."""
+    return hours_axis(t, summary.hourly)
+
+
 def hours_axis(t: Translator, hours: tuple[HourCount, ...]) -> str:
-    """Under the hourly chart: the hours it spans and the busiest hour's count."""
     if not hours:
         return t("counts.no_checkins")
     peak = max(h.count for h in hours)
-    if len(hours) == 1:
+    if len(hours) == 1:  # not "15:00 〜 15:00"
         return t("counts.axis_one", hour=hours[0].label, peak=peak)
     return t("counts.axis", first=hours[0].label, last=hours[-1].label, peak=peak)
 
 
-def summary_lines(t: Translator, summary: DaySummary) -> Text:
-    """The counts in two or three short lines, for screens too small for the detail panel.
+def premium_text(t: Translator, summary: DaySummary) -> str:
+    share = summary.premium_share
+    if share is None:
+        return t("counts.premium_none")
+    return t("counts.premium", share=f"{share * 100:.1f}%", n=summary.counts.premium)
 
-    Line 1: people; line 2: uploads; line 3 (when any): rejected by reason. Other counts
-    (issue 16's confirmed-by-the-national-system, 17's gate vs app) add segments here."""
+
+def digest_text(t: Translator, summary: DaySummary) -> Text:
+    digest = Text(t("close.digest", n=summary.digest_count) + " ")
+    digest.append(summary.digest[:16] + "…", style="bold")
+    return digest
+
+
+def _rows_here(t: Translator, summary: DaySummary) -> list[tuple[str, int]]:
+    """What this gate decided: accepted here, people, duplicates, refused at the gate."""
     c = summary.counts
-    people = [
+    rows = [
+        (t("counts.accepted"), c.accepted),
+        (t("counts.unique"), c.unique_people),
+        (t("counts.duplicates"), c.duplicates),
+        (t("counts.rejected"), c.rejected),
+    ]
+    rows += [("  " + reason_label(t, code), n) for code, n in sorted(c.rejected_by_reason.items())]
+    return [*rows, (t("counts.voided"), c.voided)]
+
+
+def _rows_national(t: Translator, summary: DaySummary) -> list[tuple[str, int]]:
+    """What the national system made of them: confirmed, counted or not, refused, elsewhere."""
+    c = summary.counts
+    rows = [
+        (t("counts.pending"), c.pending_upload),
+        (t("counts.confirmed"), c.confirmed),
+        ("  " + t("counts.counted"), c.counted),
+        ("  " + t("counts.not_counted"), c.not_counted),
+        (t("counts.server_duplicates"), c.server_duplicates),
+        (t("counts.server_rejected"), c.server_rejected),
+    ]
+    rows += [
+        ("  " + reason_label(t, code), n) for code, n in sorted(c.server_rejected_by_reason.items())
+    ]
+    if c.unattested:
+        rows.append((t("counts.unattested"), c.unattested))
+    return rows
+
+
+def summary_lines(t: Translator, summary: DaySummary) -> Text:
+    """The counts in a few short lines, for screens too small for the detail panel.
+
+    Line 1: what this gate decided; line 2: what the national system made of it; line 3 (when
+    any): rejected at the gate by reason. More counts (issue 17's gate vs app) add segments."""
+    c = summary.counts
+    here = [
         t("summary.accepted", n=c.accepted),
         t("summary.unique", n=c.unique_people),
         t("summary.duplicates", n=c.duplicates),
         t("summary.rejected", n=c.rejected),
         t("summary.voided", n=c.voided),
     ]
-    uploads = [
+    national = [
         t("summary.pending", n=c.pending_upload),
         t("summary.confirmed", n=c.confirmed),
+        t("summary.counted", n=c.counted),
         t("summary.server_duplicates", n=c.server_duplicates),
+        t("summary.server_rejected", n=c.server_rejected),
     ]
-    text = Text("・".join(people), style="bold")
-    text.append("\n" + "・".join(uploads))
+    text = Text("・".join(here), style="bold")
+    text.append("\n" + "・".join(national))
     if c.rejected_by_reason:
         reasons = "・".join(
             f"{reason_label(t, code)} {n}" for code, n in sorted(c.rejected_by_reason.items())
@@ -71,37 +131,52 @@ def summary_lines(t: Translator, summary: DaySummary) -> Text:
 
 
 def counts_grid(t: Translator, summary: DaySummary) -> Table:
-    """The true counts: accepted, unique, duplicates, rejected by reason, voided, sync."""
-    c = summary.counts
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column()
-    grid.add_column(justify="right")
-    rows: list[tuple[str, int]] = [
-        (t("counts.accepted"), c.accepted),
-        (t("counts.unique"), c.unique_people),
-        (t("counts.duplicates"), c.duplicates),
-        (t("counts.rejected"), c.rejected),
-    ]
-    rows += [("  " + reason_label(t, code), n) for code, n in sorted(c.rejected_by_reason.items())]
-    rows += [
-        (t("counts.voided"), c.voided),
-        (t("counts.pending"), c.pending_upload),
-        (t("counts.confirmed"), c.confirmed),
-        (t("counts.server_duplicates"), c.server_duplicates),
-    ]
-    for label, value in rows:
-        grid.add_row(Text(label), Text(str(value), style="bold"))
+    """The true counts side by side: what this gate accepted, and what the national system
+    confirmed, counts toward premium, or refused (with its reasons)."""
+    grid = Table.grid(padding=(0, 1))
+    for justify in ("left", "right", "left", "left", "right"):
+        grid.add_column(justify=justify)
+    here, national = _rows_here(t, summary), _rows_national(t, summary)
+    grid.add_row(
+        Text(t("counts.here"), style="underline"),
+        Text(""),
+        Text(" "),
+        Text(t("counts.national"), style="underline"),
+        Text(""),
+    )
+    for n in range(max(len(here), len(national))):
+        left = here[n] if n < len(here) else ("", None)
+        right = national[n] if n < len(national) else ("", None)
+        grid.add_row(
+            Text(left[0]),
+            Text("" if left[1] is None else str(left[1]), style="bold"),
+            Text("│"),
+            Text(right[0]),
+            Text("" if right[1] is None else str(right[1]), style="bold"),
+        )
     return grid
 
 
+def gate_list(t: Translator, gates: tuple[GateStatus, ...] | list[GateStatus]) -> str:
+    """Gates and what each still holds, e.g. 'Gate 2 (4 not uploaded), Gate 3 (1 …)'."""
+    return t("close.gate_separator").join(
+        t("close.gate", name=g.label, n=g.pending_uploads or 0) for g in gates
+    )
+
+
 def status_text(t: Translator, summary: DaySummary, upload_error: str | None) -> Text:
-    """'closed, all N confirmed', or exactly what is still pending."""
+    """'closed, all N confirmed', or exactly what is still pending (and the other gates that
+    had not synced when the receipt was made)."""
     if not summary.closed:
         return Text(t("close.open_hint"))
     receipt = summary.receipt
     matched = receipt is not None and bool(receipt.get("digest_match"))
+    others = summary.national.unsynced_gates
     if matched and not summary.pending_ids and not summary.pending_corrections:
-        return Text(t("close.all_confirmed", n=summary.digest_count), style="bold green")
+        text = Text(t("close.all_confirmed", n=summary.digest_count), style="bold green")
+        if others:
+            text.append("  " + t("close.unsynced", gates=gate_list(t, others)), style="bold yellow")
+        return text
     parts = []
     if summary.pending_ids:
         parts.append(t("close.pending_uploads", n=len(summary.pending_ids)))
@@ -111,6 +186,8 @@ def status_text(t: Translator, summary: DaySummary, upload_error: str | None) ->
         parts.append(t("close.no_receipt"))
     elif not matched:
         parts.append(t("close.digest_mismatch"))
+    if others:
+        parts.append(t("close.unsynced", gates=gate_list(t, others)))
     text = Text(t("close.pending", items="・".join(parts)), style="bold yellow")
     if receipt is None and upload_error:
         text.append("\n" + t("close.next_offline"), style="bold")  # what happens next
@@ -118,14 +195,39 @@ def status_text(t: Translator, summary: DaySummary, upload_error: str | None) ->
 
 
 def receipt_text(t: Translator, summary: DaySummary) -> str:
+    """The receipt and its counts: what the national system holds from this gate and counts."""
     receipt = summary.receipt
     if receipt is None:
         return ""
-    return t(
+    text = t(
         "close.receipt",
         receipt=str(receipt.get("receipt_id", ""))[:13],
         combined=receipt.get("combined_unique_count", "?"),
     )
+    national = summary.national
+    if national.received is not None and national.counted is not None:
+        text += "\n" + t(
+            "close.receipt_counts",
+            received=national.received,
+            rejected=national.rejected or 0,
+            counted=national.counted,
+            combined=national.combined_counted if national.combined_counted is not None else "?",
+        )
+    return text
+
+
+def server_detail(t: Translator, checkin: Checkin) -> str:
+    """What the national server said about a check-in accepted here, for the reason column:
+    why it refused it, where the person was first checked in, or that it does not count."""
+    if checkin.sync_status is SyncStatus.REJECTED:
+        return reason_label(t, checkin.sync_reason or "unknown")
+    if checkin.sync_status is SyncStatus.DUPLICATE:
+        gate = checkin.first_device_name or checkin.first_device_id or ""
+        at = local_time(checkin.first_scanned_at)[:5] if checkin.first_scanned_at else ""
+        return " ".join(part for part in (gate, at) if part)
+    if not_counting(checkin):
+        return t("sync.not_counted")
+    return ""
 
 
 def attempt_row(
@@ -134,16 +236,18 @@ def attempt_row(
     """One row of the attempts table (untrusted values as plain Text). A paper-form record
     shows the name written on the form instead of its placeholder id."""
     created = attempt.outcome == Outcome.ACCEPTED.value and checkin is not None
+    reason = reason_label(t, attempt.reason)
     if created and checkin is not None:
         state = t("state.voided") if checkin.voided else t("state.live")
         sync = t(f"sync.{checkin.sync_status}")
+        reason = reason or server_detail(t, checkin)
     else:
         state, sync = "", ""
     style = "strike dim" if created and checkin is not None and checkin.voided else ""
     return [
         Text(local_time(attempt.at)),
         Text(t(f"outcome.{attempt.outcome}"), style=style),
-        Text(reason_label(t, attempt.reason)),
+        Text(sanitize(reason)),
         Text(
             t("table.paper_name", name=sanitize(paper_name, 30))
             if paper_name

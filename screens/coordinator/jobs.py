@@ -10,8 +10,10 @@ from kiosk.checkins import manual_checkin
 from kiosk.closeout import close_day, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method
-from kiosk.store import RecordError, StorageFailed, StorageFull, Store
+from kiosk.national import unsynced
+from kiosk.store import Attestation, RecordError, StorageFailed, StorageFull, Store
 from kiosk.store.tables import Activity
+from kiosk.text import sanitize
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.export import ExportRequest
 from screens.coordinator.manual import ManualEntry
@@ -21,8 +23,12 @@ from screens.coordinator.messages import (
     DayClosed,
     DayLoaded,
     Exported,
+    GatesLoaded,
 )
 from screens.coordinator.reason import Correction
+
+CLOSE_UPLOAD_TIMEOUT_S = 600.0
+"""How long closing waits for the upload at most (a day's backlog on a slow link)."""
 
 _ERRORS = {
     "activity_closed": "error.activity_closed",
@@ -77,13 +83,16 @@ def correct(
 
 
 def add_record(context: CoordinatorContext, activity_id: str, entry: ManualEntry) -> CorrectionDone:
-    """The coordinator's manual record: a registrant id, or a paper-form participant."""
+    """The coordinator's manual record: a registrant id, or a paper-form participant. The
+    coordinator vouches for it (operator and reason go with it as its attestation), so the
+    national system counts it."""
     new = manual_checkin(
         activity_id,
         entry.registrant,
         method=Method.PAPER if entry.paper else Method.MANUAL,
         operator=entry.operator,
         clock=context.clock,
+        attestation=Attestation(entry.operator, entry.reason),
     )
     paper = (entry.name, entry.contact, entry.municipality) if entry.paper else None
     return _change(
@@ -96,14 +105,35 @@ def load_audit(store: Store, activity_id: str) -> AuditLoaded:
 
 
 def close(context: CoordinatorContext, activity_id: str, operator: str) -> DayClosed:
-    """Close the day (or send its close-out again) and keep the server's receipt."""
+    """Close the day (or send its close-out again) and keep the server's receipt: the upload
+    of everything pending comes first (its progress reaches the screen as sync states)."""
+    flush_uploads = context.flush_uploads
+    flush = (lambda: flush_uploads(CLOSE_UPLOAD_TIMEOUT_S)) if flush_uploads else None
     try:
         result = close_day(
-            context.store, activity_id, operator, context.clock, context.submit_closeout
+            context.store,
+            activity_id,
+            operator,
+            context.clock,
+            context.submit_closeout,
+            flush=flush,
         )
     except (RecordError, StorageFull, StorageFailed) as exc:
         return DayClosed(None, error_key(exc))
     return DayClosed(result)
+
+
+def gates(context: CoordinatorContext, activity_id: str) -> GatesLoaded:
+    """The other gates of the activity that still hold uploads, asked of the national API
+    before the coordinator confirms closing (None when it cannot be asked)."""
+    source = context.gate_status
+    if source is None:
+        return GatesLoaded(activity_id, None, "offline")
+    try:
+        found = source(activity_id)
+    except Exception as exc:  # offline, refused, malformed: closing still works, unnamed
+        return GatesLoaded(activity_id, None, sanitize(str(exc) or type(exc).__name__, 120))
+    return GatesLoaded(activity_id, unsynced(found))
 
 
 def export(context: CoordinatorContext, activity: Activity, request: ExportRequest) -> Exported:

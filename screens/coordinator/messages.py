@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.message import Message
 
 from kiosk.closeout import CloseoutResult, DaySummary
+from kiosk.national import GateStatus
 from kiosk.pin import PinAttempt
 from kiosk.store.tables import Activity, Attempt, Audit, Checkin
 
@@ -42,6 +43,15 @@ class CorrectionDone(Message):
 @dataclass
 class DayClosed(Message):
     result: CloseoutResult | None
+    error: str = ""
+
+
+@dataclass
+class GatesLoaded(Message):
+    """The other gates of the activity still holding uploads (`gates` None: not known)."""
+
+    activity_id: str
+    gates: list[GateStatus] | None
     error: str = ""
 
 

@@ -41,13 +41,22 @@ class BannerContent:
 def result_content(t: Translator, result: CheckinResult) -> BannerContent:
     who = t("banner.registrant", id=result.registrant) if result.registrant else ""
     if result.outcome is Outcome.ACCEPTED:
+        # A record typed in at the gate is kept, but the national system counts it only
+        # once a coordinator vouches for it: the volunteer is told so, truthfully.
         manual = result.method.value in ("manual", "paper")
         title = t("banner.manual_accepted" if manual else "banner.accepted")
-        return BannerContent(
-            "accepted", t("big.accepted"), f"✓ {title}", who, t("banner.accepted_hint")
-        )
+        hint = t("banner.manual_hint" if manual else "banner.accepted_hint")
+        return BannerContent("accepted", t("big.accepted"), f"✓ {title}", who, hint)
     if result.outcome is Outcome.DUPLICATE:
-        first = t("banner.duplicate_first", time=local_time(result.first_at))
+        first = (
+            t(
+                "banner.duplicate_first_at",
+                gate=result.first_device,
+                time=local_time(result.first_at),
+            )
+            if result.first_device
+            else t("banner.duplicate_first", time=local_time(result.first_at))
+        )
         detail = f"{who}  {first}" if who else first
         return BannerContent(
             "duplicate",

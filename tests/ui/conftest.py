@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from cli.compose import build_services
 from config.schema import KioskConfig
@@ -34,6 +36,8 @@ from tests.passkit import PassKit
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 10:30 in Tokyo
 ACTIVITY = "act-2026-11-23-beach"
 REGISTRANT = "FR7K3M9Q2XPD"
+
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
@@ -164,19 +168,59 @@ def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Wait for every finite worker (not the camera) and for the UI to process messages."""
+    """Wait on state, however slow the CPU: until no finite worker (the camera's never ends)
+    is running and the messages they posted have been handled, twice in a row (a handler may
+    start the next worker of a chain: decide -> banner -> counts)."""
     app = pilot.app
-    for _ in range(2):
-        finite = [w for w in app.workers if w.group != "camera"]
-        if finite:  # an empty list would mean "every worker", the endless camera included
-            await app.workers.wait_for_complete(finite)
-        await pilot.pause()
+    quiet = 0
+    while quiet < 2:
+        busy = [w for w in app.workers if w.group != "camera" and not w.is_finished]
+        if busy:  # an empty list would mean "every worker", the endless camera included
+            await app.workers.wait_for_complete(busy)
+            quiet = 0
+        else:
+            quiet += 1
+        await pilot.pause()  # returns once every message queued so far has been handled
+
+
+def blinking_cursor(app: App[Any]) -> str | None:
+    """The focused input whose cursor blinks, if any: its phase at the moment of a snapshot
+    depends on how fast the CPU got there (on a slow one it has flipped), so a snapshot must
+    never show one."""
+    focused = app.focused
+    if isinstance(focused, Input | TextArea) and focused.cursor_blink:
+        return f"{type(focused).__name__}#{focused.id} on {type(app.screen).__name__}"
+    return None
+
+
+@pytest.fixture
+def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
+    """pytest-textual-snapshot's snap_compare, made independent of CPU speed: after the test's
+    own set-up it waits on state (`settle`) and refuses a picture with a blinking cursor."""
+
+    def compare(
+        app: App[Any],
+        press: tuple[str, ...] = (),
+        terminal_size: tuple[int, int] = (80, 24),
+        run_before: RunBefore | None = None,
+    ) -> bool:
+        async def steady(pilot: Pilot[Any]) -> None:
+            if run_before is not None:
+                await run_before(pilot)
+            await settle(pilot)
+            blinking = blinking_cursor(pilot.app)
+            assert blinking is None, f"a blinking cursor in a snapshot: {blinking}"
+
+        return snap_compare(app, press=press, terminal_size=terminal_size, run_before=steady)
+
+    return compare
 
 
 async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], limit_s: float = 5.0
+    pilot: Pilot[Any], predicate: Callable[[], bool], limit_s: float = 30.0
 ) -> None:
-    """For events that cross from another thread (the camera): poll the UI until true."""
+    """For events that cross from another thread (the camera): poll the UI until true.
+    `limit_s` only bounds a failure (generous: a slow CPU must not fail a passing test)."""
     deadline = time.monotonic() + limit_s
     while not predicate():
         if time.monotonic() > deadline:
@@ -202,6 +246,3 @@ async def wedge_type(pilot: Pilot[Any], text: str, *, enter: bool = True) -> Non
     if enter:
         app.post_message(events.Key("enter", "\r"))
     await pilot.pause()
-
-
-RunBefore = Callable[[Pilot[Any]], Awaitable[None]]

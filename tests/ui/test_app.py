@@ -180,7 +180,10 @@ def test_chime_patterns_are_distinct() -> None:
     )
     command.play(Outcome.DUPLICATE)
     assert len(spawned) == 1
-    assert command_for(["aplay", "{sound}.wav"], Outcome.REJECTED) == ["aplay", "rejected.wav"]
+    assert command_for(["play", "/snd/{outcome}.wav"], Outcome.REJECTED) == [
+        "play",
+        "/snd/rejected.wav",
+    ]
     silent = Chime(
         "off", [], ring=lambda: rings.append("x"), schedule=lambda d, f: None, spawn=spawned.append
     )

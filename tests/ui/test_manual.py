@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.widgets import Button, Input, Static
 
 from kiosk.models import Method
+from kiosk.store import ServerAnswer
 from screens.manual import ManualScreen
 from screens.scan import ScanScreen
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
-from tests.ui.conftest import Kiosk, settle, to_scan, wait_until
+from tests.ui.conftest import NOW, Kiosk, settle, to_scan, wait_until
 
 
 def error_text(screen: ManualScreen, widget_id: str) -> str:
@@ -135,3 +136,58 @@ async def test_escape_returns_without_recording(kiosk: Kiosk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
         assert app.screen.query_one(ResultBanner).state == "ready"
+
+
+def banner_text(banner: ResultBanner) -> str:
+    parts = []
+    for name in ("banner-title", "banner-detail", "banner-hint"):
+        content = banner.query_one(f"#{name}", Static).content
+        parts.append(content.plain if isinstance(content, Text) else str(content))
+    return "\n".join(parts)
+
+
+async def test_a_typed_in_id_is_recorded_and_the_volunteer_told_it_needs_a_coordinator(
+    kiosk: Kiosk,
+) -> None:
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_manual(pilot)
+        await pilot.press(*"FR7K3M9Q2XPD", "enter", "enter")  # check, then the button
+        await settle(pilot)
+        banner = app.screen.query_one(ResultBanner)
+        assert banner.state == "accepted"
+        assert "counts toward premium once a coordinator confirms it" in banner_text(banner)
+    (checkin,) = kiosk.services.store.records.checkins(kiosk.services.checkins.activity_id)
+    assert (checkin.attested_by, checkin.attestation_reason) == (None, None)
+
+
+async def test_a_duplicate_names_the_gate_that_checked_the_person_in_first(kiosk: Kiosk) -> None:
+    store, activity = kiosk.services.store, kiosk.services.checkins.activity_id
+    first = kiosk.services.checkins.submit(kiosk.sign(), Method.CAMERA)
+    assert first.checkin_id is not None
+    store.outbox.claim_batch(10, at=NOW)
+    store.outbox.apply_results(  # the server: Gate 1 recorded this person first, at 10:12
+        [(first.checkin_id, "duplicate", None)],
+        at=NOW,
+        answers={
+            first.checkin_id: ServerAnswer(
+                counts=True,
+                first_checkin_id="0f0e0d0c-0000-4000-8000-000000000001",
+                first_device_id="dev-1",
+                first_device_name="Gate 1",
+                first_scanned_at="2026-11-23T01:12:00+00:00",
+            )
+        },
+    )
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_manual(pilot)
+        await pilot.press(*"FR7K3M9Q2XPD", "enter", "enter")  # check, then the button
+        await settle(pilot)
+        banner = app.screen.query_one(ResultBanner)
+        assert banner.state == "duplicate"
+        assert "first checked in at Gate 1, 10:12" in banner_text(banner)
+        app.action_toggle_language()
+        await settle(pilot)
+        assert "最初の受付 Gate 1・10:12" in banner_text(banner)
+    assert len(store.records.checkins(activity)) == 1

@@ -103,16 +103,20 @@ async def test_banner_returns_to_ready(kiosk: Kiosk) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_scan(pilot)
         screen = scan_screen(app)
+        banner = screen.query_one(ResultBanner)
+        assert banner.shown == 0
         screen.submit(kiosk.sign(), Method.CAMERA)
         await settle(pilot)
-        banner = screen.query_one(ResultBanner)
         assert banner.state == "accepted"
+        assert banner.shown == 1
         kiosk.clock.advance(0.4)  # the banner's time is the kiosk clock's: not yet
         await settle(pilot)
         assert banner.state == "accepted"
         kiosk.clock.advance(0.1)
         await wait_until(pilot, lambda: banner.state == "ready")
+        assert banner.result is None
         assert "▣ 読み取り待ち" in banner_text(screen)
+        await settle(pilot)
         assert screen.query_one(Counters).values["accepted"] == 1
 
 

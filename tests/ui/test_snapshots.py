@@ -1,8 +1,9 @@
 """Snapshots of every kiosk screen and banner state, in both languages.
 
-Deterministic: fixed terminal size, fixed clock (10:30 Tokyo), fixed registrant ids, dark
-theme, no animation, steady cursors, workers awaited before the shot. Update with
-`pytest tests/ui --snapshot-update` and review the SVGs.
+Deterministic on any CPU: fixed terminal size, fixed clock (10:30 Tokyo), fixed registrant
+ids, dark theme, no animation, steady cursors (the snap_compare fixture refuses a blinking
+one), banners that outlast the set-up, set-ups that wait on state (`settle`), not on rounds.
+Update with `pytest tests/ui --snapshot-update` and review the SVGs.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ from kiosk.models import Method
 from kiosk.scan.frames import SourceState
 from kiosk.store import StorageFull
 from screens.scan import ScanScreen
-from tests.ui.conftest import Kiosk, ScannerBox, settle, to_scan, wait_until
+from tests.ui.conftest import Kiosk, ScannerBox, settle, to_scan, wait_until, write_config
 
 SnapCompare = Callable[..., bool]
 LANGS = pytest.mark.parametrize("language", ["ja", "en"])
+
+
+@pytest.fixture(autouse=True)
+def _banner_outlasts_the_setup(kiosk: Kiosk) -> None:
+    """A result banner returns to "ready" after banner_seconds of wall time: on a slow CPU
+    a 3 s banner can expire before the picture is taken. The longest allowed keeps it."""
+    kiosk.services.config = write_config(kiosk.root, kiosk.root / "jwks.json", banner_seconds=60)
 
 
 def submit(kiosk: Kiosk, *payloads: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

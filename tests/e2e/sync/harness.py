@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import queue
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 from cli.compose import build_services
 from config.load import load_config
 from config.secrets import CredentialFileKeyring, SecretStore
+from kiosk.clock import Clock
 from kiosk.services import Services
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,6 +38,7 @@ class ServerProcess:
     def __init__(self, directory: Path, *, database: Path | None = None) -> None:
         self.database = database or directory / "server.db"
         self.url: str | None = None
+        self.admin_token = "admin-" + secrets.token_hex(8)  # for the admin HTTP endpoints
         with open(directory / "server.log", "ab") as log:  # the child keeps its own copy
             self._proc = subprocess.Popen(
                 [
@@ -44,6 +47,8 @@ class ServerProcess:
                     "tests.e2e.sync.serverproc",
                     "--database",
                     f"sqlite:///{self.database}",
+                    "--admin-token",
+                    self.admin_token,
                 ],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
@@ -84,17 +89,22 @@ class ServerProcess:
         self.url = str(self.call("listen")["url"])
         return self.url
 
-    def seed(self, *activities: str) -> None:
-        self.call("seed", activities=[{"id": a} for a in activities or (ACTIVITY,)])
+    def seed(self, *activities: str | dict[str, Any]) -> None:
+        """Activities by id (today, in the default municipality, designated) or as dicts
+        (id, name, date, municipality, designated)."""
+        docs = [a if isinstance(a, dict) else {"id": a} for a in activities or (ACTIVITY,)]
+        self.call("seed", activities=docs)
 
-    def enroll_token(self) -> str:
-        return str(self.call("enroll_token")["token"])
+    def enroll_token(self, municipality: str | None = None) -> str:
+        extra = {} if municipality is None else {"municipality": municipality}
+        return str(self.call("enroll_token", **extra)["token"])
 
     def jwks(self) -> dict[str, Any]:
         return dict(self.call("jwks")["jwks"])
 
-    def passes(self, count: int, tier: str = "premium") -> list[str]:
-        return list(self.call("issue_passes", count=count, tier=tier)["passes"])
+    def passes(self, count: int, tier: str = "premium", **claims: Any) -> list[str]:
+        """Passes for new registrants; `claims` may set `iat`, `exp` (epoch) and `mun`."""
+        return list(self.call("issue_passes", count=count, tier=tier, **claims)["passes"])
 
     def faults(self, **config: Any) -> dict[str, Any]:
         return dict(self.call("faults", **config)["state"])
@@ -189,10 +199,11 @@ synchronous = "{synchronous}"
     return path
 
 
-def make_kiosk(directory: Path, **kwargs: Any) -> Kiosk:
+def make_kiosk(directory: Path, *, clock: Clock | None = None, **kwargs: Any) -> Kiosk:
+    """A kiosk on its own files (`kwargs` for its config); `clock` replaces the system's."""
     path = write_kiosk_config(directory, **kwargs)
     config = load_config(path)
-    services = build_services(config)
+    services = build_services(config, clock=clock)
     secrets = SecretStore(config.device.id, backend=CredentialFileKeyring(credentials_dir()))
     return Kiosk(directory, path, config.device.id, services, secrets)
 

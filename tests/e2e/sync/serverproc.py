@@ -60,26 +60,31 @@ class Server:
         return {}
 
     def op_seed(self, activities: list[dict[str, Any]]) -> dict[str, Any]:
+        """Activities (id, and optionally name, date, municipality, designated) in
+        municipalities created as needed (the default one: 千代田区)."""
         from sync.server import admin
 
         with self.session() as s:
             admin.create_municipality(s, MUNICIPALITY, "千代田区")
             for a in activities:
+                municipality = a.get("municipality", MUNICIPALITY)
+                if municipality != MUNICIPALITY:
+                    admin.create_municipality(s, municipality, municipality)
                 admin.create_activity(
                     s,
                     a["id"],
                     a.get("name", a["id"]),
                     date.fromisoformat(a["date"]) if "date" in a else _venue_today(),
-                    MUNICIPALITY,
+                    municipality,
                     designated=bool(a.get("designated", True)),
                 )
         return {}
 
-    def op_enroll_token(self) -> dict[str, Any]:
+    def op_enroll_token(self, municipality: str = MUNICIPALITY) -> dict[str, Any]:
         from sync.server import admin
 
         with self.session() as s:
-            return {"token": admin.create_enroll_token(s, municipality=MUNICIPALITY)}
+            return {"token": admin.create_enroll_token(s, municipality=municipality)}
 
     def op_jwks(self) -> dict[str, Any]:
         from sync.server import admin
@@ -93,8 +98,16 @@ class Server:
         with self.session() as s:
             return {"kid": admin.rotate_key(s)}
 
-    def op_issue_passes(self, count: int, tier: str = "premium") -> dict[str, Any]:
-        """`count` passes for distinct new registrants, signed with the active key."""
+    def op_issue_passes(
+        self,
+        count: int,
+        tier: str = "premium",
+        iat: int | None = None,
+        exp: int | None = None,
+        mun: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """`count` passes for distinct new registrants, signed with the active key (valid
+        from a minute ago for a year unless `iat`/`exp` say otherwise)."""
         from sync.server.codes import new_registrant_id
         from sync.server.keys import active_signer
         from sync.server.passes import ISSUER, sign_pass
@@ -108,9 +121,9 @@ class Server:
                 "iss": ISSUER,
                 "sub": new_registrant_id(),
                 "tier": tier,
-                "mun": [MUNICIPALITY],
-                "iat": now - 60,
-                "exp": now + 365 * 86400,
+                "mun": [MUNICIPALITY] if mun is None else mun,
+                "iat": now - 60 if iat is None else iat,
+                "exp": now + 365 * 86400 if exp is None else exp,
                 "jti": secrets.token_hex(8),
                 "v": 1,
             }

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import keyring
@@ -184,3 +185,39 @@ def test_sigkill_during_sync_never_loses_or_doubles(
 def _pending(database: Path) -> int:
     with closing(sqlite3.connect(database, timeout=10)) as con:
         return int(con.execute("SELECT count(*) FROM outbox WHERE done_at IS NULL").fetchone()[0])
+
+
+def test_sync_once_counts_the_batches_answered_before_a_later_one_failed(
+    server: ServerProcess, new_kiosk: KioskFactory
+) -> None:
+    kiosk = new_kiosk(batch_size=10)
+    (early,) = queue_offline(kiosk.directory / "kiosk.db", server.passes(1))
+    assert _kiosk_sync(kiosk.config_path, "--once").returncode == 0
+    queue_offline(kiosk.directory / "kiosk.db", server.passes(30))
+    kiosk.store.corrections.void(
+        early, reason="wrong person", operator="rmo", at=datetime.now(UTC)
+    )  # goes after the 30 (they were queued first)
+    server.faults(unavailable_rate=1.0, retry_after_s=0, paths=["/v1/checkins:corrections"])
+    done = _kiosk_sync(kiosk.config_path, "--once", "--json")
+    assert done.returncode == 1
+    summary = json.loads(done.stdout)
+    assert (summary["uploaded"], summary["accepted"], summary["batches"]) == (30, 30, 3)
+    assert (summary["pending"], summary["corrections"]["pending"]) == (1, 1)
+    assert "0 check-ins and 1 corrections still pending" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_sync_once_succeeds_when_everything_was_uploaded_and_only_the_pull_failed(
+    server: ServerProcess, new_kiosk: KioskFactory
+) -> None:
+    kiosk = new_kiosk()
+    queue_offline(kiosk.directory / "kiosk.db", server.passes(5))
+    server.faults(unavailable_rate=1.0, retry_after_s=0, paths=["/v1/activities"])
+    done = _kiosk_sync(kiosk.config_path, "--once", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["uploaded"], summary["pending"]) == (5, 0)
+    assert summary["pull_error"] is not None
+    assert summary["error"] == summary["pull_error"]
+    assert "everything was uploaded; the pull failed" in done.stderr
+    assert_exact(server, kiosk)

@@ -12,8 +12,10 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from kiosk.models import Method, Outcome
+from kiosk.models import Method, Outcome, UploadOutcome
+from kiosk.national import GateStatus
 from kiosk.store.tables import Activity
+from screens.confirm import ConfirmModal
 from screens.coordinator import CloseoutScreen
 from screens.coordinator.attempts import AttemptsTable
 from screens.coordinator.audit import AuditModal
@@ -341,3 +343,65 @@ async def test_switch_activity_and_refresh_when_sync_progresses(day: Day, kit: P
         still_open = day.store.activities.get(ACTIVITY_ID)
         assert still_open is not None
         assert still_open.closed_at is None
+
+
+async def test_closing_names_the_gates_not_synced_and_waits_for_the_upload(day: Day) -> None:
+    store = day.store
+    sent: list[dict[str, object]] = []
+    asked: list[str] = []
+
+    def gates(activity_id: str) -> list[GateStatus]:
+        asked.append(activity_id)
+        return [
+            GateStatus(device_id="dev-2", name="Gate 2", pending_uploads=3),
+            GateStatus(device_id="dev-3", name="Gate 3", pending_uploads=0),
+        ]
+
+    def upload(timeout: float) -> UploadOutcome:  # as the sync worker answers every item
+        live = store.records.checkins(ACTIVITY_ID, include_voided=False)
+        store.outbox.claim_batch(100, at=day.clock.now())
+        done = store.outbox.apply_results(
+            [(c.id, "accepted", None) for c in live], at=day.clock.now()
+        )
+        return UploadOutcome(done, store.outbox.pending_count())
+
+    def submit(payload: dict[str, object]) -> dict[str, object]:
+        sent.append(payload)
+        return {"receipt_id": "r-1", "digest_match": True, "combined_unique_count": 6}
+
+    app = HostApp(day, language="en", submit=submit)
+    app.context.gate_status = gates
+    app.context.flush_uploads = upload
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        modal = top(app)
+        assert isinstance(modal, ConfirmModal)
+        question = " ".join(text_of(s) for s in modal.query(Static))
+        assert "not uploaded everything yet: Gate 2 (3 not uploaded)" in question
+        assert "Gate 3" not in question
+        assert not sent  # nothing goes before the coordinator confirms
+        await press(pilot, "#confirm-yes")
+        await settle(pilot)
+        assert asked == [ACTIVITY_ID]
+        assert len(sent) == 1
+        assert sent[0]["device_count"] == 6
+        assert text_of(screen.query_one("#coord-status", Static)) == "Closed, all 6 confirmed"
+
+
+async def test_closing_offline_says_the_other_gates_are_unknown(day: Day) -> None:
+    def unreachable(activity_id: str) -> list[GateStatus]:
+        raise ConnectionError("national API unreachable\x1b[2J")
+
+    app = HostApp(day, language="en")
+    app.context.gate_status = unreachable
+    async with app.run_test(size=SIZE) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        modal = top(app)
+        assert isinstance(modal, ConfirmModal)
+        question = " ".join(text_of(s) for s in modal.query(Static))
+        assert "status is unknown (no connection)" in question  # plain words
+        assert "unreachable" not in question  # the transport's own text goes to the log

@@ -1,4 +1,4 @@
-"""deploy/: scripts parse, systemd units verify, the install script's dry run, the watchdog."""
+"""deploy/ and scripts/: scripts parse, units verify, the install dry run, the watchdog."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from kiosk.watchdog import Watchdog, notify
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
-SCRIPTS = sorted(DEPLOY.glob("*.sh"))
+SCRIPTS = sorted([*DEPLOY.glob("*.sh"), *(DEPLOY.parent / "scripts").glob("*.sh")])
 UNITS = sorted([*DEPLOY.glob("*.service"), *DEPLOY.glob("*.timer")])
 
 
@@ -25,9 +25,9 @@ def test_scripts_parse(script: Path) -> None:
 
 
 def test_units_verify(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed on this machine")
+    analyze = shutil.which("systemd-analyze") or shutil.which("systemd-analyze", path="/usr/bin")
+    # scripts/bootstrap.sh installs it (package systemd) where it is missing: never skipped
+    assert analyze is not None, "systemd-analyze is missing: run scripts/bootstrap.sh"
     # verify needs the ExecStart programs to exist: point them at /bin/true, keep the rest
     for unit in UNITS:
         text = re.sub(r"(?m)^ExecStart=\S+", "ExecStart=/bin/true", unit.read_text("utf-8"))
@@ -81,6 +81,18 @@ def test_install_script_dry_run() -> None:
     assert "install -d -o furusato-kiosk -g furusato-kiosk -m 0700 /var/lib/furusato-kiosk" in out
     assert "systemctl enable furusato-kiosk.service furusato-kiosk-purge.timer" in out
     assert "kiosk provision" in out
+    # the locked set, checked by hash, then the kiosk's own wheel without resolving anything
+    lines = out.splitlines()
+    export = next(line for line in lines if " export " in line)
+    assert "--frozen --no-dev --no-emit-project" in export
+    assert "requirements-txt" in export
+    sync = next(line for line in lines if " pip sync " in line)
+    assert "--require-hashes" in sync
+    assert sync.endswith("/opt/furusato-kiosk/requirements.lock.txt")
+    wheel = next(line for line in lines if " pip install " in line and "furusato_kiosk-" in line)
+    assert "--no-deps" in wheel
+    assert any(" build --wheel " in line for line in lines)
+    assert not any("bin/pip install" in line and "uv==" not in line for line in lines)
     wrong = subprocess.run(
         ["bash", script, "--dry-run", "--arch", "armv7l"],
         capture_output=True,
@@ -90,6 +102,15 @@ def test_install_script_dry_run() -> None:
     )
     assert wrong.returncode == 2
     assert "64-bit" in wrong.stderr
+
+
+def test_install_uses_the_same_uv_as_bootstrap() -> None:
+    pattern = re.compile(r'(?m)^UV_VERSION="([0-9.]+)"')
+    bootstrap = pattern.search((DEPLOY.parent / "scripts" / "bootstrap.sh").read_text("utf-8"))
+    install = pattern.search((DEPLOY / "install-pi.sh").read_text("utf-8"))
+    assert bootstrap is not None
+    assert install is not None
+    assert install[1] == bootstrap[1]
 
 
 def test_notify_over_a_real_datagram_socket(tmp_path: Path) -> None:

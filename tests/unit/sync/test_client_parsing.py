@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 
+from kiosk.store import ServerAnswer
+from sync.answers import checkin_results
 from sync.api_errors import (
     RateLimited,
     RequestRejected,
@@ -125,3 +128,57 @@ def test_idempotency_key_is_stable_for_the_same_batch() -> None:
     assert key.startswith("fk1-")
     assert len(key) == 68
     assert key.isascii()
+
+
+def test_batch_results_keep_what_the_server_said_beyond_the_status() -> None:
+    first = "0F0E0D0C-0000-4000-8000-000000000001"
+    body = {
+        "results": [
+            {
+                "id": "AAAAAAAA-0000-4000-8000-000000000002",
+                "status": "duplicate",
+                "reason": None,
+                "counts": True,
+                "first_checkin_id": first,
+                "first_device_id": "dev-1",
+                "first_device_name": "Gate 1\x1b[2J\u2028",
+                "first_scanned_at": "2026-11-23T01:25:00Z",
+            },
+            {"id": "b", "status": "rejected", "reason": "revoked\x1b[31m", "counts": "no"},
+            {"id": "c", "status": "accepted", "first_checkin_id": "not-a-uuid"},
+        ]
+    }
+    dup, rejected, accepted = checkin_results(body)
+    assert dup.id == "aaaaaaaa-0000-4000-8000-000000000002"
+    assert dup.answer == ServerAnswer(
+        counts=True,
+        first_checkin_id=first.lower(),
+        first_device_id="dev-1",
+        first_device_name="Gate 1",
+        first_scanned_at="2026-11-23T01:25:00+00:00",
+    )
+    assert (rejected.reason, rejected.counts) == ("revoked", None)
+    assert (accepted.counts, accepted.first_checkin_id) == (None, None)
+    with pytest.raises(ServerError):
+        checkin_results({"results": [{"id": "x", "status": "maybe"}]})
+    with pytest.raises(ServerError):
+        checkin_results({"results": "none"})
+
+
+def test_only_manual_and_paper_items_carry_an_attestation() -> None:
+    base: dict[str, Any] = {
+        "checkin_id": "c",
+        "activity_id": "a",
+        "scanned_at": "2026-11-23T01:00:00+00:00",
+        "scanned_at_corrected": None,
+        "clock_trusted": True,
+        "pass_token": None,
+        "registrant": "FR0000000001",
+        "tier": None,
+    }
+    vouched = ("rmo-sato\x1b[31m", "known to the RMO")
+    manual = checkin_payload(method="manual", attestation=vouched, **base)
+    assert manual["attestation"] == {"operator": "rmo-sato", "reason": "known to the RMO"}
+    assert "attestation" not in checkin_payload(method="camera", attestation=vouched, **base)
+    assert "attestation" not in checkin_payload(method="paper", attestation=(" ", "x"), **base)
+    assert "attestation" not in checkin_payload(method="manual", **base)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from kiosk.models import SyncState
+from kiosk.models import SyncState, UploadOutcome
+from kiosk.ports import UploadFlusher
 from sync.deferred import DeferredSync
 
 INITIAL = SyncState(configured=True, online=True, pending=3)
@@ -141,3 +142,46 @@ def test_stop_during_the_start_delay_builds_nothing() -> None:
     deferred.start(lambda state: None)
     deferred.stop()  # returns at once: the delay wait is interrupted
     assert built == []
+
+
+class FlushingSync(RecordingSync):
+    """A SyncController that can also upload everything now (`kiosk.ports.UploadFlusher`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed: list[float] = []
+
+    def flush(self, timeout: float) -> UploadOutcome:
+        self.flushed.append(timeout)
+        return UploadOutcome(7, 0)
+
+
+def test_flush_waits_for_the_service_and_hands_the_request_on() -> None:
+    inner = FlushingSync()
+    release = threading.Event()
+
+    def build() -> FlushingSync:
+        release.wait(WAIT_S)
+        return inner
+
+    deferred = DeferredSync(build, INITIAL)
+    assert isinstance(deferred, UploadFlusher)
+    assert deferred.flush(WAIT_S) == UploadOutcome(0, 3, "sync not started yet")
+    deferred.start(lambda state: None)
+    release.set()
+    assert deferred.flush(WAIT_S) == UploadOutcome(7, 0)
+    assert len(inner.flushed) == 1
+    assert 0 < inner.flushed[0] <= WAIT_S
+    deferred.stop()
+
+
+def test_flush_without_a_flushing_service_says_why() -> None:
+    def build() -> RecordingSync:
+        raise OSError("no route")
+
+    deferred = DeferredSync(build, INITIAL)
+    deferred.start(lambda state: None)
+    outcome = deferred.flush(WAIT_S)
+    assert (outcome.uploaded, outcome.pending, outcome.complete) == (0, 3, False)
+    assert "no route" in outcome.error
+    deferred.stop()

@@ -19,7 +19,7 @@ from kiosk.closeout import (
     hourly,
     summarize,
 )
-from kiosk.models import Method, Outcome, Reason
+from kiosk.models import Method, Outcome, Reason, UploadOutcome
 from kiosk.store import RecordError
 from tests.passkit import PassKit
 from tests.unit.kiosk.closeout.conftest import ACTIVITY_ID, DAY, accept, scan
@@ -300,3 +300,41 @@ def test_corrections_not_yet_sent_are_listed_as_pending(
     later = close_day(store, ACTIVITY_ID, "coord", clock, server)
     assert later.pending_corrections == ()
     assert later.all_confirmed, later.describe()
+
+
+def test_closing_waits_for_the_upload_and_sends_nothing_while_checkins_are_pending(
+    service: CheckinService, kit: PassKit, clock: FixedClock
+) -> None:
+    store = service.store
+    ids = [accept(service, kit, sub) for sub in SUBS[:3]]
+    sent: list[dict[str, object]] = []
+    flushes: list[int] = []
+
+    def server(payload: dict[str, object]) -> dict[str, object]:
+        sent.append(payload)
+        return {"receipt_id": "r-1", "digest_match": True, "unsynced_devices": []}
+
+    def stuck_upload() -> UploadOutcome:  # the national API answered nothing
+        flushes.append(store.outbox.pending_count())
+        return UploadOutcome(0, store.outbox.pending_count(), "national API unreachable")
+
+    waiting = close_day(store, ACTIVITY_ID, "coord", clock, server, flush=stuck_upload)
+    assert (waiting.waiting_for_upload, waiting.uploaded, sent) == (True, False, [])
+    assert waiting.upload_error == "national API unreachable"
+    assert set(waiting.pending_ids) == set(ids)
+    assert flushes == [3]  # the day was frozen before the upload was asked for
+
+    def upload() -> UploadOutcome:  # what the sync worker does: answers for every item
+        store.outbox.claim_batch(10, at=clock.now())
+        done = store.outbox.apply_results([(i, "accepted", None) for i in ids], at=clock.now())
+        return UploadOutcome(done, store.outbox.pending_count())
+
+    closed = close_day(store, ACTIVITY_ID, "coord", clock, server, flush=upload)
+    assert (closed.waiting_for_upload, closed.uploaded, closed.all_confirmed) == (
+        False,
+        True,
+        True,
+    )
+    assert sent == [
+        {"activity_id": ACTIVITY_ID, "date": DAY, "device_count": 3, "digest": checkin_digest(ids)}
+    ]
