@@ -8,12 +8,14 @@ activity. Every check-in gets its times from the clock in one place (`stamped`).
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import time
 import uuid
 
 from kiosk.clock import Clock
-from kiosk.models import CheckinResult, Method, Outcome, Reason, mask_registrant
+from kiosk.models import CheckinResult, Method, Outcome, PremiumCue, Reason, mask_registrant
 from kiosk.passes import PassVerifier
+from kiosk.premium_cue import registrant_cue
 from kiosk.store import (
     Attestation,
     NewCheckin,
@@ -185,6 +187,7 @@ class CheckinService:
             latency_ms=self._elapsed_ms(started),
             tier=claims.tier,
             first_at=stored.first_at,
+            premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
             first_device=stored.first_device,
         )
 
@@ -241,6 +244,15 @@ class CheckinService:
             first_at=first_at,
             first_device=first_device,
         )
+
+    def _premium(self, municipalities: tuple[str, ...]) -> PremiumCue:
+        """Does the current activity count toward this registrant's premium? Never raises: a
+        failed read only loses the cue, never the decision already stored."""
+        try:
+            activity = self.store.activities.get(self.activity_id)
+        except sqlite3.Error:
+            return PremiumCue.UNKNOWN
+        return registrant_cue(activity, municipalities)
 
     def _elapsed_ms(self, started: float) -> float:
         return max(0.0, (self.clock.monotonic() - started) * 1000.0)

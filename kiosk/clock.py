@@ -54,6 +54,13 @@ def ntp_synchronised() -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+def server_now(clock: Clock) -> datetime:
+    """The clock's time corrected by the server's offset when it is known (activity codes and
+    trust statement expiry are judged on the national system's time)."""
+    offset = clock.offset
+    return clock.now() + offset if offset is not None else clock.now()
+
+
 class SystemClock:
     """The machine's clock plus an optional server-derived offset (set by the sync worker)."""
 

@@ -19,12 +19,17 @@ recorded first (`server_duplicates`, with the first gate and time when the serve
 those that are recorded but do not count toward premium (`not_counted`: manual or paper records
 no coordinator vouched for), and reads the receipt's counts (`kiosk.national`).
 
+Self check-ins from the registrant app reach no kiosk: the close-out also fetches the national
+system's counts of the whole activity (`kiosk.national_counts`: gate and app side by side, with a
+digest over every live check-in) and checks that the receipt states the same (its `app_count`,
+`by_method` and `activity_digest`); the day's truth is those, next to what this device counted.
+
 Closing waits for the upload: `close_day` freezes the day, then asks the injected `flush` to
 upload every pending check-in and correction (the sync worker does it, posting its progress),
 and sends the close-out only when nothing of the activity is left pending — so a void made a
 moment before closing is in the receipt. Uploading goes through injected callables
-(`flush() -> UploadOutcome`, `submit_closeout(payload) -> receipt`) so this module never
-imports the sync client. Nothing here touches Textual.
+(`flush() -> UploadOutcome`, `submit_closeout(payload) -> receipt`, `fetch_counts(activity_id)`)
+so this module never imports the sync client. Nothing here touches Textual.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import Any, Protocol
 from kiosk.clock import JST, Clock
 from kiosk.models import Method, UploadOutcome
 from kiosk.national import GateStatus, ReceiptCounts, receipt_counts
+from kiosk.national_counts import FetchCounts, NationalCounts, refresh_counts, stored_counts
 from kiosk.store import Counts, RecordError, Store
 from kiosk.store.tables import Activity, Checkin, SyncStatus
 from kiosk.text import sanitize
@@ -148,6 +154,13 @@ class DaySummary:
     server_rejected: tuple[Checkin, ...] = ()  # live here, refused by the national server
     server_duplicates: tuple[Checkin, ...] = ()  # live here, recorded first at another gate
     not_counted: tuple[Checkin, ...] = ()  # live, but not counting toward premium
+    activity_counts: NationalCounts | None = None  # the whole activity, gate + app, if fetched
+
+    @property
+    def counts_match_receipt(self) -> bool | None:
+        """The receipt and the fetched activity counts state the same (see national_counts)."""
+        counts = self.activity_counts
+        return None if counts is None else counts.matches_receipt(self.receipt)
 
     @property
     def national(self) -> ReceiptCounts:
@@ -190,6 +203,7 @@ def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
         server_rejected=tuple(c for c in alive if c.sync_status is SyncStatus.REJECTED),
         server_duplicates=tuple(c for c in alive if c.sync_status is SyncStatus.DUPLICATE),
         not_counted=tuple(c for c in mine if not_counting(c)),
+        activity_counts=stored_counts(store, activity_id),
     )
 
 
@@ -216,6 +230,8 @@ class CloseoutResult:
     uploaded: bool = False  # this call sent the close-out
     pending_corrections: tuple[str, ...] = ()  # check-ins whose correction is not yet sent
     waiting_for_upload: bool = False  # not sent: check-ins or corrections are still pending
+    activity_counts: NationalCounts | None = None  # gate + app at the activity, as last fetched
+    activity_counts_error: str | None = None  # why this close-out could not fetch them
 
     @property
     def national(self) -> ReceiptCounts:
@@ -264,6 +280,18 @@ class CloseoutResult:
             parts.append(f"gates not synced: {others}")
         return f"closed, {self.count} counted; pending: " + ", ".join(parts)
 
+    def describe_activity_counts(self) -> str:
+        """The activity's gate and app check-ins as the national system counts them."""
+        counts = self.activity_counts
+        if counts is None:
+            why = f" ({self.activity_counts_error})" if self.activity_counts_error else ""
+            return f"national counts: not fetched{why}"
+        match = counts.matches_receipt(self.receipt)
+        agreed = {True: "; receipt matches", False: "; receipt differs", None: ""}[match]
+        return (
+            f"national counts: gate {counts.gate}, app {counts.app}, total {counts.total}{agreed}"
+        )
+
 
 def closeout_payload(activity: Activity, digest: str, count: int) -> dict[str, object]:
     """The `POST /v1/closeouts` request body (sync/openapi.yaml CloseoutRequest)."""
@@ -283,6 +311,7 @@ def close_day(
     submit_closeout: SubmitCloseout | None = None,
     *,
     flush: Flush | None = None,
+    fetch_counts: FetchCounts | None = None,
 ) -> CloseoutResult:
     """Freeze the activity on this device, upload what is pending, then send its digest and
     store the receipt.
@@ -296,7 +325,8 @@ def close_day(
     matching receipt is stored, e.g. once the device is back online or the last check-ins and
     corrections have been uploaded (the result lists what is still pending). The upload sends
     the digest of the check-ins counted now (the server may have refused some since closing);
-    the digest frozen at close stays in the activity row.
+    the digest frozen at close stays in the activity row. With `fetch_counts` the national
+    system's gate and app counts of the activity are fetched after it and kept.
     """
     activity = store.activities.get(activity_id)
     if activity is None:
@@ -335,6 +365,13 @@ def close_day(
             receipt, uploaded = answer, True
     elif submit_closeout is None and receipt is None:
         error = "offline"
+    activity_counts, counts_error = summary.activity_counts, None
+    if fetch_counts is not None:
+        fetched = refresh_counts(store, activity_id, fetch_counts, clock.now())
+        if isinstance(fetched, str):
+            counts_error = fetched
+        else:
+            activity_counts = fetched
     if summary.closed_at is None:  # closed above or before; never reached
         raise RecordError("not closed")
     return CloseoutResult(
@@ -349,6 +386,8 @@ def close_day(
         uploaded=uploaded,
         pending_corrections=summary.pending_corrections,
         waiting_for_upload=waiting,
+        activity_counts=activity_counts,
+        activity_counts_error=counts_error,
     )
 
 

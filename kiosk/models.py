@@ -43,6 +43,19 @@ class Reason(StrEnum):
     STORAGE_FAILED = "storage_failed"
 
 
+class PremiumCue(StrEnum):
+    """Does this activity count toward a premium registration? (`kiosk.premium_cue`)
+
+    Premium needs three activities a year designated by a municipality the registrant is
+    registered with; the gate says which case this is in one short line."""
+
+    YOURS = "yours"  # designated by one of the registrant's municipalities (the pass's `mun`)
+    DESIGNATED = "designated"  # designated (the start screen: nobody scanned yet)
+    OTHER = "other"  # designated, but by a municipality the registrant is not registered with
+    NOT_DESIGNATED = "not_designated"  # counts as participation, never toward premium
+    UNKNOWN = "unknown"  # not confirmed by the national system (configured activity, offline)
+
+
 @dataclass(frozen=True, slots=True)
 class PassClaims:
     """Verified claims of a registrant pass (§3 of the architecture)."""
@@ -89,6 +102,7 @@ class CheckinResult:
     # server said it was another gate (sanitised); None: this gate
     detail: str = ""  # sanitised extra detail for logs (never personal data)
     extra: dict[str, str] = field(default_factory=dict)
+    premium: PremiumCue | None = None  # accepted passes: does this activity count for them?
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -104,6 +118,7 @@ class CheckinResult:
             "first_at": self.first_at.isoformat() if self.first_at else None,
             "first_device": self.first_device,
             "latency_ms": round(self.latency_ms, 3),
+            "premium": self.premium.value if self.premium else None,
         }
 
 

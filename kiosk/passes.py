@@ -93,8 +93,10 @@ def _reject(reason: Reason, detail: str = "") -> Verification:
 class PassVerifier:
     """Verifies pass strings against a trust list, a revocation list and the current time.
 
-    The sync worker replaces the trust list (`replace_keys`) and adds pulled revocations
-    (`revoke`) by swapping in a new set; reads see either the old or the new one.
+    `kiosk.trust_keeper.TrustKeeper` replaces the keys and revocations with those of each
+    accepted trust statement (`replace_keys`, `replace_revocations`); the sync worker adds
+    revocations pulled unsigned on a device without an anchor pin (`revoke`). Each swaps in a
+    new object, so reads see either the old or the new one.
     """
 
     def __init__(
@@ -122,6 +124,11 @@ class PassVerifier:
     @property
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
+
+    @property
+    def keys(self) -> Mapping[str, Ed25519PublicKey]:
+        """The pass keys in force now (a copy)."""
+        return dict(self._keys)
 
     def verify(self, token: str | bytes, now: float) -> Verification:
         """Check encoding, header, signature, issuer, validity window, revocation, claims."""

@@ -4,8 +4,11 @@ receives them by constructor injection and never imports their implementations."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from kiosk.activity_code import ActivityCode
+from kiosk.activity_code_keys import NoCode
 from kiosk.models import SyncState, UploadOutcome
 
 
@@ -43,3 +46,10 @@ class Heartbeat(Protocol):
     def ready(self, status: str = "") -> bool: ...
 
     def ping(self) -> bool: ...
+
+
+class ActivityCodeSource(Protocol):
+    """The signed activity code of the current window (`kiosk.activity_code_keys.ActivityCodes`)
+    for F7; `now` is server-corrected. Blocking (a secret store read): call it off the UI."""
+
+    def code(self, activity_id: str, now: datetime) -> ActivityCode | NoCode: ...

@@ -10,6 +10,7 @@ from kiosk.checkins import CheckinService
 from kiosk.clock import Clock
 from kiosk.passes import PassVerifier
 from kiosk.store import Store
+from kiosk.trust_keeper import TrustKeeper
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     verifier: PassVerifier  # the one verifier: config trust list and revocations + pulled ones
     clock: Clock
     checkins: CheckinService
+    trust: TrustKeeper | None = None  # the anchor pin and last good statement feeding `verifier`
 
     def close(self) -> None:
         self.store.close()

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from config.schema import KioskConfig
 from kiosk.clock import Clock
 from kiosk.models import CheckinResult, SyncState
-from kiosk.ports import Heartbeat, SyncController
+from kiosk.ports import ActivityCodeSource, Heartbeat, SyncController
 from kiosk.scan.frames import SourceState
 from kiosk.services import Services
 from screens.error import ErrorScreen
@@ -70,9 +70,11 @@ class KioskApp(App[None]):
         language: str,
         coordinator: CoordinatorHook | None = None,
         heartbeat: Heartbeat | None = None,
+        activity_codes: ActivityCodeSource | None = None,
     ) -> None:
         super().__init__()
         self.heartbeat = heartbeat
+        self.activity_codes = activity_codes  # F7's signed codes; None: not enrolled / offline-only
         self.config = config
         self.services = services
         self.scanner_factory = scanner_factory
@@ -187,6 +189,7 @@ def make_app(
     language: str | None = None,
     coordinator: CoordinatorHook | None = None,
     heartbeat: Heartbeat | None = None,
+    activity_codes: ActivityCodeSource | None = None,
 ) -> KioskApp:
     """The one way to build the kiosk App (`kiosk run`, `kiosk demo`, tests, benchmarks)."""
     return KioskApp(
@@ -198,4 +201,5 @@ def make_app(
         language=language or services.config.ui.language,
         coordinator=coordinator,
         heartbeat=heartbeat,
+        activity_codes=activity_codes,
     )

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
+from kiosk.activity_code import ActivityCode
+from kiosk.activity_code_keys import NoCode
 from kiosk.models import CheckinResult, SyncState
 from kiosk.scan.frames import SourceState
 from kiosk.store import Counts
@@ -78,3 +80,10 @@ class UndoFinished(Message):
 
     voided: str | None
     error: str = ""
+
+
+@dataclass
+class ActivityCodeLoaded(Message):
+    """The activity code to show on F7 now, or why there is none."""
+
+    code: ActivityCode | NoCode

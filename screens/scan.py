@@ -245,11 +245,8 @@ class ScanScreen(KioskScreen[None]):
         self.app.switch_screen(StartScreen())
 
     def action_activity_qr(self) -> None:
-        """Show the activity's QR for the national app's self-check-in flow."""
-        from screens.activity_qr import ActivityQrScreen, activity_qr_payload
+        """Show the activity's signed, rotating code for the national app's self check-in."""
+        from screens.activity_qr import ActivityQrScreen
 
-        kiosk = self.kiosk
-        payload = activity_qr_payload(
-            kiosk.config.device.municipality, kiosk.services.checkins.activity_id
-        )
-        self.app.push_screen(ActivityQrScreen(self._activity_name, payload))
+        activity_id = self.kiosk.services.checkins.activity_id
+        self.app.push_screen(ActivityQrScreen(activity_id, self._activity_name or activity_id))

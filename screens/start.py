@@ -12,6 +12,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import venue_today
+from kiosk.models import PremiumCue
+from kiosk.premium_cue import activity_cue
 from kiosk.store.tables import Activity
 from kiosk.text import sanitize
 from screens.base import KioskScreen
@@ -36,6 +38,7 @@ class StartScreen(KioskScreen[None]):
                 yield Static(id="info-municipality", classes="info")
                 yield Static(id="info-organiser", classes="info")
                 yield Static(id="info-venue", classes="info")
+                yield Static(id="info-premium", classes="info")
             with Vertical(id="start-pick"):
                 yield Static(id="start-heading")
                 yield OptionList(id="activities")
@@ -107,10 +110,18 @@ class StartScreen(KioskScreen[None]):
             "info-organiser": (t("start.organiser"), organiser or unknown),
             "info-venue": (t("start.venue"), venue or unknown),
         }
+        rows["info-premium"] = (t("start.premium"), self._premium_line(activity))
         for widget_id, (label, value) in rows.items():
             text = Text(f"{label}\n", style="dim")
-            text.append(sanitize(value, 60), style="bold")
+            text.append(sanitize(value, 80), style="bold")
             self.query_one(f"#{widget_id}", Static).update(text)
+
+    def _premium_line(self, activity: Activity | None) -> str:
+        """Designated (by which municipality) or not: what the activity counts for."""
+        cue = activity_cue(activity)
+        if cue is PremiumCue.DESIGNATED and activity is not None:
+            return self.t("start.premium_designated", municipality=activity.municipality)
+        return self.t(f"start.premium_{cue.value}")
 
     def translate_ui(self) -> None:
         t = self.t

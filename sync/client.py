@@ -18,6 +18,7 @@ import httpx
 
 from kiosk.national import GateStatus, gate_statuses
 from kiosk.text import sanitize
+from kiosk.trust import MAX_STATEMENT_LENGTH
 from sync.answers import (
     CHECKIN_ANSWERS,
     CORRECTION_ANSWERS,
@@ -42,12 +43,13 @@ __all__ = [
     "Enrollment",
     "Health",
     "ItemResult",
-    "JwksResult",
     "RevocationsPage",
     "ServerTime",
+    "StatementResult",
 ]
 
 USER_AGENT = "furusato-kiosk/0.1"
+STATEMENT_MEDIA_TYPE = "application/jose"
 SAMPLE_MAX_AGE_S = 300.0  # a precise clock sample older than this yields to a Date header
 PENDING_HEADER = "Pending-Uploads"
 PENDING_MAX = 9_999_999  # the header is 1-7 digits
@@ -80,15 +82,11 @@ class ActivitiesPage:
 
 
 @dataclass(frozen=True, slots=True)
-class JwksResult:
-    """`document` is None when the server answered 304 Not Modified."""
+class StatementResult:
+    """`token` (the compact JWS, unverified) is None when the server answered 304."""
 
-    document: dict[str, Any] | None
+    token: str | None
     etag: str | None
-
-    @property
-    def not_modified(self) -> bool:
-        return self.document is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,16 +288,36 @@ class ApiClient:
             str(body.get("next_since", since or "0")),
         )
 
-    def jwks(self, *, etag: str | None = None) -> JwksResult:
-        """GET /v1/trust/jwks with If-None-Match; `document` is None on 304."""
-        headers = {"If-None-Match": etag} if etag else {}
-        response = self._request(
-            "GET", "/v1/trust/jwks", auth=False, headers=headers, ok=(200, 304)
-        )
+    def trust_statement(self, *, etag: str | None = None) -> StatementResult:
+        """GET /v1/trust/statement with If-None-Match: the anchor-signed trust statement, as
+        text; verifying it is the caller's job (`kiosk.trust_keeper.TrustKeeper.offer`)."""
+        headers = {"Accept": STATEMENT_MEDIA_TYPE}
+        if etag:
+            headers["If-None-Match"] = etag
+        response = self._request("GET", "/v1/trust/statement", headers=headers, ok=(200, 304))
         new_etag = response.headers.get("etag")
         if response.status_code == 304:
-            return JwksResult(None, new_etag or etag)
-        return JwksResult(self._json(response), new_etag)
+            return StatementResult(None, new_etag or etag)
+        if len(response.content) > MAX_STATEMENT_LENGTH:
+            raise ServerError("trust statement too large", status=response.status_code)
+        try:
+            token = response.content.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise ServerError("trust statement is not ASCII", status=response.status_code) from None
+        return StatementResult(token, new_etag)
+
+    def activity_code_keys(self, *, first: date | None = None, days: int = 2) -> dict[str, Any]:
+        """GET /v1/activity-code-keys: this device's code-signing keys from `first` (the server's
+        today when None) for `days` days. The answer holds secrets: never log it."""
+        params = {"days": str(days)}
+        if first is not None:
+            params["from"] = first.isoformat()
+        return self._json(self._request("GET", "/v1/activity-code-keys", params=params))
+
+    def activity_counts(self, activity_id: str) -> dict[str, Any]:
+        """GET /v1/activities/{id}/counts: live check-ins at the activity, gate and app."""
+        path = "/v1/activities/" + quote(activity_id, safe="") + "/counts"
+        return self._json(self._request("GET", path))
 
     def revocations(self, *, cursor: str | None = None) -> RevocationsPage:
         """GET /v1/revocations?cursor=: revoked jti/sub added after the cursor."""

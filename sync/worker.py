@@ -1,8 +1,9 @@
 """The background sync worker (implements `kiosk.ports.SyncController`).
 
-One daemon thread loops: upload the outbox until it is empty, pull the trust list, activities
-and revocations, then wait for the sync interval or a `trigger()`. After a failed pass it waits
-a full-jitter backoff delay instead (never less than the server's ``Retry-After``). Scanning
+One daemon thread loops: upload the outbox until it is empty, pull activities, the signed trust
+statement (or unsigned revocations without an anchor pin) and activity code keys, then wait for
+the sync interval or a `trigger()`. After a failed pass it waits a full-jitter backoff delay
+instead (never less than the server's ``Retry-After``). Scanning
 never waits for it: the thread only talks to the store, whose writes are serialised.
 
 The UI receives `SyncState` through the ``on_state`` callback, called on the worker thread.
@@ -20,16 +21,17 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from config.schema import ApiSection
-from kiosk.clock import Clock
+from kiosk.activity_code_keys import ActivityCodes
+from kiosk.clock import Clock, server_now
 from kiosk.models import SyncState, UploadOutcome
-from kiosk.passes import PassVerifier, TrustListError
+from kiosk.passes import PassVerifier
 from kiosk.ports import SyncController, UploadFlusher
 from kiosk.store import Store
 from kiosk.text import sanitize
+from kiosk.trust_keeper import TrustKeeper
 from sync.api_errors import ApiError, Unauthorized
 from sync.backoff import Backoff, OnlineTracker, Waiter
 from sync.client import ApiClient
@@ -66,7 +68,8 @@ class SyncWorker:
         clock: Clock,
         api: ApiSection,
         token: Callable[[], str | None],
-        jwks_file: Path | None = None,
+        trust: TrustKeeper | None = None,
+        codes: ActivityCodes | None = None,
         session_id: str | None = None,
         rng: random.Random | None = None,
         now: Callable[[], datetime] | None = None,
@@ -97,7 +100,15 @@ class SyncWorker:
             session_id=session_id,
             clock_offset=lambda: clock.offset,
         )
-        self.puller = Puller(store, self.client, verifier, jwks_file=jwks_file, now=self._now)
+        self.puller = Puller(
+            store,
+            self.client,
+            verifier,
+            trust=trust,
+            codes=codes,
+            now=self._now,
+            server_now=lambda: server_now(clock),
+        )
         self._retry = Backoff(base=1.0, cap=max(api.retry_max_seconds, 1.0), rng=self._rng)
         self.pull_interval = api.pull_interval_seconds
         self._last_pull: float | None = None  # monotonic time of the last successful pull
@@ -253,7 +264,7 @@ class SyncWorker:
         """One pass: upload everything, then pull (`pull` None: when the pull interval is due).
 
         With `declare`, a pass whose last request told the server more was pending than is
-        left ends with the revocations pull, whose request declares the rest (see `_declare`).
+        left ends with one cheap pull whose request declares the rest (see `_declare`).
         For callers that do not `start()` the thread (``kiosk sync --once``, tests).
         Never raises for API failures; they are in the report.
         """
@@ -278,8 +289,8 @@ class SyncWorker:
             report.needs_enrollment = True
             self._update(needs_enrollment=True, pending=self.store.outbox.pending_count())
             try:
-                if pull:  # the trust list needs no token
-                    report.pulls = self.puller.pull_all(authorized=False)
+                if pull:  # nothing to pull without a token; the clock sample still helps
+                    self.client.health()
                     self._last_pull = time.monotonic()
             except ApiError as exc:
                 report.error = exc
@@ -320,8 +331,6 @@ class SyncWorker:
             report.error = exc.last_error
         except ApiError as exc:
             report.error = exc
-        except TrustListError as exc:  # a trust list we could not use; keep the old one
-            log.warning("trust list: %s", exc)
         report.offset = self._apply_offset() or report.offset
         report.count_pending(self.store)
         changes: dict[str, object] = {
@@ -359,9 +368,10 @@ class SyncWorker:
 
     def _declare(self, report: SyncReport | None = None) -> None:
         """Tell the server what is left (``Pending-Uploads``) with the one cheap authenticated
-        call that is useful anyway, the revocations pull, so a gate that has uploaded is not
-        named as unsynced when another gate closes the day."""
-        self.puller.revocations(report.pulls if report is not None else None)
+        call that is useful anyway (`Puller.declare`: the trust statement's ETag check, or the
+        revocations pull without an anchor pin), so a gate that has uploaded is not named as
+        unsynced when another gate closes the day."""
+        self.puller.declare(report.pulls if report is not None else None)
 
     def _declare_when_quiet(self) -> None:
         """The thread's passes leave the declaration out (a trigger after every scan would

@@ -1,13 +1,17 @@
 """`kiosk demo`: everything local. A reference national API on loopback with a demo
-municipality, today's activity and sample registrants; an enrolled demo device; the kiosk on
-a simulated camera showing a stream of passes. All of it lives in one temporary folder that
-is removed on exit (`--keep` leaves it for inspection)."""
+municipality, today's activity and sample registrants; an enrolled demo device that pins the
+national trust anchor (its trust list comes from signed statements) and holds today's activity
+code keys; the kiosk on a simulated camera showing a stream of passes. F7 shows the rotating
+activity code; F8 plays a registrant's app scanning it (`national-api app-checkin`'s request),
+and the coordinator's close-out shows that self check-in next to the gate's. All of it lives in
+one temporary folder that is removed on exit (`--keep` leaves it for inspection)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import itertools
+import json
 import os
 import secrets
 import shutil
@@ -45,6 +49,7 @@ database = "{folder / "kiosk.db"}"
 
 [trust]
 jwks_file = "{folder / "jwks.json"}"
+anchor_file = "{folder / "anchor.json"}"
 
 [activity]
 id = "{seed.activity_id}"
@@ -60,6 +65,14 @@ timeout_seconds = 3
 """
 
 
+@dataclass(frozen=True)
+class AppCheckin:
+    """What the simulated app got: accepted, duplicate, rejected (+ reason), or why not sent."""
+
+    status: str  # accepted | duplicate | rejected | no_code | offline | failed
+    reason: str = ""
+
+
 @dataclass
 class DemoWorld:
     """The running demo: server, seeded data, enrolled device and kiosk services."""
@@ -72,6 +85,10 @@ class DemoWorld:
     sync: SyncWorker | None
     keep: bool = False
     offline: bool = field(default=False, init=False)
+    app_round: Iterator[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.app_round = itertools.cycle([p.token for p in self.seed.app_passes])
 
     def first_round(self) -> list[tuple[str, str]]:
         """(what it shows, pass) in camera order: every outcome the gate can show."""
@@ -97,6 +114,29 @@ class DemoWorld:
     def pass_stream(self) -> Iterator[str]:
         """The simulated camera's feed: the first round, then round again (duplicates)."""
         return itertools.cycle([token for _, token in self.first_round()])
+
+    def app_checkin(self) -> AppCheckin:
+        """A registrant's app scans the code F7 shows now and checks in (the next app pass).
+
+        Runs the request `national-api app-checkin` makes; blocking: call it off the UI."""
+        from kiosk.activity_code_keys import ActivityCodes, NoCode
+        from kiosk.clock import server_now
+        from sync.server.cli_trust import AppCheckinFailed, post_app_checkin
+
+        services = self.services
+        activity = services.checkins.activity_id
+        code = ActivityCodes(services.store, self.secrets).code(
+            activity, server_now(services.clock)
+        )
+        if isinstance(code, NoCode):
+            return AppCheckin("no_code", code.reason.value)
+        if self.offline:
+            return AppCheckin("offline", "")
+        try:
+            answer = post_app_checkin(self.server.url, next(self.app_round), code.token, timeout=5)
+        except AppCheckinFailed as exc:
+            return AppCheckin("failed", str(exc))
+        return AppCheckin(str(answer.get("status")), str(answer.get("reason") or ""))
 
     def toggle_network(self) -> bool:
         """Switch the server's fault switch between offline and online; returns offline."""
@@ -140,6 +180,8 @@ def build_world(
     with Session(engine) as session:
         export_jwks(session, folder / "jwks.json")
     engine.dispose()
+    # The demo device pins the national trust anchor, as `national-api anchor export` writes it.
+    (folder / "anchor.json").write_text(json.dumps(seed.anchor_jwks), encoding="utf-8")
     server = start_server(database_url, admin_token=secrets.token_urlsafe(16))
     try:
         config_path = folder / "kiosk.toml"
@@ -149,7 +191,7 @@ def build_world(
         enroll_device(server.url, seed.enroll_token, config.device.id, store)
         store.set(PIN_HASH, hash_pin(DEMO_PIN))
         services = build_services(config)
-        sync = sync_worker_for(services, lambda: store.device_token)
+        sync = sync_worker_for(services, lambda: store.device_token, secrets=store)
     except BaseException:
         server.stop()
         raise
@@ -167,6 +209,7 @@ def make_demo_app(
 
     `passes` replaces the endless demo feed (the end-to-end test scripts a finite one)."""
     from cli.commands.run import coordinator
+    from kiosk.activity_code_keys import ActivityCodes
     from kiosk.checkins import CheckinService
     from kiosk.scan.settings import ScanSettings
     from kiosk.scan.synthetic import SyntheticSource
@@ -198,6 +241,7 @@ def make_demo_app(
         coordinator=coordinator(services, world.secrets),
         demo=world,
         pin=DEMO_PIN,
+        activity_codes=ActivityCodes(services.store, world.secrets),
     )
 
 

@@ -6,10 +6,15 @@ Steps, each printed as it is done:
 2. create the database and the log folder with owner-only permissions (when run as root, new
    files take the owner of their folder, so `install -d -o furusato-kiosk` decides who owns
    them); refuse a damaged database;
-3. make sure the trust list exists (downloaded from the API when missing);
+3. check the trust anchor pin (`[trust] anchor_file` / `anchor_thumbprint`) and the
+   provisioned trust list; a missing list is refused unless an anchor is pinned (then step 4b
+   writes it from the signed statement); `[api]` without a pin is allowed but warned about;
 4. enroll the device with its one-time token ($KIOSK_ENROLLMENT_TOKEN or --enrollment-token)
    through `sync.enroll.enroll_device`: the device token goes to the keyring only; the
    server marks the enrollment token used;
+4b. with a pin: fetch the national trust statement, accept it only if the pinned anchor signed
+   it, keep it as the device's last good statement (and write `trust.jwks_file` from it when
+   the file is missing) — nothing unsigned ever becomes the trust list;
 5. store the coordinator PIN as a salted scrypt hash ($KIOSK_COORDINATOR_PIN, --pin, or asked
    twice on the terminal); the PIN itself is never stored;
 6. with --write-config PATH, write this device's resolved config file (fleet -> device file).
@@ -38,6 +43,7 @@ from kiosk.logs import default_log_directory, setup_from_config
 from kiosk.pin import PinPolicyError, check_pin_policy, hash_pin
 from kiosk.store import DatabaseError
 from kiosk.store.health import verify_before_open
+from kiosk.trust_anchor import AnchorPin, TrustAnchorError, configured_pins
 
 TOKEN_ENV = "KIOSK_ENROLLMENT_TOKEN"
 PIN_ENV = "KIOSK_COORDINATOR_PIN"
@@ -46,6 +52,11 @@ log = logging.getLogger("kiosk.provision")
 
 def _say(text: str) -> None:
     sys.stdout.write(f"✓ {text}\n")
+    sys.stdout.flush()
+
+
+def _warn(text: str) -> None:
+    sys.stdout.write(f"! {text}\n")
     sys.stdout.flush()
 
 
@@ -109,31 +120,85 @@ def _prepare_storage(config: KioskConfig) -> list[str]:
     return done
 
 
-def _ensure_trust_list(config: KioskConfig) -> str:
-    path = config.trust.jwks_file
+def _pins(config: KioskConfig) -> tuple[AnchorPin, ...]:
+    try:
+        return configured_pins(config.trust.anchor_file, config.trust.anchor_thumbprint)
+    except TrustAnchorError as exc:
+        raise UsageError(f"[trust] anchor: {exc} (`national-api anchor export FILE`)") from None
+
+
+def _ensure_trust_list(config: KioskConfig) -> list[str]:
+    """What is said about the anchor pin and the provisioned trust list (checked, not fetched:
+    a missing list comes from the signed statement after enrollment, when a pin allows it)."""
+    pins, path, said = _pins(config), config.trust.jwks_file, []
+    if pins:
+        said.append(f"trust anchor pinned: {', '.join(p.thumbprint for p in pins)}")
     if path.exists():
         try:
             keys = json.loads(path.read_text(encoding="utf-8")).get("keys", [])
         except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
             raise UsageError(f"trust.jwks_file {path}: not a JWKS file ({exc})") from None
-        return f"trust list {path}: {len(keys)} key(s)"
-    if config.api is None:
+        said.append(f"trust list {path}: {len(keys)} key(s)")
+    elif config.api is None:
         raise UsageError(
             f"trust.jwks_file {path} does not exist; copy the municipality's jwks.json there"
         )
+    elif not pins:
+        raise UsageError(
+            f"trust.jwks_file {path} does not exist and no trust anchor is pinned: copy the"
+            " municipality's jwks.json there, or set [trust] anchor_file so the list can be"
+            " taken from the signed national trust statement (an unsigned download is refused)"
+        )
+    return said
+
+
+def _take_signed_trust(config: KioskConfig, token: str) -> str:
+    """Fetch the trust statement, accept it only with the pinned anchor, keep it as the last
+    good statement (writing `trust.jwks_file` from it when the file is missing)."""
+    from datetime import UTC, datetime
+
+    from kiosk.store import Store
+    from kiosk.trust import Accepted, verify_statement
+    from kiosk.trust_anchor import TrustState
     from sync.api_errors import ApiError
     from sync.client import ApiClient
 
+    assert config.api is not None
+    api, path = config.api, config.trust.jwks_file
     try:
-        with ApiClient(str(config.api.url), timeout=config.api.timeout_seconds) as client:
-            document = client.jwks().document
+        with ApiClient(str(api.url), token=token, timeout=api.timeout_seconds) as client:
+            fetched = client.trust_statement()
+            offset = client.server_time.offset if client.server_time else None
     except ApiError as exc:
-        raise CommandFailed(f"cannot download the trust list: {exc}") from None
-    if not document:
-        raise CommandFailed("the API returned no trust list")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return f"downloaded trust list to {path}: {len(document.get('keys', []))} key(s)"
+        raise CommandFailed(f"cannot fetch the national trust statement: {exc}") from None
+    now = datetime.now(UTC) + offset if offset is not None else datetime.now(UTC)
+    statement = fetched.token or ""
+    if not path.exists():
+        checked = verify_statement(statement, TrustState.initial(_pins(config)), now.timestamp())
+        if not isinstance(checked, Accepted):
+            raise CommandFailed(
+                f"the national trust statement was refused: {checked.reason.value}"
+                f" {checked.detail} (is [trust] anchor_file the national anchor?)"
+            )
+        document = json.dumps(checked.statement.jwks, indent=2, sort_keys=True) + "\n"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, document.encode("utf-8"), mode=0o644)
+    from cli.compose import build_trust
+    from cli.errors import SetupError
+
+    store = Store.open(config.device.database, synchronous=config.storage.synchronous)
+    try:
+        offered = build_trust(config, store).offer(statement, now)
+    except SetupError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+    if offered.refusal is not None:
+        raise CommandFailed(
+            f"the national trust statement was refused: {offered.refusal.reason.value}"
+            f" {offered.refusal.detail} (is [trust] anchor_file the national anchor?)"
+        )
+    return f"signed trust statement #{offered.sequence} verified with the pinned anchor and kept"
 
 
 def _read_pin(args: argparse.Namespace, config: KioskConfig, has_pin: bool) -> str | None:
@@ -159,7 +224,17 @@ def provision(
 
     for line in _prepare_storage(config):
         _say(line)
-    _say(_ensure_trust_list(config))
+    for line in _ensure_trust_list(config):
+        _say(line)
+    if (
+        config.api is not None
+        and not config.trust.anchor_file
+        and not config.trust.anchor_thumbprint
+    ):
+        _warn(
+            "no trust anchor pinned: pass keys will never be refreshed from the national API"
+            " (set [trust] anchor_file; see docs/operations.md, 'Trust anchor')"
+        )
     store = secrets_factory(config.device.id)
     try:
         has_token = bool(store.get(DEVICE_TOKEN))
@@ -199,6 +274,10 @@ def provision(
             )
     else:
         _say("offline-only device (no [api]): no enrollment")
+    if config.api is not None and (config.trust.anchor_file or config.trust.anchor_thumbprint):
+        token = store.get(DEVICE_TOKEN)
+        if token:
+            _say(_take_signed_trust(config, token))
     if pin is not None:
         try:
             store.set(PIN_HASH, hash_pin(pin))

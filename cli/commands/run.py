@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from config.secrets import SecretStore
     from kiosk.closeout import SubmitCloseout
     from kiosk.national import GateStatus, GateStatusSource
+    from kiosk.national_counts import FetchCounts
     from kiosk.ports import SyncController
     from screens.app import CoordinatorHook, KioskApp
     from sync.client import ApiClient
+    from sync.worker import SyncWorker
 
 # Sync starts this long after the App: building it imports the HTTP stack, which would
 # otherwise compete with the first screen for the interpreter (see sync.deferred).
@@ -36,15 +38,20 @@ def sync_controller(services: Services, secrets: SecretStore) -> SyncController 
     from kiosk.models import SyncState
     from sync.deferred import DeferredSync
 
-    def build() -> SyncController:
-        worker = sync_worker_for(services, lambda: secrets.device_token)
-        if worker is None:
-            raise RuntimeError("the config has no [api] section")
-        return worker
-
     pending = services.store.outbox.pending_count()
     initial = SyncState(configured=True, online=True, pending=pending)
-    return DeferredSync(build, initial, delay_s=SYNC_START_DELAY_S)
+    return DeferredSync(
+        lambda: background_sync(services, secrets), initial, delay_s=SYNC_START_DELAY_S
+    )
+
+
+def background_sync(services: Services, secrets: SecretStore) -> SyncWorker:
+    """The sync worker `kiosk run` starts: the device token and the activity code keys in the
+    device's secret store, the one trust keeper and verifier of `services`."""
+    worker = sync_worker_for(services, lambda: secrets.device_token, secrets=secrets)
+    if worker is None:
+        raise RuntimeError("the config has no [api] section")
+    return worker
 
 
 def _client(services: Services, secrets: SecretStore) -> ApiClient:
@@ -76,6 +83,18 @@ def closeout_submit(services: Services, secrets: SecretStore) -> SubmitCloseout 
     return submit
 
 
+def counts_fetch(services: Services, secrets: SecretStore) -> FetchCounts | None:
+    """Fetches the national gate + app counts of an activity (None when offline-only)."""
+    if services.config.api is None:
+        return None
+
+    def fetch(activity_id: str) -> dict[str, object]:
+        with _client(services, secrets) as client:
+            return client.activity_counts(activity_id)
+
+    return fetch
+
+
 def gate_status(services: Services, secrets: SecretStore) -> GateStatusSource | None:
     """The other gates of an activity as the national server sees them (None when
     offline-only): `GET /v1/activities/{id}/devices` without this device."""
@@ -103,6 +122,7 @@ def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
         export_dir=Path.home() / "furusato-exports",  # made on the first export
         submit_closeout=closeout_submit(services, secrets),
         gate_status=gate_status(services, secrets),
+        fetch_counts=counts_fetch(services, secrets),
     )
 
 
@@ -136,6 +156,11 @@ def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
         from screens.scanning import pipeline_scanner_factory
 
         secrets = SecretStore(config.device.id)
+        codes = None
+        if config.api is not None:
+            from kiosk.activity_code_keys import ActivityCodes
+
+            codes = ActivityCodes(services.store, secrets)
         app = make_app(
             services,
             scanner_factory=pipeline_scanner_factory(
@@ -145,6 +170,7 @@ def build_kiosk(args: argparse.Namespace) -> RunningKiosk:
             language=getattr(args, "language", None),
             coordinator=coordinator(services, secrets),
             heartbeat=Watchdog.from_environment(),
+            activity_codes=codes,
         )
     except BaseException:
         _release(services)

@@ -1,5 +1,6 @@
-"""`kiosk sync`: upload the outbox (check-ins, then corrections) and pull activities, trust list
-and revocations.
+"""`kiosk sync`: upload the outbox (check-ins, then corrections) and pull activities, the
+signed trust statement (unsigned revocations on a device without an anchor pin) and activity
+code keys.
 
 ``--once`` does one pass and prints a summary (``--json`` for one JSON object: ``pending``
 counts check-ins and corrections still to send, ``corrections`` what happened to corrections,
@@ -23,29 +24,36 @@ import time
 from types import FrameType
 from typing import Any
 
-from cli.compose import build_sync_worker, build_verifier, open_store, read_config
+from cli.compose import build_sync_worker, build_trust, open_store, read_config
 from cli.errors import EXIT_OK, CommandFailed, SetupError, UsageError
 from config.schema import KioskConfig
 from config.secrets import SecretStore, SecretStoreError
 from kiosk.clock import SystemClock, ntp_synchronised
 from kiosk.models import SyncState
+from sync.pulls import PullSummary
 from sync.worker import SyncReport, SyncWorker
 
 ONCE_MAX_FAILURES = 4
 
 
-def _open(config: KioskConfig, token: str) -> SyncWorker:
+def _open(config: KioskConfig, token: str, secrets: SecretStore) -> SyncWorker:
     try:
         store = open_store(config)
     except SetupError as exc:
         raise CommandFailed(str(exc)) from None
     try:
-        verifier = build_verifier(config, store)
+        trust = build_trust(config, store)
     except SetupError:
         store.close()
         raise
     worker = build_sync_worker(
-        config, store, verifier, SystemClock(ntp_synchronised()), lambda: token
+        config,
+        store,
+        trust.verifier,
+        SystemClock(ntp_synchronised()),
+        lambda: token,
+        trust=trust,
+        secrets=secrets,
     )
     assert worker is not None  # the caller checked [api]
     return worker
@@ -74,10 +82,10 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
         "requests": upload.requests,
         "retries": upload.failures,
         "activities": pulls.activities,
-        "trust_list": "updated"
-        if pulls.jwks_changed
-        else ("unchanged" if pulls.jwks_not_modified else "not pulled"),
+        "trust_list": _trust_word(pulls),
+        "trust_statement": pulls.trust_sequence,
         "revocations_added": pulls.revoked_added,
+        "activity_code_keys": pulls.code_keys,
         "clock_offset_seconds": round(report.offset.total_seconds(), 3)
         if report.offset is not None
         else None,
@@ -85,6 +93,17 @@ def summary_of(report: SyncReport, seconds: float) -> dict[str, Any]:
         "error": str(report.error) if report.error else None,
         "pull_error": str(report.pull_error) if report.pull_error else None,
     }
+
+
+def _trust_word(pulls: PullSummary) -> str:
+    """updated | unchanged | refused: <reason> | not pinned | not pulled"""
+    if pulls.trust == "accepted":
+        return "updated"
+    if pulls.trust == "refused":
+        return f"refused: {pulls.trust_refusal}"
+    if pulls.trust == "not_pinned":
+        return "not pinned (the provisioned list stays in force)"
+    return pulls.trust.replace("_", " ")
 
 
 def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
@@ -105,8 +124,10 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
             "rejected), {skipped} settled on this device, {pending} pending".format(
                 **summary["corrections"]
             ),
-            f"activities {summary['activities']} pulled; trust list {summary['trust_list']}; "
-            f"{summary['revocations_added']} revocations added",
+            f"activities {summary['activities']} pulled; trust list {summary['trust_list']}"
+            + (f" (#{summary['trust_statement']})" if summary["trust_statement"] else "")
+            + f"; {summary['revocations_added']} revocations added; "
+            f"{summary['activity_code_keys']} activity code keys",
             f"clock      {'unknown' if offset is None else f'{offset:+.3f} s vs server'}",
         ]
         sys.stdout.write("\n".join(lines) + "\n")
@@ -213,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
             f"device {config.device.id} is not enrolled: run "
             "`kiosk provision FILE --enrollment-token TOKEN` first"
         )
-    service = _open(config, token)
+    service = _open(config, token, SecretStore(config.device.id))
     try:
         if args.once:
             return _run_once(service, str(config.api.url), args.json)

@@ -88,6 +88,7 @@ CHECK_MODULES = (
     "cli.doctor.device",  # config, camera, decoder, keyring
     "cli.doctor.network",  # api, ntp
     "cli.doctor.storage",  # database, disk, pending, retention
+    "cli.doctor.trust",  # the anchor pin and the last good trust statement
     "cli.doctor.session",  # terminal, logs
     "cli.doctor.sounds",  # sounds
 )

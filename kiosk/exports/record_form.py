@@ -10,15 +10,21 @@ Only participations this device counts are listed: a check-in the national serve
 (e.g. a pass revoked before an offline scan) or recorded first at another gate is left out
 (their numbers follow the participant count; the day summary lists them). The 備考 column
 says when the national system has not confirmed a row yet, or will not count it toward
-premium (a manual or paper record no coordinator vouched for)."""
+premium (a manual or paper record no coordinator vouched for).
+
+Self check-ins with the registrant app are recorded by the national system itself, which shares
+their number, not who they were: the form states that number (and the activity's total, every
+gate and the app) below the participants, as last fetched, instead of listing them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
+from kiosk.clock import JST
 from kiosk.closeout import counted, effective_time, not_counting
 from kiosk.exports.attendance import checked_in_at, registrant_cell
+from kiosk.national_counts import stored_counts
 from kiosk.store import Store
 from kiosk.store.tables import Activity, Checkin, SyncStatus
 
@@ -38,7 +44,11 @@ METHOD_LABELS = {
     "wedge": "二次元コード",
     "manual": "ID入力",
     "paper": "紙様式",
+    "app": "アプリ（本人読取）",
 }
+APP_LABEL = "アプリでの本人受付（全国システム集計）"
+TOTAL_LABEL = "全受付数（全端末＋アプリ、全国システム集計）"
+NOT_FETCHED = "全国システムで集計（未取得）"
 PURGED = "（保存期間経過により消去済み）"
 NOT_ATTESTED = "調整役の確認なし（プレミアム集計対象外）"
 UNCONFIRMED = "全国システム未確認"
@@ -118,4 +128,11 @@ def form_rows(
             rows.append([EXCLUDED_REJECTED, str(rejected)])
         if duplicates:
             rows.append([EXCLUDED_DUPLICATE, str(duplicates)])
+        activity_counts = stored_counts(store, activity.id)
+        if activity_counts is None:
+            rows.append([APP_LABEL, NOT_FETCHED])
+        else:
+            when = activity_counts.fetched_at.astimezone(JST).isoformat(timespec="minutes")
+            rows.append([APP_LABEL, str(activity_counts.app), f"{when} 時点"])
+            rows.append([TOTAL_LABEL, str(activity_counts.total), f"{when} 時点"])
     return rows

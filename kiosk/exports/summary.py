@@ -94,6 +94,24 @@ def _receipt_lines(summary: DaySummary) -> list[str]:
     ]
 
 
+def _activity_count_lines(summary: DaySummary) -> list[str]:
+    """Gate and app check-ins at the whole activity, as the national system counts them."""
+    national = summary.activity_counts
+    if national is None:
+        return [_line("全国システム集計 (national counts)", "未取得 / not fetched")]
+    match = summary.counts_match_receipt
+    agreed = {True: "一致 / match", False: "不一致 / differs", None: "—"}[match]
+    return [
+        _line(
+            "全国システム集計 (national counts)", f"{_time(national.fetched_at.isoformat())} 時点"
+        ),
+        _line("  ゲート受付・全端末 (gate, all kiosks)", national.gate),
+        _line("  アプリ本人受付 (registrant app)", national.app),
+        _line("  合計 (total)", national.total),
+        _line("  受領証との照合 (matches receipt)", agreed),
+    ]
+
+
 def _listed(title: str, checkins: Sequence[Checkin], detail: Callable[[Checkin], str]) -> list[str]:
     """A titled list of check-ins (time, masked registrant, detail), at most `LIST_MAX`."""
     if not checkins:
@@ -203,6 +221,7 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
     if summary.live_digest != summary.digest:
         lines += [_line("現在のダイジェスト (digest now)", ""), f"    {summary.live_digest}"]
     lines += _receipt_lines(summary)
+    lines += _activity_count_lines(summary)
     if summary.pending_ids:
         lines.append(_line("未確認の記録 (not yet confirmed)", len(summary.pending_ids)))
         lines += [f"    {cid}" for cid in summary.pending_ids[:20]]
@@ -219,6 +238,7 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         _rule("="),
         "  ダイジェスト: 取消・サーバ拒否を除く記録IDを小文字・昇順で改行連結した SHA-256",
         "  Digest: SHA-256 of the counted check-in ids, lower-case, sorted, joined by \\n",
+        "  アプリ本人受付は全国システムの件数 / app check-ins: the national counts",
         f"  作成 (generated) {generated_at.astimezone(JST).isoformat(timespec='seconds')}",
         "",
         "  確認者署名 (coordinator) ______________________   日付 (date) ____________",

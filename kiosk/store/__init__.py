@@ -8,7 +8,9 @@
   the day's counts;
 - `store.corrections` (`corrections.py`): void / restore and their queue for the national API;
 - `store.outbox` (`outbox.py`): check-ins waiting for upload and the server's answers;
-- `store.pulled` (`pulled.py`): pull cursors and the revocations pulled from the API;
+- `store.pulled` (`pulled.py`): pull cursors, the revocations pulled from the API and the
+  names of the activity code keys in the secret store;
+- `store.trust` (`trust.py`): the last good national trust statement and refusals since;
 - `store.personal_data` (`personal_data.py`): purging personal data after retention.
 
 Beside them: `database.py` (the pool and transactions), `tables.py` (row types, status enums),
@@ -33,6 +35,7 @@ from kiosk.store.personal_data import PersonalData
 from kiosk.store.pulled import Pulled
 from kiosk.store.records import Records
 from kiosk.store.tables import CorrectionStatus, SyncStatus
+from kiosk.store.trust import TrustRecords
 from kiosk.store.values import (
     Attestation,
     Counts,
@@ -70,6 +73,7 @@ class Store:
         self.corrections = Corrections(database)
         self.outbox = Outbox(database)
         self.pulled = Pulled(database)
+        self.trust = TrustRecords(database)
         self.personal_data = PersonalData(database)
 
     @classmethod

@@ -1,5 +1,6 @@
-"""Activities on this device: those configured or pulled from the national API, and closing a
-day (the digest frozen at close, the server's receipt)."""
+"""Activities on this device: those configured or pulled from the national API, closing a day
+(the digest frozen at close, the server's receipt) and the national system's counts of an
+activity (gate and app check-ins, as last fetched)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime
 from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
 from kiosk.store.records import insert_audit
-from kiosk.store.tables import Activity, as_params, insert_sql, iso, select
+from kiosk.store.tables import Activity, ServerCounts, as_params, insert_sql, iso, select
 
 
 class Activities:
@@ -71,3 +72,17 @@ class Activities:
             )
             if cur.rowcount == 0:
                 raise RecordError("no_activity")
+
+    def store_server_counts(self, counts: ServerCounts) -> None:
+        """Keep the national system's counts of an activity (the newest fetch wins)."""
+        with self._db.write() as cur:
+            cur.execute(
+                insert_sql(ServerCounts)
+                + " ON CONFLICT (activity_id) DO UPDATE SET total = excluded.total,"
+                " gate = excluded.gate, app = excluded.app, by_method = excluded.by_method,"
+                " digest = excluded.digest, fetched_at = excluded.fetched_at",
+                as_params(counts),
+            )
+
+    def server_counts(self, activity_id: str) -> ServerCounts | None:
+        return self._db.row(ServerCounts, select(ServerCounts, "activity_id = ?"), (activity_id,))

@@ -18,7 +18,13 @@ from urllib.parse import quote
 from kiosk.models import Outcome
 from kiosk.store.errors import DatabaseError
 from kiosk.store.migrations import SCHEMA_VERSION
-from kiosk.store.tables import CorrectionStatus
+from kiosk.store.tables import (
+    CorrectionStatus,
+    TrustRefusal,
+    TrustStatementRow,
+    columns,
+    from_row,
+)
 
 RECOVER_CORRUPT = (
     "stop the kiosk (systemctl stop furusato-kiosk); keep the damaged file; "
@@ -208,3 +214,22 @@ def verify_before_open(path: Path, *, quick: bool = False) -> None:
             f"{path} has schema version {result.schema_version}; this kiosk knows up to"
             f" {SCHEMA_VERSION}. Update the kiosk software."
         )
+
+
+def saved_trust(path: Path) -> tuple[TrustStatementRow | None, TrustRefusal | None]:
+    """The last good trust statement and the newest refusal (None, None on a database from
+    before signed trust)."""
+    with _connect(path) as con:
+        try:
+            row = con.execute(
+                f"SELECT {columns(TrustStatementRow)} FROM truststatement WHERE id = 1"
+            ).fetchone()
+            refusal = con.execute(
+                f"SELECT {columns(TrustRefusal)} FROM trustrefusal ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no such table: an older schema
+            return None, None
+    return (
+        from_row(TrustStatementRow, row) if row is not None else None,
+        from_row(TrustRefusal, refusal) if refusal is not None else None,
+    )

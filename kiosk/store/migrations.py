@@ -124,6 +124,34 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT 1 FROM audit a WHERE a.checkin_id = checkin.id AND a.action = 'manual_add'
         AND a.reason <> '')
     """,
+    # 5: signed national trust and the app's self check-ins (issue 17). `truststatement` is the
+    # last good trust statement (one row): the token as signed, the `TrustState` to verify the
+    # next one with, and the anchor pins of the config it was accepted under (a changed pin
+    # starts over from the provisioned list). `trustrefusal` keeps the last refusals with their
+    # reason. `activitycodekey` names (never holds) the activity code keys kept in the secret
+    # store, so past days can be deleted. `servercounts` is the national system's count of an
+    # activity's check-ins, gate and app, as last fetched.
+    """
+    CREATE TABLE truststatement (
+        id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, state TEXT NOT NULL,
+        pins TEXT NOT NULL, sequence INTEGER NOT NULL, anchor TEXT NOT NULL,
+        issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, key_count INTEGER NOT NULL,
+        revocation_count INTEGER NOT NULL, accepted_at TEXT NOT NULL, checked_at TEXT NOT NULL
+    );
+    CREATE TABLE trustrefusal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, reason TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE activitycodekey (
+        name TEXT PRIMARY KEY, activity_id TEXT NOT NULL, day TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+    );
+    CREATE TABLE servercounts (
+        activity_id TEXT PRIMARY KEY, total INTEGER NOT NULL, gate INTEGER NOT NULL,
+        app INTEGER NOT NULL, by_method TEXT NOT NULL, digest TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    )
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

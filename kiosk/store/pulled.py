@@ -1,5 +1,6 @@
 """What the device pulled from the national API and keeps for offline use: pull cursors
-(activities `since`, the trust list's ETag, the revocations cursor) and the revocations."""
+(activities `since`, the trust statement's ETag, the revocations cursor), the revocations, and
+the names of the activity code keys kept in the secret store (never the keys)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from kiosk.store.database import Database
-from kiosk.store.tables import iso
+from kiosk.store.tables import ActivityCodeKeyName, iso, select
 
 _SET_CURSOR = (
     "INSERT INTO synccursor (name, value, updated_at) VALUES (?, ?, ?)"
@@ -61,3 +62,27 @@ class Pulled:
             for kind, value in con.execute("SELECT kind, value FROM revokedentry"):
                 (jti if kind == "jti" else sub).add(value)
         return jti, sub
+
+    # -- activity code keys (their names; the keys live in the secret store) ----------------
+
+    def record_code_key(self, name: str, activity_id: str, day: str, *, at: datetime) -> None:
+        with self._db.write() as cur:
+            cur.execute(
+                "INSERT INTO activitycodekey (name, activity_id, day, stored_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " stored_at = excluded.stored_at",
+                (name, activity_id, day, iso(at)),
+            )
+
+    def code_keys(self, *, before: str | None = None) -> list[ActivityCodeKeyName]:
+        """Names of stored code keys (only those for days before `before`, an ISO date)."""
+        if before is None:
+            return self._db.rows(
+                ActivityCodeKeyName, select(ActivityCodeKeyName, tail="ORDER BY day")
+            )
+        sql = select(ActivityCodeKeyName, "day < ?", "ORDER BY day")
+        return self._db.rows(ActivityCodeKeyName, sql, (before,))
+
+    def forget_code_key(self, name: str) -> None:
+        with self._db.write() as cur:
+            cur.execute("DELETE FROM activitycodekey WHERE name = ?", (name,))

@@ -184,6 +184,57 @@ class RevokedEntry:
     added_at: str
 
 
+@dataclass(kw_only=True, slots=True)
+class TrustStatementRow:
+    """The last good national trust statement (one row, id 1); see `kiosk.trust_keeper`."""
+
+    id: int | None = None  # always 1
+    token: str  # the compact JWS as signed
+    state: str  # `TrustState.to_json()`: the anchors and sequence to verify the next one with
+    pins: str  # thumbprints of the config's anchor pins when it was accepted, sorted, ","-joined
+    sequence: int
+    anchor: str  # thumbprint of the anchor that signed it
+    issued_at: int  # epoch seconds
+    expires_at: int  # epoch seconds
+    key_count: int
+    revocation_count: int
+    accepted_at: str
+    checked_at: str  # the server last served this statement (or a newer one was accepted)
+
+
+@dataclass(kw_only=True, slots=True)
+class TrustRefusal:
+    """A trust statement the kiosk refused, with the stable reason (`kiosk.trust.Refusal`)."""
+
+    id: int | None = None  # given by the database
+    at: str
+    reason: str
+    detail: str = ""  # sanitised
+
+
+@dataclass(kw_only=True, slots=True)
+class ActivityCodeKeyName:
+    """The name of an activity code key held in the secret store (the key itself never here)."""
+
+    name: str  # `config.secrets.activity_code_key_name(activity_id, day)`
+    activity_id: str
+    day: str  # ISO date
+    stored_at: str
+
+
+@dataclass(kw_only=True, slots=True)
+class ServerCounts:
+    """The national system's live check-ins at an activity (`GET /v1/activities/{id}/counts`)."""
+
+    activity_id: str
+    total: int  # gate + app
+    gate: int  # uploaded by devices, every method but app
+    app: int  # self check-ins from the registrant app
+    by_method: str  # JSON object, method -> count
+    digest: str  # over every live check-in id at the activity (the close-out digest rule)
+    fetched_at: str
+
+
 Row = (
     Activity
     | Checkin
@@ -194,6 +245,10 @@ Row = (
     | PaperRecord
     | SyncCursor
     | RevokedEntry
+    | TrustStatementRow
+    | TrustRefusal
+    | ActivityCodeKeyName
+    | ServerCounts
 )
 R = TypeVar(
     "R",
@@ -206,6 +261,10 @@ R = TypeVar(
     PaperRecord,
     SyncCursor,
     RevokedEntry,
+    TrustStatementRow,
+    TrustRefusal,
+    ActivityCodeKeyName,
+    ServerCounts,
 )
 
 TABLES: dict[str, type[Row]] = {
@@ -218,6 +277,10 @@ TABLES: dict[str, type[Row]] = {
     "paperrecord": PaperRecord,
     "synccursor": SyncCursor,
     "revokedentry": RevokedEntry,
+    "truststatement": TrustStatementRow,
+    "trustrefusal": TrustRefusal,
+    "activitycodekey": ActivityCodeKeyName,
+    "servercounts": ServerCounts,
 }
 """Table name → row type (the table names of `kiosk.store.migrations`)."""
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from kiosk.closeout import SubmitCloseout
     from kiosk.national import GateStatusSource
+    from kiosk.national_counts import FetchCounts
     from screens.app import KioskApp
     from screens.coordinator.closeout import CloseoutScreen
 
@@ -58,6 +59,7 @@ def coordinator_hook(
     pin: PinVerifier,
     export_dir: Path,
     submit_closeout: SubmitCloseout | None = None,
+    fetch_counts: FetchCounts | None = None,
     operator: str = "coordinator",
     gate_status: GateStatusSource | None = None,
 ) -> Callable[[KioskApp], Screen[Any]]:
@@ -82,6 +84,8 @@ def coordinator_hook(
             request_sync=sync.trigger if sync is not None else None,
             flush_uploads=sync.flush if isinstance(sync, UploadFlusher) else None,
             gate_status=gate_status,
+            fetch_counts=fetch_counts,
+            trust_status=services.trust.status if services.trust is not None else None,
         )
         return open_coordinator(context)
 

@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 from kiosk.closeout import CloseoutResult, DaySummary
 from kiosk.models import SyncState
 from kiosk.store.tables import Attempt, Checkin
+from kiosk.trust_keeper import TrustStatus
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
 from screens.coordinator.attempts import SORT_CYCLE, AttemptsTable
@@ -33,6 +34,7 @@ from screens.coordinator.closing import (
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.corrections import CorrectingScreen
 from screens.coordinator.day_view import (
+    activity_counts_text,
     axis_text,
     counts_grid,
     digest_text,
@@ -41,6 +43,7 @@ from screens.coordinator.day_view import (
     receipt_text,
     status_text,
     summary_lines,
+    trust_text,
 )
 from screens.coordinator.export import ExportModal, ExportRequest
 from screens.coordinator.messages import (
@@ -86,6 +89,7 @@ class CloseoutScreen(CorrectingScreen):
         self.paper_names: dict[str, str] = {}  # check-in id -> name on the paper form
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
+        self.trust: TrustStatus | None = None
         self.closing = False  # the close waits for the upload: the status shows progress
 
     # -- layout -------------------------------------------------------------------------------
@@ -109,6 +113,8 @@ class CloseoutScreen(CorrectingScreen):
                     yield Static(id="coord-premium")
                     yield Static(id="coord-digest")
                     yield Static(id="coord-receipt")
+                    yield Static(id="coord-national")
+                    yield Static(id="coord-trust")
             yield Static(id="coord-status")
             yield AttemptsTable(id="coord-attempts")
             with Horizontal(id="coord-actions"):
@@ -132,6 +138,7 @@ class CloseoutScreen(CorrectingScreen):
         self.add_class("-unlocked")
         self.query_one(AttemptsTable).focus()
         self.reload()
+        self.refresh_national()
 
     def _sync_changed(self, state: object) -> None:
         """Uploads progressed: show fresh pending/confirmed numbers (and, while closing, how
@@ -158,11 +165,25 @@ class CloseoutScreen(CorrectingScreen):
 
     def reload(self) -> None:
         store, activity_id = self.context.store, self.activity_id
+        trust = self.context.trust_status
         self.background(
-            lambda: self.post_message(jobs.load_day(store, activity_id)),
+            lambda: self.post_message(jobs.load_day(store, activity_id, trust)),
             group="coordinator-load",
             exclusive=True,
         )
+
+    def refresh_national(self) -> None:
+        """Fetch the national gate + app counts (when online); the day is shown again after."""
+        context, activity_id = self.context, self.activity_id
+        if context.fetch_counts is None:
+            return
+
+        def fetch() -> None:
+            loaded = jobs.refresh_national(context, activity_id)
+            if loaded is not None:
+                self.post_message(loaded)
+
+        self.background(fetch, group="coordinator-national", exclusive=True)
 
     def on_day_loaded(self, message: DayLoaded) -> None:
         if message.summary.activity.id != self.activity_id:
@@ -173,6 +194,7 @@ class CloseoutScreen(CorrectingScreen):
             message.checkins,
         )
         self.paper_names = message.paper_names
+        self.trust = message.trust
         ids = [a.id for a in message.activities]
         select = self.query_one("#coord-activity", Select)
         if ids != self.activity_ids:
@@ -193,10 +215,12 @@ class CloseoutScreen(CorrectingScreen):
             self.upload_error = ""
             self.query_one("#coord-search", Input).value = ""
             self.reload()
+            self.refresh_national()
 
     def action_refresh(self) -> None:
         if self.unlocked:
             self.reload()
+            self.refresh_national()
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -207,7 +231,6 @@ class CloseoutScreen(CorrectingScreen):
         t = self.t
         self.query_one("#coord-heading", Static).update(heading_text(t, summary))
         self.query_one("#coord-counts", Static).update(counts_grid(t, summary))
-        self.query_one("#coord-summary", Static).update(summary_lines(t, summary))
         hours = summary.hourly
         self.query_one("#coord-hourly", Sparkline).data = [h.count for h in hours] or [0]
         self.query_one("#coord-axis", Static).update(Text(axis_text(t, summary)))
@@ -217,6 +240,17 @@ class CloseoutScreen(CorrectingScreen):
             status = status_text(t, summary, self.upload_error)
             self.query_one("#coord-status", Static).update(status)
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
+        national = activity_counts_text(t, summary)
+        trust = trust_text(t, self.trust, self.context.clock.now())
+        self.query_one("#coord-national", Static).update(national)
+        self.query_one("#coord-trust", Static).update(trust)
+        # the compact summary (small screens) carries the same lines under the counts
+        compact = summary_lines(t, summary)
+        for line in (national, trust):
+            if line.plain:
+                compact.append("\n")
+                compact.append_text(line)
+        self.query_one("#coord-summary", Static).update(compact)
         self._fill_table()
 
     def _fill_table(self) -> None:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from kiosk.closeout import SubmitCloseout
     from kiosk.models import UploadOutcome
     from kiosk.national import GateStatusSource
+    from kiosk.national_counts import FetchCounts
+    from kiosk.trust_keeper import TrustStatus
 
 
 class PinVerifier(Protocol):
@@ -41,3 +43,5 @@ class CoordinatorContext:
     request_sync: Callable[[], None] | None = None  # ask the sync worker to upload now
     flush_uploads: Callable[[float], UploadOutcome] | None = None  # upload now and wait
     gate_status: GateStatusSource | None = None  # the other gates, from the national API
+    fetch_counts: FetchCounts | None = None  # the national gate + app counts; None: offline-only
+    trust_status: Callable[[], TrustStatus] | None = None  # the trust list in force, how old

@@ -4,7 +4,7 @@ renderables, so the screen module keeps to layout, loading and actions."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +15,7 @@ from kiosk.models import Outcome
 from kiosk.national import GateStatus
 from kiosk.store.tables import Attempt, Checkin, SyncStatus
 from kiosk.text import sanitize
+from kiosk.trust_keeper import TrustStatus
 from screens.i18n import Translator
 
 
@@ -283,3 +284,57 @@ def operator_word(t: Translator, operator: str) -> str:
     """`gate`, `coordinator`, `retention`: the kiosk's own operator names, in words."""
     key = f"operator.{operator}"
     return t(key) if t.has(key) else sanitize(operator, 64)
+
+
+def activity_counts_text(t: Translator, summary: DaySummary) -> Text:
+    """Gate and app check-ins at the whole activity, as the national system counts them."""
+    national = summary.activity_counts
+    if national is None:
+        return Text(t("activity_counts.none"))
+    when = national.fetched_at.astimezone(JST).strftime("%H:%M")
+    text = Text(
+        t(
+            "activity_counts.line",
+            gate=national.gate,
+            app=national.app,
+            total=national.total,
+            time=when,
+        )
+    )
+    match = summary.counts_match_receipt
+    if match is not None:
+        key = "activity_counts.receipt_match" if match else "activity_counts.receipt_differs"
+        text.append(" · " + t(key), style="bold" if match else "bold yellow")
+    return text
+
+
+def duration(t: Translator, delta: timedelta) -> str:
+    """A duration in words of the catalog: 3 日 / 3 d, 5 時間 / 5 h, ..."""
+    seconds = abs(int(delta.total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return t(f"duration.{unit}", n=seconds // size)
+    return t("duration.s", n=seconds)
+
+
+def trust_text(t: Translator, status: TrustStatus | None, now: datetime) -> Text:
+    """How old the trust list in force is, and whether it needs attention."""
+    if status is None:
+        return Text("")
+    if not status.pinned:
+        return Text(t("trust.not_pinned"), style="bold yellow")
+    issued, expires, checked = status.issued_at, status.expires_at, status.checked_at
+    if status.statement is None or issued is None or expires is None or checked is None:
+        return Text(t("trust.provisioned"), style="bold yellow")
+    seq, age = status.statement.sequence, duration(t, now - issued)
+    if status.last_refusal is not None:
+        return Text(
+            t("trust.refused", reason=status.last_refusal.reason, seq=seq), style="bold yellow"
+        )
+    if status.expired(now):
+        return Text(t("trust.expired", seq=seq, age=age), style="bold red")
+    if status.stale(now):
+        return Text(
+            t("trust.stale", seq=seq, checked=duration(t, now - checked)), style="bold yellow"
+        )
+    return Text(t("trust.statement", seq=seq, age=age, left=duration(t, expires - now)))

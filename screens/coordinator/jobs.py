@@ -11,9 +11,11 @@ from kiosk.closeout import close_day, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method
 from kiosk.national import unsynced
+from kiosk.national_counts import refresh_counts
 from kiosk.store import Attestation, RecordError, StorageFailed, StorageFull, Store
 from kiosk.store.tables import Activity
 from kiosk.text import sanitize
+from kiosk.trust_keeper import TrustStatus
 from screens.coordinator.context import CoordinatorContext
 from screens.coordinator.export import ExportRequest
 from screens.coordinator.manual import ManualEntry
@@ -55,19 +57,23 @@ def _change(action: str, change: Callable[[], object]) -> CorrectionDone:
     return CorrectionDone(action)
 
 
-def load_day(store: Store, activity_id: str) -> DayLoaded:
-    """Fresh numbers, every attempt and check-in of the activity, and the day's activities."""
+def load_day(
+    store: Store, activity_id: str, trust_status: Callable[[], TrustStatus] | None = None
+) -> DayLoaded:
+    """Fresh numbers, every attempt and check-in of the activity, the day's activities and
+    the trust list in force."""
     summary = summarize(store, activity_id)
     attempts = store.records.attempts(activity_id)
     checkins = {c.id: c for c in store.records.checkins(activity_id)}
     activities = store.activities.by_date(on_date=summary.activity.date)
+    trust = trust_status() if trust_status is not None else None
     names = {}
     for checkin in checkins.values():
         if checkin.method == Method.PAPER.value:
             record = store.records.paper_record(checkin.id)
             if record is not None and record.name:
                 names[checkin.id] = record.name
-    return DayLoaded(summary, attempts, checkins, activities, names)
+    return DayLoaded(summary, attempts, checkins, activities, trust, names)
 
 
 def correct(
@@ -100,6 +106,17 @@ def add_record(context: CoordinatorContext, activity_id: str, entry: ManualEntry
     )
 
 
+def refresh_national(context: CoordinatorContext, activity_id: str) -> DayLoaded | None:
+    """Fetch the national system's gate + app counts, then the day again (None: no network
+    configured, or the fetch failed and the stored counts stay)."""
+    if context.fetch_counts is None:
+        return None
+    fetched = refresh_counts(context.store, activity_id, context.fetch_counts, context.clock.now())
+    if isinstance(fetched, str):
+        return None
+    return load_day(context.store, activity_id, context.trust_status)
+
+
 def load_audit(store: Store, activity_id: str) -> AuditLoaded:
     return AuditLoaded([a for a in store.records.audit_trail() if a.activity_id == activity_id])
 
@@ -117,6 +134,7 @@ def close(context: CoordinatorContext, activity_id: str, operator: str) -> DayCl
             context.clock,
             context.submit_closeout,
             flush=flush,
+            fetch_counts=context.fetch_counts,
         )
     except (RecordError, StorageFull, StorageFailed) as exc:
         return DayClosed(None, error_key(exc))

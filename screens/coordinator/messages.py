@@ -11,6 +11,7 @@ from kiosk.closeout import CloseoutResult, DaySummary
 from kiosk.national import GateStatus
 from kiosk.pin import PinAttempt
 from kiosk.store.tables import Activity, Attempt, Audit, Checkin
+from kiosk.trust_keeper import TrustStatus
 
 
 @dataclass
@@ -26,6 +27,7 @@ class DayLoaded(Message):
     attempts: list[Attempt]
     checkins: dict[str, Checkin]
     activities: list[Activity]  # every activity held on the same day (for switching)
+    trust: TrustStatus | None = None  # the trust list in force (None: not known here)
     paper_names: dict[str, str] = field(default_factory=dict)  # check-in id -> form name
 
     def can_replace(self, message: Message) -> bool:

@@ -36,6 +36,7 @@ class BannerContent:
     title: str  # one line: symbol, result word and the reason
     detail: str = ""  # whose pass, when first checked in
     hint: str = ""  # what to do next, in plain words
+    premium: str = ""  # does it count for them: "designated by your municipality" (issue 17)
 
 
 def result_content(t: Translator, result: CheckinResult) -> BannerContent:
@@ -46,7 +47,9 @@ def result_content(t: Translator, result: CheckinResult) -> BannerContent:
         manual = result.method.value in ("manual", "paper")
         title = t("banner.manual_accepted" if manual else "banner.accepted")
         hint = t("banner.manual_hint" if manual else "banner.accepted_hint")
-        return BannerContent("accepted", t("big.accepted"), f"✓ {title}", who, hint)
+        # Does this count for them? Only a pass says where the registrant is registered.
+        premium = t(f"banner.premium_{result.premium.value}") if result.premium else ""
+        return BannerContent("accepted", t("big.accepted"), f"✓ {title}", who, hint, premium)
     if result.outcome is Outcome.DUPLICATE:
         first = (
             t(
@@ -139,6 +142,7 @@ class ResultBanner(Vertical):
             yield Static(id="banner-title")
             yield Static(id="banner-number")
         yield Static(id="banner-detail")
+        yield Static(id="banner-premium")
         yield Static(id="banner-hint")
         yield Static(id="banner-waiting")
 
@@ -155,6 +159,9 @@ class ResultBanner(Vertical):
         number = self.t("banner.number", n=self.number) if self.number else ""
         self.query_one("#banner-number", Static).update(Text(number))
         self.query_one("#banner-detail", Static).update(Text(sanitize(content.detail)))
+        cue = self.query_one("#banner-premium", Static)
+        cue.display = bool(content.premium)
+        cue.update(Text(sanitize(content.premium)))
         self.query_one("#banner-hint", Static).update(Text(sanitize(content.hint)))
         waiting = self.t("banner.waiting", n=self.waiting) if self.waiting else ""
         self.query_one("#banner-waiting", Static).update(Text(waiting))

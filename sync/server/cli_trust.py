@@ -89,22 +89,34 @@ ADMIN_COMMANDS: dict[str, Callable[[argparse.Namespace, Any], None]] = {
 }
 
 
-def app_checkin(args: argparse.Namespace) -> int:
-    """POST /v1/checkins:self as the app would; 0 when counted (accepted or duplicate)."""
+class AppCheckinFailed(Exception):
+    """The self check-in request got no decision (unreachable server, HTTP error)."""
+
+
+def post_app_checkin(
+    url: str, pass_token: str, code: str, *, timeout: float = 10.0
+) -> dict[str, Any]:
+    """POST /v1/checkins:self as the registrant app does: the decision (status, reason, ...)."""
     import httpx
 
-    body = {"pass": args.pass_token.strip(), "code": args.code.strip()}
+    body = {"pass": pass_token.strip(), "code": code.strip()}
     try:
-        response = httpx.post(
-            args.url.rstrip("/") + "/v1/checkins:self", json=body, timeout=args.timeout
-        )
+        response = httpx.post(url.rstrip("/") + "/v1/checkins:self", json=body, timeout=timeout)
     except httpx.HTTPError as exc:
-        print(f"national-api: cannot reach {args.url}: {exc}", file=sys.stderr)
-        return 1
+        raise AppCheckinFailed(f"cannot reach {url}: {exc}") from None
     if response.status_code != 200:
-        print(f"national-api: HTTP {response.status_code}: {response.text[:300]}", file=sys.stderr)
+        raise AppCheckinFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def app_checkin(args: argparse.Namespace) -> int:
+    """POST /v1/checkins:self as the app would; 0 when counted (accepted or duplicate)."""
+    try:
+        result = post_app_checkin(args.url, args.pass_token, args.code, timeout=args.timeout)
+    except AppCheckinFailed as exc:
+        print(f"national-api: {exc}", file=sys.stderr)
         return 1
-    result = response.json()
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     elif result["status"] == "accepted":

@@ -60,8 +60,19 @@ def used_tokens(server: ServerProcess) -> int:
         con.close()
 
 
-def write_config(tmp_path: Path, api_url: str, name: str = "kiosk.toml") -> Path:
+def write_anchor(tmp_path: Path, server: ServerProcess) -> Path:
+    """The national trust anchor, as `national-api anchor export` writes it."""
+    path = tmp_path / "etc" / "anchor.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(server.anchor()), encoding="utf-8")
+    return path
+
+
+def write_config(
+    tmp_path: Path, api_url: str, name: str = "kiosk.toml", *, anchor: Path | None = None
+) -> Path:
     path = tmp_path / name
+    pin = f'anchor_file = "{anchor}"' if anchor is not None else ""
     path.write_text(
         f"""
 [device]
@@ -72,6 +83,7 @@ database = "{tmp_path / "var" / "kiosk.db"}"
 
 [trust]
 jwks_file = "{tmp_path / "etc" / "jwks.json"}"
+{pin}
 
 [activity]
 id = "act-1"
@@ -95,7 +107,7 @@ def test_provision_end_to_end(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    config = write_config(tmp_path, str(server.url))
+    config = write_config(tmp_path, str(server.url), anchor=write_anchor(tmp_path, server))
     token = server.enroll_token()
 
     assert main(["provision", str(config), "--check"]) == 0
@@ -112,6 +124,8 @@ def test_provision_end_to_end(
     assert main(["provision", str(config)]) == 0
     out = capsys.readouterr().out
     assert "enrolled with" in out
+    assert "signed trust statement #" in out
+    assert "no trust anchor pinned" not in out
     assert "coordinator PIN stored as a salted scrypt hash" in out
     entries = {user: value for (_, user), value in memory_keyring.entries.items()}
     device_token = entries["kiosk-prov-01:device_token"]
@@ -129,7 +143,9 @@ def test_provision_end_to_end(
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
     assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
     jwks = json.loads((tmp_path / "etc" / "jwks.json").read_text(encoding="utf-8"))
-    assert jwks["keys"]  # downloaded from the API
+    assert jwks == server.jwks()  # from the statement the pinned anchor signed
+    with sqlite3.connect(database) as con:  # kept as the device's last good statement
+        assert con.execute("SELECT count(*) FROM truststatement").fetchone()[0] == 1
     assert used_tokens(server) == used_before + 1  # the token is consumed
 
     # the same token again: refused by the server, and the stored token is kept
@@ -146,13 +162,36 @@ def test_provision_end_to_end(
     assert "coordinator PIN kept" in out
 
 
-def test_not_enrolled_without_token_is_a_usage_error(
+def test_no_unsigned_trust_list_without_a_pin(
     tmp_path: Path,
     server: ServerProcess,
     memory_keyring: MemoryKeyring,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     config = write_config(tmp_path, str(server.url))
+    used_before = used_tokens(server)
+    args = ["provision", str(config), "--enrollment-token", server.enroll_token(), "--pin", PIN]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "no trust anchor is pinned" in err
+    assert "anchor_file" in err
+    assert not (tmp_path / "etc" / "jwks.json").exists()
+    assert used_tokens(server) == used_before  # refused before the token was spent
+
+    # With a trust list in place, no pin is allowed, with a warning.
+    (tmp_path / "etc").mkdir(exist_ok=True)
+    (tmp_path / "etc" / "jwks.json").write_text(json.dumps(server.jwks()), encoding="utf-8")
+    assert main(args) == 0
+    assert "! no trust anchor pinned" in capsys.readouterr().out
+
+
+def test_not_enrolled_without_token_is_a_usage_error(
+    tmp_path: Path,
+    server: ServerProcess,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = write_config(tmp_path, str(server.url), anchor=write_anchor(tmp_path, server))
     assert main(["provision", str(config), "--pin", PIN]) == 2
     assert "not enrolled: set KIOSK_ENROLLMENT_TOKEN" in capsys.readouterr().err
     assert memory_keyring.entries == {}
@@ -172,6 +211,7 @@ municipality = "{MUN}"
 database = "{tmp_path / "var" / "kiosk.db"}"
 [trust]
 jwks_file = "{tmp_path / "etc" / "jwks.json"}"
+anchor_file = "{write_anchor(tmp_path, server)}"
 [api]
 url = "{server.url}"
 [logging]
@@ -205,7 +245,7 @@ def kiosk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_provision_then_doctor_on_this_machine_without_a_camera(
     tmp_path: Path, server: ServerProcess
 ) -> None:
-    config = write_config(tmp_path, str(server.url))
+    config = write_config(tmp_path, str(server.url), anchor=write_anchor(tmp_path, server))
     env = {"KIOSK_ENROLLMENT_TOKEN": server.enroll_token(), "KIOSK_COORDINATOR_PIN": PIN}
     done = kiosk("provision", str(config), env=env)
     assert done.returncode == 0, done.stderr
@@ -226,6 +266,8 @@ def test_provision_then_doctor_on_this_machine_without_a_camera(
     assert lines["api"].startswith("✓")
     assert "clock offset" in lines["api"]
     assert lines["database"].startswith("✓")
+    assert lines["trust"].startswith("✓ trust")
+    assert "statement #" in lines["trust"]
     assert lines["pending"].startswith("✓")
     assert lines["decoder"][0] in "✓!"
 

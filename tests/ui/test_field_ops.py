@@ -1,4 +1,4 @@
-"""The App tells systemd it is alive from the UI loop, and shows the activity's own QR."""
+"""The App tells systemd it is alive from the UI loop."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import socket
 from pathlib import Path
 
 from kiosk.watchdog import Watchdog
-from screens.activity_qr import ActivityQrScreen
 from screens.app import make_app
-from screens.widgets.qr import QrCode
-from tests.ui.conftest import Kiosk, settle, to_scan, wait_until
+from tests.ui.conftest import Kiosk, wait_until
 
 
 async def test_ui_loop_reports_ready_and_pings_the_watchdog(kiosk: Kiosk, tmp_path: Path) -> None:
@@ -32,18 +30,3 @@ async def test_ui_loop_reports_ready_and_pings_the_watchdog(kiosk: Kiosk, tmp_pa
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, got_ping, limit_s=5.0)
     assert received[0].startswith(b"READY=1")
-
-
-async def test_activity_qr_shows_the_current_activity(kiosk: Kiosk) -> None:
-    app = kiosk.app(language="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_scan(pilot)
-        await pilot.press("f7")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ActivityQrScreen)
-        assert screen.payload == "furusato-activity:v1:131016:act-2026-11-23-beach"
-        assert screen.query_one(QrCode).data == screen.payload
-        await pilot.press("escape")
-        await settle(pilot)
-        assert not isinstance(app.screen, ActivityQrScreen)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -30,7 +31,7 @@ from sync.server.runner import RunningServer
 from sync.server.settings import NationalSettings
 from sync.server.trust_anchor import anchor_info
 
-from .conftest import MUN, OTHER_MUN, Device, checkin, enroll
+from .conftest import JST, MUN, OTHER_MUN, Device, checkin, enroll
 
 ACTIVITY = "act-today-beach"
 
@@ -113,14 +114,18 @@ def test_pulled_keys_make_codes_the_server_accepts(
 def test_a_code_older_than_its_window_is_refused(
     server: RunningServer, device: Device, db: Session, engine: Engine, today_activity: str
 ) -> None:
-    key = kiosk_keys(device, engine)[ACTIVITY]
-    registrant = admin.issue_pass(db)
-    now = time.time()
-    if venue_day(datetime.fromtimestamp(now - 180, UTC)) != key.day:
-        pytest.skip("three minutes ago was yesterday in Japan")
-    old = make_activity_code(key, now - 180)
-    assert app_checkin(server, registrant.token, old.token)["reason"] == "code_expired"
-    assert counts(device)["total"] == 0  # a refused code stores nothing
+    # Time control (the server thread sees it too): 12:00:05 on the activity's day in Japan,
+    # so three minutes earlier is the same day whenever the suite runs.
+    noon = datetime.combine(venue_day(datetime.now(UTC)), datetime.min.time(), JST)
+    with time_machine.travel(noon + timedelta(hours=12, seconds=5), tick=False):
+        key = kiosk_keys(device, engine)[ACTIVITY]
+        registrant = admin.issue_pass(db)
+        now = time.time()
+        old = make_activity_code(key, now - 180)
+        assert app_checkin(server, registrant.token, old.token)["reason"] == "code_expired"
+        assert counts(device)["total"] == 0  # a refused code stores nothing
+        fresh = make_activity_code(key, now)
+        assert app_checkin(server, registrant.token, fresh.token)["status"] == "accepted"
 
 
 def test_the_window_and_skew_boundaries(

@@ -42,9 +42,12 @@ def new_kiosk(tmp_path: Path, server: ServerProcess) -> Iterator[KioskFactory]:
     made: list[Kiosk] = []
 
     def make(name: str = "kiosk-a", *, enroll: bool = True, **kwargs: Any) -> Kiosk:
-        """A kiosk on its own files; `name` is its device id (enrolled anew every time)."""
+        """A kiosk on its own files; `name` is its device id (enrolled anew every time). It
+        pins the server's trust anchor unless `anchor=None` is passed."""
         kwargs.setdefault("url", server.url)
         kwargs.setdefault("jwks", server.jwks())
+        if "anchor" not in kwargs:
+            kwargs["anchor"] = server.anchor()
         kiosk = make_kiosk(tmp_path / name, device_id=name, **kwargs)
         made.append(kiosk)
         if enroll:

@@ -102,6 +102,10 @@ class ServerProcess:
     def jwks(self) -> dict[str, Any]:
         return dict(self.call("jwks")["jwks"])
 
+    def anchor(self) -> dict[str, Any]:
+        """The national trust anchor as `national-api anchor export` writes it."""
+        return dict(self.call("anchor")["jwks"])
+
     def passes(self, count: int, tier: str = "premium", **claims: Any) -> list[str]:
         """Passes for new registrants; `claims` may set `iat`, `exp` (epoch) and `mun`."""
         return list(self.call("issue_passes", count=count, tier=tier, **claims)["passes"])
@@ -160,14 +164,20 @@ def write_kiosk_config(
     device_id: str,
     url: str,
     jwks: dict[str, Any],
+    anchor: dict[str, Any] | None = None,
     activity: str = ACTIVITY,
     batch_size: int = 200,
     timeout: float = 5.0,
     interval: float = 1.0,
     synchronous: str = "NORMAL",
 ) -> Path:
+    """A kiosk config; `anchor` (a JWK Set) is pinned as `[trust] anchor_file` when given."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "jwks.json").write_text(json.dumps(jwks), encoding="utf-8")
+    pin = ""
+    if anchor is not None:
+        (directory / "anchor.json").write_text(json.dumps(anchor), encoding="utf-8")
+        pin = f'anchor_file = "{directory / "anchor.json"}"'
     path = directory / "kiosk.toml"
     path.write_text(
         f"""
@@ -179,6 +189,7 @@ database = "{directory / "kiosk.db"}"
 
 [trust]
 jwks_file = "{directory / "jwks.json"}"
+{pin}
 
 [activity]
 id = "{activity}"

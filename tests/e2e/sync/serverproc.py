@@ -92,6 +92,25 @@ class Server:
         with self.session() as s:
             return {"jwks": admin.jwks(s)}
 
+    def op_anchor(self) -> dict[str, Any]:
+        """The trust anchor public key(s) a kiosk pins (`[trust] anchor_file` content)."""
+        from sync.server.trust_anchor import anchor_info
+
+        with self.session() as s:
+            return {"jwks": anchor_info(s).jwks()}
+
+    def op_anchor_announce(self) -> dict[str, Any]:
+        from sync.server.trust_anchor import announce_anchor
+
+        with self.session() as s:
+            return {"kid": announce_anchor(s)}
+
+    def op_anchor_switch(self) -> dict[str, Any]:
+        from sync.server.trust_anchor import switch_anchor
+
+        with self.session() as s:
+            return {"kid": switch_anchor(s)}
+
     def op_rotate_key(self) -> dict[str, Any]:
         from sync.server import admin
 

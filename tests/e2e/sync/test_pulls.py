@@ -22,7 +22,7 @@ from kiosk.models import Method, Reason
 from kiosk.passes import load_jwks_file
 from sync.client import ApiClient
 from sync.enroll import EnrollmentFailed, enroll_device
-from sync.pulls import ACTIVITIES_CURSOR, JWKS_ETAG, REVOCATIONS_CURSOR
+from sync.pulls import ACTIVITIES_CURSOR, REVOCATIONS_CURSOR, STATEMENT_ETAG
 from sync.worker import SyncWorker
 from tests.e2e.sync.conftest import KioskFactory
 from tests.e2e.sync.harness import Kiosk, ServerProcess
@@ -80,23 +80,25 @@ def test_activities_are_pulled_incrementally(
     assert int(kiosk.store.pulled.cursor(ACTIVITIES_CURSOR) or 0) > int(cursor)
 
 
-def test_trust_list_uses_etag_and_survives_a_restart_offline(
+def test_trust_statement_uses_etag_and_survives_a_restart_offline(
     server: ServerProcess, new_kiosk: KioskFactory
 ) -> None:
     kiosk = new_kiosk()
+    provisioned = (kiosk.directory / "jwks.json").read_bytes()
     service = _service(kiosk)
     first = service.run_once(pull=True)
-    assert first.pulls.jwks_changed
-    etag = kiosk.store.pulled.cursor(JWKS_ETAG)
+    assert first.pulls.trust == "accepted"
+    assert first.pulls.trust_sequence is not None
+    etag = kiosk.store.pulled.cursor(STATEMENT_ETAG)
     assert etag
-    with ApiClient(str(server.url), timeout=5) as fresh:  # no health call: Date header only
-        fresh.jwks(etag=etag)
+    with ApiClient(str(server.url), timeout=5, token=kiosk.token()) as fresh:
+        fresh.trust_statement(etag=etag)  # no health call: Date header only
         assert fresh.server_time is not None
         assert fresh.server_time.uncertainty_s >= 0.5  # whole seconds
         assert abs(fresh.server_time.offset.total_seconds()) < 2
     second = service.run_once(pull=True)
-    assert second.pulls.jwks_not_modified
-    assert not second.pulls.jwks_changed
+    assert second.pulls.trust == "unchanged"
+    assert second.pulls.trust_sequence == first.pulls.trust_sequence
     server.call("rotate_key")
     rotated_pass = server.passes(1)[0]
     old_verifier_result = kiosk.services.verifier.verify(
@@ -105,14 +107,19 @@ def test_trust_list_uses_etag_and_survives_a_restart_offline(
     assert old_verifier_result.reason == Reason.UNKNOWN_KEY
     third = service.run_once(pull=True)
     service.stop()
-    assert third.pulls.jwks_changed
-    assert kiosk.store.pulled.cursor(JWKS_ETAG) != etag
-    on_disk = json.loads((kiosk.directory / "jwks.json").read_text())
-    assert on_disk == server.jwks()
-    assert len(load_jwks_file(kiosk.directory / "jwks.json")) == 2
-    assert not list(kiosk.directory.glob(".jwks.json-*"))  # atomic write left nothing behind
+    assert third.pulls.trust == "accepted"
+    assert (third.pulls.trust_sequence or 0) > (first.pulls.trust_sequence or 0)
+    assert kiosk.store.pulled.cursor(STATEMENT_ETAG) != etag
+    saved = kiosk.store.trust.saved()
+    assert saved is not None
+    assert saved.sequence == third.pulls.trust_sequence
+    assert saved.key_count == len(server.jwks()["keys"]) >= 2
+    # the provisioned file is never written: the statement lives in the database
+    assert (kiosk.directory / "jwks.json").read_bytes() == provisioned
+    assert len(load_jwks_file(kiosk.directory / "jwks.json")) == 1
     # a restart without network verifies passes signed with the new key
     kiosk.close()
+    server.faults(offline=True)
     restarted = build_services(load_config(kiosk.config_path))
     try:
         result = restarted.checkins.submit(rotated_pass, Method.CAMERA)
@@ -133,8 +140,9 @@ def test_revoked_pass_is_rejected_offline_after_a_pull_and_a_restart(
     service = _service(kiosk)
     report = service.run_once(pull=True)
     service.stop()
-    assert report.pulls.revoked_added >= 2
-    assert kiosk.store.pulled.cursor(REVOCATIONS_CURSOR)
+    assert report.pulls.trust == "accepted"  # the signed statement carries every revocation
+    assert report.pulls.revoked_added == 0  # the unsigned list is not even pulled
+    assert kiosk.store.pulled.cursor(REVOCATIONS_CURSOR) is None
     server.faults(offline=True)  # from here on the kiosk is offline
     gate = kiosk.services.checkins
     assert gate.submit(by_jti, Method.CAMERA).reason == Reason.REVOKED
@@ -143,11 +151,36 @@ def test_revoked_pass_is_rejected_offline_after_a_pull_and_a_restart(
     kiosk.close()
     restarted = build_services(load_config(kiosk.config_path))
     try:
-        restored = sync_worker_for(restarted, kiosk.token)
-        assert restored is not None
-        restored.stop()
         again = restarted.checkins.submit(by_jti, Method.WEDGE)
         assert again.reason == Reason.REVOKED
+    finally:
+        restarted.close()
+
+
+def test_without_a_pin_revocations_are_pulled_unsigned_and_keys_never_change(
+    server: ServerProcess, new_kiosk: KioskFactory
+) -> None:
+    kiosk = new_kiosk(anchor=None)
+    by_jti, fine = server.passes(2)
+    server.call("revoke", jti=json.loads(_payload(by_jti))["jti"])
+    server.call("rotate_key")
+    rotated = server.passes(1)[0]
+    service = _service(kiosk)
+    report = service.run_once(pull=True)
+    service.stop()
+    assert report.pulls.trust == "not_pinned"
+    assert report.pulls.revoked_added >= 1
+    assert kiosk.store.pulled.cursor(REVOCATIONS_CURSOR)
+    assert kiosk.store.trust.saved() is None
+    gate = kiosk.services.checkins
+    assert gate.submit(by_jti, Method.CAMERA).reason == Reason.REVOKED
+    assert gate.submit(fine, Method.CAMERA).outcome == "accepted"
+    # a new pass key reaches an unpinned kiosk only through its provisioned file
+    assert gate.submit(rotated, Method.CAMERA).reason == Reason.UNKNOWN_KEY
+    kiosk.close()
+    restarted = build_services(load_config(kiosk.config_path))
+    try:
+        assert restarted.checkins.submit(by_jti, Method.WEDGE).reason == Reason.REVOKED
     finally:
         restarted.close()
 

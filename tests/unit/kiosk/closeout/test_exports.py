@@ -130,9 +130,11 @@ def test_form_layout_with_paper_records_and_hostile_names(
     assert rows[3] == ["実施団体（主催者）", "由比ヶ浜地域運営組織"]
     assert rows[4] == ["実施場所", "由比ヶ浜海岸"]
     assert rows[8][:5] == ["No.", "氏名", "連絡先", "登録市区町村", "ふるさと住民ID"]
-    participants = rows[9:-1]
+    participants = rows[9:-2]
     assert len(participants) == 1 + len(HOSTILE)
-    assert rows[-1] == ["参加者数", str(1 + len(HOSTILE))]
+    assert rows[-2] == ["参加者数", str(1 + len(HOSTILE))]
+    # app self check-ins are the national system's record: their number, once fetched
+    assert rows[-1] == ["アプリでの本人受付（全国システム集計）", "全国システムで集計（未取得）"]
     for row in participants:
         for value in row:
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r", "＝"))
@@ -170,8 +172,28 @@ def test_day_summary_for_a4(service: CheckinService, kit: PassKit, clock: FixedC
         "combined_unique_count": 9,
         "received_at": "2026-11-23T03:00:00Z",
         "server_digest": "ab" * 32,
+        "app_count": 5,
+        "by_method": {"camera": 3, "wedge": 0, "manual": 0, "paper": 1, "app": 5},
+        "activity_digest": "cd" * 32,
     }
-    closed = close_day(service.store, ACTIVITY_ID, "coord", clock, lambda payload: receipt)
+    counts = {
+        "total": 9,
+        "gate": 4,
+        "app": 5,
+        "by_method": receipt["by_method"],
+        "digest": "cd" * 32,
+    }
+    closed = close_day(
+        service.store,
+        ACTIVITY_ID,
+        "coord",
+        clock,
+        lambda payload: receipt,
+        fetch_counts=lambda _id: counts,
+    )
+    assert closed.describe_activity_counts() == (
+        "national counts: gate 4, app 5, total 9; receipt matches"
+    )
     text = export_day(service.store, DAY, "summary", generated_at=GENERATED).data.decode(
         "utf-8-sig"
     )
@@ -185,6 +207,13 @@ def test_day_summary_for_a4(service: CheckinService, kit: PassKit, clock: FixedC
     assert "令和8年11月23日" in text
     assert "09:00" in text
     lines = text.splitlines()
+    for label, value in (
+        ("ゲート受付・全端末 (gate, all kiosks)", "4"),
+        ("アプリ本人受付 (registrant app)", "5"),
+        ("合計 (total)", "9"),
+        ("受領証との照合 (matches receipt)", "一致 / match"),
+    ):
+        assert any(label in ln and ln.endswith(f" {value}") for ln in lines), label
     assert max(width(line) for line in lines) <= 80
     assert all(line == line.rstrip() for line in lines)
     assert len(lines) <= 66  # one A4 page at 6 lines per inch
