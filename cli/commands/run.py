@@ -119,7 +119,7 @@ def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
 
     return coordinator_hook(
         pin=PinGate(lambda: secrets.pin_hash),
-        export_dir=Path.home(),
+        export_dir=Path.home() / "furusato-exports",  # made on the first export
         submit_closeout=closeout_submit(services, secrets),
         gate_status=gate_status(services, secrets),
         fetch_counts=counts_fetch(services, secrets),
