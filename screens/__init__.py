@@ -9,7 +9,11 @@
   `recent.py` (recent check-ins, undo), `confirm.py` (yes/no, also for the coordinator),
   `error.py`; `coordinator/` (PIN, close-out, corrections) is opened through the
   `coordinator` hook of `make_app`.
-- `widgets/`: banner, counters, status line, key bar (touch targets for the bindings).
+- `results.py`: the rule that every result is seen (numbered, a red one held, queued) and
+  the feed the App drives; the gate's banner and the band over other screens show it.
+- `widgets/`: banner and its overlay band (`bigtext.py` draws the large symbol and word from
+  GNU Unifont bitmaps, `bigfont_glyphs.py`), counters, status line and amber sync bar, key bar
+  (touch targets for the bindings), notice line (instead of floating toasts).
 - `messages.py`: what worker threads post back; `scanning.py`: the camera-pipeline protocol
   and its adapter to `kiosk.scan`; `sound.py`: per-outcome cues.
 - `styles/*.tcss`, `i18n/` (every user-facing string, ja and en, the coordinator's in their

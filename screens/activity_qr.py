@@ -36,7 +36,7 @@ class ActivityQrScreen(KioskScreen[None]):
         Binding("f7", "close", show=False),
     ]
     DEFAULT_CSS = """
-    ActivityQrScreen { background: $surface; }
+    ActivityQrScreen { background: $surface; overflow: hidden; }  /* the result band: full width */
     #qr-row { height: 1fr; align: center middle; }
     #qr-side { width: 1fr; min-width: 30; height: 100%; padding: 1 2;
                border-left: heavy $primary; }

@@ -1,4 +1,5 @@
-"""The kiosk App: wires injected services, owns language and worker-error handling."""
+"""The kiosk App: wires injected services, owns language, worker-error handling, the result
+feed every screen shows (`screens.results`) and where notices go (a docked line, not toasts)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,25 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from config.schema import KioskConfig
 from kiosk.clock import Clock
-from kiosk.models import SyncState
+from kiosk.models import CheckinResult, SyncState
 from kiosk.ports import ActivityCodeSource, Heartbeat, SyncController
 from kiosk.scan.frames import SourceState
 from kiosk.services import Services
 from screens.error import ErrorScreen
 from screens.i18n import LANGUAGES, Translator
 from screens.messages import SyncStateChanged
+from screens.results import ResultFeed, ResultQueue, Shown
 from screens.scanning import ScannerFactory
 from screens.sound import Chime
 from screens.start import StartScreen
+from screens.widgets.notice import NoticeLine
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,8 @@ class KioskApp(App[None]):
     camera_state: reactive[SourceState | None] = reactive(None, init=False)
     sync_state: reactive[SyncState | None] = reactive(None, init=False)
     storage_full: reactive[bool] = reactive(False, init=False)
+    shown_result: reactive[Shown | None] = reactive(None, init=False)
+    results_waiting: reactive[int] = reactive(0, init=False)
 
     def __init__(
         self,
@@ -96,6 +102,13 @@ class KioskApp(App[None]):
             ring=self.bell,
             schedule=lambda delay, fn: self.set_timer(delay, fn),
             spawn=lambda fn: self.run_worker(fn, thread=True, group="sound", exit_on_error=False),
+        )
+        self.results = ResultQueue(config.ui.banner_seconds, clock.monotonic)
+        self.feed = ResultFeed(
+            self.results,
+            publish=self._publish_result,
+            chime=self.chime.play,
+            every=self.set_interval,
         )
 
     def on_mount(self) -> None:
@@ -133,13 +146,39 @@ class KioskApp(App[None]):
         if worker.group not in SCAN_PATH_WORKERS and not isinstance(self.screen, ErrorScreen):
             self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
 
+    def show_result(self, result: CheckinResult) -> None:
+        """A decision was stored: up now, or queued behind the one being read
+        (`screens.results`: every decision is seen, in order)."""
+        self.feed.add(result)
+
+    def _publish_result(self, shown: Shown | None, waiting: int) -> None:
+        self.shown_result, self.results_waiting = shown, waiting
+
     def start_scanning(self, activity_id: str) -> None:
         """The start screen chose an activity: scan for it."""
         from screens.scan import ScanScreen
 
         self.services.checkins.select_activity(activity_id)
         self.storage_full = False
+        self.feed.clear()
         self.switch_screen(ScanScreen())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """On kiosk screens a notice goes on the screen's notice line (`NoticeLine`: plain
+        text, nothing floats over the screen); elsewhere it is Textual's toast."""
+        lines = self.screen.query(NoticeLine)
+        if not lines:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        lines.first().say(message, severity, timeout)
 
     def action_toggle_language(self) -> None:
         index = LANGUAGES.index(self.translator.language)

@@ -14,7 +14,10 @@ from textual.widgets import Input
 from textual.worker import Worker
 
 from screens.i18n import GATE_CATALOG, Translator
+from screens.results import Shown
+from screens.widgets.banner import ResultOverlay
 from screens.widgets.keybar import KeyBar
+from screens.widgets.notice import NoticeLine
 
 if TYPE_CHECKING:
     from screens.app import KioskApp
@@ -27,6 +30,9 @@ class KioskScreen(Screen[ResultT]):
     `CATALOG` names the catalog their strings come from (the gate's by default)."""
 
     CATALOG: ClassVar[str] = GATE_CATALOG
+    SHOWS_RESULTS: ClassVar[bool] = True
+    """Decisions made while this screen is open go up as an overlay on it (the gate screen,
+    which has its own banner, says False). See `screens.results` for the rule."""
 
     @property
     def kiosk(self) -> KioskApp:
@@ -43,11 +49,34 @@ class KioskScreen(Screen[ResultT]):
             field.cursor_blink = False  # a steady cursor: calmer at the gate, stable snapshots
         self.watch(self.app, "language", self._language_changed, init=False)
         self.translate_ui()
+        self.mount(NoticeLine(id="notice"))  # where `App.notify` writes (see KioskApp.notify)
+        if self.SHOWS_RESULTS and hasattr(self.app, "results"):  # a KioskApp, not a test host
+            self._overlay_from = self.kiosk.results.numbered  # only what is decided from now
+            self.mount(ResultOverlay(self.kiosk.translator, id="result-overlay"))
+            self.watch(self.app, "shown_result", self._result_up, init=False)
+            self.watch(self.app, "results_waiting", self._result_up, init=False)
+
+    def on_screen_resume(self) -> None:
+        if self.SHOWS_RESULTS and hasattr(self.app, "results"):
+            self._result_up()
+
+    def _result_up(self, _changed: object = None) -> None:
+        """Show the decision on the screen's overlay: one made while this screen was open."""
+        shown: Shown | None = self.kiosk.shown_result
+        for overlay in self.query(ResultOverlay):
+            if shown is None or shown.number <= self._overlay_from or not self.is_current:
+                overlay.set_class(False, "-visible")
+                continue
+            overlay.show(shown, self.kiosk.results_waiting)
+            if overlay.tapped != shown.number:
+                overlay.set_class(True, "-visible")
 
     def _language_changed(self, _language: str) -> None:
         self.translate_ui()
         for bar in self.query(KeyBar):
             bar.relabel()
+        for overlay in self.query(ResultOverlay):
+            overlay.repaint()
 
     def translate_ui(self) -> None:
         """Put the current language's strings on every widget."""

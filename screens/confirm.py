@@ -17,7 +17,11 @@ class ConfirmModal(KioskModal[bool]):
     """Dismisses with True for yes. Labels are already translated; by default the gate's
     yes/no. The safe answer (no) has the focus."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "answer(False)", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", show=False),
+        Binding("left", "move(-1)", show=False),
+        Binding("right", "move(1)", show=False),
+    ]
 
     def __init__(
         self,
@@ -50,6 +54,13 @@ class ConfirmModal(KioskModal[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.id == "confirm-yes")
+
+    def action_move(self, step: int) -> None:
+        """←/→ move between yes and no (as Tab does)."""
+        if step < 0:
+            self.focus_previous()
+        else:
+            self.focus_next()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -51,7 +51,8 @@ class DemoKioskApp(KioskApp):
 
     def on_mount(self) -> None:
         self.sub_title = self.translator("demo.welcome", pin=self.pin)
-        self.notify(self.sub_title, markup=False, timeout=15)
+        # once the start screen (and its notice line) is up, not on the App's default screen
+        self.set_timer(0.3, lambda: self.notify(self.sub_title, markup=False, timeout=15))
 
     def action_locked(self) -> None:
         """Ctrl+Q and friends: the demo says how to leave it (F9, its PIN, Q)."""

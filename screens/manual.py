@@ -82,7 +82,10 @@ class ManualScreen(KioskScreen[CheckinResult | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "registrant":
-            self.record_id()
+            # Enter checks the id and moves to the button: recording takes one more press
+            if self._check_id() is not None:
+                self.query_one("#record-id", Button).focus()
+                self._error("id-error", "manual.id_confirm")
         elif event.input.id == "municipality":
             self.record_paper()
         else:
@@ -95,30 +98,38 @@ class ManualScreen(KioskScreen[CheckinResult | None]):
         elif event.button.id == "record-paper":
             self.record_paper()
 
-    def record_id(self) -> None:
+    def _check_id(self) -> str | None:
         field = self.query_one("#registrant", Input)
         registrant = normalise_registrant(field.value)
         if not valid_registrant(registrant):
             self._error("id-error", "manual.id_invalid")
             field.focus()
-            return
+            return None
         self._error("id-error", None)
-        self._record(registrant, Method.MANUAL, REASON_ID, None)
+        return registrant
+
+    def record_id(self) -> None:
+        registrant = self._check_id()
+        if registrant is not None:
+            self._record(registrant, Method.MANUAL, REASON_ID, None)
 
     def record_paper(self) -> None:
         name = sanitize(self.query_one("#name", Input).value.strip(), 100)
         contact = sanitize(self.query_one("#contact", Input).value.strip(), 100)
         code = self.query_one("#municipality", Input).value.strip()
-        problem, field_id = None, None
-        if not name:
-            problem, field_id = "manual.name_required", "name"
-        elif not valid_contact(contact):
-            problem, field_id = "manual.contact_invalid", "contact"
-        elif not valid_municipality(code):
-            problem, field_id = "manual.municipality_invalid", "municipality"
-        self._error("paper-error", problem)
-        if field_id is not None:
-            self.query_one(f"#{field_id}", Input).focus()
+        problems = [  # every problem at once, the first wrong field focused
+            (key, field_id)
+            for ok, key, field_id in (
+                (bool(name), "manual.name_required", "name"),
+                (valid_contact(contact), "manual.contact_invalid", "contact"),
+                (valid_municipality(code), "manual.municipality_invalid", "municipality"),
+            )
+            if not ok
+        ]
+        text = "\n".join(f"・{self.t(key)}" for key, _ in problems)
+        self.query_one("#paper-error", Static).update(Text(text))
+        if problems:
+            self.query_one(f"#{problems[0][1]}", Input).focus()
             return
         self._record(paper_registrant(), Method.PAPER, REASON_PAPER, (name, contact, code))
 

@@ -6,7 +6,7 @@ replace an unprocessed predecessor of the same kind so a flapping camera cannot 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -72,6 +72,7 @@ class RecentLoaded(Message):
 
     attempts: list[Attempt]
     undo: GateUndo
+    voided: set[str] = field(default_factory=set)  # ids of check-ins undone since
 
 
 @dataclass

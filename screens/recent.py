@@ -21,7 +21,13 @@ from screens.validation import local_time
 from screens.widgets.keybar import KeyBar
 
 RECENT_LIMIT = 50
-OUTCOME_STYLE = {"accepted": "bold green", "duplicate": "bold yellow", "rejected": "bold red"}
+OUTCOME_STYLE = {
+    "accepted": "bold green",
+    "duplicate": "bold yellow",
+    "rejected": "bold red",
+    "voided": "strike dim",
+}
+COLUMN_WIDTHS = {"time": 5, "result": 12, "registrant": 13, "method": 10, "detail": 30}
 
 
 class RecentScreen(KioskScreen[None]):
@@ -34,6 +40,7 @@ class RecentScreen(KioskScreen[None]):
         super().__init__(id="recent-screen")
         self.attempts: list[Attempt] = []
         self.undo = GateUndo(None, UndoRefusal.NONE)
+        self.voided: set[str] = set()  # check-ins undone since (shown as undone, not accepted)
 
     def compose(self) -> ComposeResult:
         yield Static(id="recent-title")
@@ -58,10 +65,12 @@ class RecentScreen(KioskScreen[None]):
         store, activity = service.store, service.activity_id
 
         def load() -> None:
+            voided = {c.id for c in store.records.checkins(activity) if c.voided}
             self.post_message(
                 RecentLoaded(
                     store.records.attempts(activity, limit=RECENT_LIMIT),
                     gate_undo(service, window),
+                    voided,
                 )
             )
 
@@ -70,6 +79,7 @@ class RecentScreen(KioskScreen[None]):
     def on_recent_loaded(self, message: RecentLoaded) -> None:
         message.stop()
         self.attempts, self.undo = message.attempts, message.undo
+        self.voided = message.voided
         self.translate_ui()
 
     def refusal_text(self, refusal: UndoRefusal) -> str:
@@ -83,13 +93,16 @@ class RecentScreen(KioskScreen[None]):
         self.query_one("#recent-title", Static).update(Text(t("recent.title")))
         table = self.query_one("#recent", DataTable)
         table.clear(columns=True)
-        for key in ("time", "result", "registrant", "method", "detail"):
-            table.add_column(Text(t(f"recent.{key}")), key=key)
+        for key, width in COLUMN_WIDTHS.items():  # fixed: columns never collapse
+            table.add_column(Text(t(f"recent.{key}")), key=key, width=width)
         for attempt in self.attempts:
             reason = t(f"reason.{attempt.reason}") if attempt.reason else ""
+            outcome = attempt.outcome
+            if outcome == "accepted" and attempt.checkin_id in self.voided:
+                outcome = "voided"
             table.add_row(
                 Text(local_time(attempt.at)),
-                Text(t(f"outcome.{attempt.outcome}"), style=OUTCOME_STYLE.get(attempt.outcome, "")),
+                Text(t(f"outcome.{outcome}"), style=OUTCOME_STYLE.get(outcome, "")),
                 Text(sanitize(attempt.registrant or "-", 20)),
                 Text(t(f"method.{attempt.method}")),
                 Text(reason),

@@ -8,20 +8,20 @@ from typing import ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
 
-from kiosk.models import CheckinResult, Method, Outcome, Reason
+from kiosk.models import CheckinResult, Method, Outcome, Reason, SyncState
 from kiosk.scan.frames import SourceState
 from kiosk.scan.wedge import WedgeKeyBuffer
 from screens.base import KioskScreen
 from screens.manual import ManualScreen
 from screens.messages import CameraStateChanged, ScanDecided, StatsLoaded
 from screens.recent import RecentScreen
+from screens.results import Shown
 from screens.scanning import PROBLEM_STATES, Scanner
 from screens.widgets.banner import ResultBanner
 from screens.widgets.counters import Counters
 from screens.widgets.keybar import KeyBar
-from screens.widgets.status import StatusBar, StatusInfo
+from screens.widgets.status import StatusBar, StatusInfo, SyncBar
 from screens.widgets.upload_progress import UploadProgress
 
 WEDGE_MIN_LENGTH = 8
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 
 class ScanScreen(KioskScreen[None]):
+    SHOWS_RESULTS = False  # the gate's own banner shows every result
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "manual", "key.manual"),
         Binding("f3", "recent", "key.recent"),
@@ -46,11 +47,11 @@ class ScanScreen(KioskScreen[None]):
         self._activity_name = ""
         self.storage_full = False
         self._scanner: Scanner | None = None
-        self._banner_timer: Timer | None = None
         self._wedge: WedgeKeyBuffer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.t, id="status")
+        yield SyncBar(self.t, id="sync-bar")
         yield UploadProgress(self.t, id="upload-progress")
         yield ResultBanner(self.t, id="banner")
         yield Counters(self.t, id="counters")
@@ -59,8 +60,12 @@ class ScanScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         clock = self.kiosk.clock
         self._wedge = WedgeKeyBuffer(max_gap_s=WEDGE_MAX_GAP_S, clock=clock.monotonic)
-        for name in ("camera_state", "sync_state", "storage_full"):
+        for name in ("camera_state", "storage_full"):
             self.watch(self.app, name, lambda _value: self._refresh_status(), init=False)
+        self.watch(self.app, "sync_state", self._sync_changed, init=False)
+        self.set_interval(30, self._refresh_status)  # "last upload N minutes ago" moves on
+        self.watch(self.app, "shown_result", self._shown_changed, init=False)
+        self.watch(self.app, "results_waiting", self.banner.set_waiting, init=False)
         self._load_stats(trigger_sync=False)
         self._start_camera()
 
@@ -82,6 +87,8 @@ class ScanScreen(KioskScreen[None]):
         event.stop()
         if payload is not None and len(payload) >= WEDGE_MIN_LENGTH:
             self.submit(payload, Method.WEDGE)
+        elif payload is not None and payload.strip():
+            self.notify(self.t("banner.too_short"), markup=False, severity="warning")
 
     def submit(self, payload: str, method: Method) -> None:
         """Decide a pass string on a worker thread; the banner updates when it is stored."""
@@ -134,24 +141,21 @@ class ScanScreen(KioskScreen[None]):
     def on_scan_decided(self, message: ScanDecided) -> None:
         message.stop()
         result: CheckinResult = message.result
-        self.banner.show_result(result)
-        self.kiosk.chime.play(result.outcome)
-        if self._banner_timer is not None:
-            self._banner_timer.stop()
-            self._banner_timer = None
+        self.kiosk.show_result(result)  # up now, or queued behind the result being read
         if result.reason is Reason.STORAGE_FULL:
             self.storage_full = True
             self.kiosk.storage_full = True
             self._stop_camera()
-        else:
-            self._banner_timer = self.set_timer(
-                self.kiosk.config.ui.banner_seconds, self.show_ready
-            )
         self._load_stats(trigger_sync=result.outcome is Outcome.ACCEPTED)
+
+    def _shown_changed(self, shown: Shown | None) -> None:
+        if shown is None:
+            self.show_ready()
+        else:
+            self.banner.show(shown, self.kiosk.results_waiting)
 
     def show_ready(self) -> None:
         """Back to the resting banner: ready, a camera problem with its fix, or storage full."""
-        self._banner_timer = None
         if self.storage_full:
             self.banner.show_storage_full()
             return
@@ -183,6 +187,12 @@ class ScanScreen(KioskScreen[None]):
 
         self.background(load, group="stats")
 
+    def _sync_changed(self, state: SyncState | None) -> None:
+        """The sync worker reported: its pending count is the freshest there is."""
+        if state is not None and state.configured:
+            self.pending = state.pending
+        self._refresh_status()
+
     def on_stats_loaded(self, message: StatsLoaded) -> None:
         message.stop()
         self.pending = message.pending
@@ -194,18 +204,19 @@ class ScanScreen(KioskScreen[None]):
 
     def _refresh_status(self) -> None:
         app = self.kiosk
-        self.query_one("#status", StatusBar).show(
-            StatusInfo(
-                activity=self._activity_name,
-                sync=app.sync_state,
-                pending=self.pending,
-                camera=app.camera_state if app.scanner_factory is not None else None,
-                clock_trusted=app.clock.trusted,
-                storage_full=app.storage_full,
-            )
+        info = StatusInfo(
+            activity=self._activity_name,
+            sync=app.sync_state,
+            pending=self.pending,
+            camera=app.camera_state if app.scanner_factory is not None else None,
+            clock_trusted=app.clock.trusted,
+            storage_full=app.storage_full,
+            now=app.clock.now(),
         )
+        self.query_one("#status", StatusBar).show(info)
+        self.query_one("#sync-bar", SyncBar).show(info)
         self.query_one("#upload-progress", UploadProgress).show(app.sync_state)
-        if self._banner_timer is None and self.banner.result is None:
+        if self.kiosk.shown_result is None:
             self.show_ready()
 
     def translate_ui(self) -> None:

@@ -28,6 +28,7 @@ class StartScreen(KioskScreen[None]):
         super().__init__(id="start-screen")
         self.activities: list[Activity] = []
         self.loaded = False
+        self._synced_at: object = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="start-title")
@@ -47,6 +48,13 @@ class StartScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#activities", OptionList).focus()
         self.background(self._load, group="activities", exclusive=True)
+        # activities pulled from the national system bring their organiser and venue names
+        self.watch(self.app, "sync_state", self._sync_changed, init=False)
+
+    def _sync_changed(self, state: object) -> None:
+        if getattr(state, "last_success", None) != self._synced_at:
+            self._synced_at = getattr(state, "last_success", None)
+            self.background(self._load, group="activities", exclusive=True)
 
     def _load(self) -> None:
         """Worker thread: today's activities, or every activity when none is today."""
@@ -89,15 +97,18 @@ class StartScreen(KioskScreen[None]):
     def _show_info(self) -> None:
         t, config = self.t, self.kiosk.config
         activity = self._chosen()
-        organiser = (activity.organiser if activity else "") or config.device.organisation
-        if not organiser and config.activity is not None:
-            organiser = config.activity.organiser
+        # names, never ids: the organisation id of the config (e.g. "rmo-demo") means nothing
+        # to a volunteer; until the activity is pulled the screen says so
+        organiser = activity.organiser if activity else ""
+        if not organiser and config.activity is not None and activity is not None:
+            organiser = config.activity.organiser if config.activity.id == activity.id else ""
         venue = activity.venue if activity else ""
+        unknown = t("start.unknown")
         rows = {
             "info-device": (t("start.device"), config.device.name),
             "info-municipality": (t("start.municipality"), config.device.municipality),
-            "info-organiser": (t("start.organiser"), organiser or "-"),
-            "info-venue": (t("start.venue"), venue or "-"),
+            "info-organiser": (t("start.organiser"), organiser or unknown),
+            "info-venue": (t("start.venue"), venue or unknown),
         }
         rows["info-premium"] = (t("start.premium"), self._premium_line(activity))
         for widget_id, (label, value) in rows.items():

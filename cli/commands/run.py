@@ -124,7 +124,7 @@ def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
             lambda: secrets.pin_hash,
             memory=services.store.pin_lockout,
         ),
-        export_dir=Path.home(),
+        export_dir=Path.home() / "furusato-exports",  # made on the first export
         submit_closeout=closeout_submit(services, secrets),
         gate_status=gate_status(services, secrets),
         fetch_counts=counts_fetch(services, secrets),

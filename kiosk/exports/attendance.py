@@ -15,6 +15,15 @@ from datetime import datetime
 from kiosk.checkins import PAPER_PREFIX
 from kiosk.clock import JST
 from kiosk.closeout import effective_time, not_counting
+from kiosk.exports.words import (
+    METHODS,
+    NATIONAL,
+    OPERATORS,
+    SERVER_REASONS,
+    SYNC_STATUSES,
+    TIERS,
+    word,
+)
 from kiosk.models import mask_registrant
 from kiosk.store import Store
 from kiosk.store.tables import Activity, Checkin, SyncStatus
@@ -37,8 +46,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("first_checkin_id", "最初の記録ID"),
     ("first_device", "最初に記録した端末"),
     ("first_checked_in_at", "最初の参加日時"),
+    ("tier_code", "登録区分コード"),
+    ("method_code", "記録方法コード"),
+    ("sync_status_code", "送信状況コード"),
+    ("national_code", "全国システムでの扱いコード"),
+    ("server_reason_code", "サーバ判定理由コード"),
 )
-"""(stable key, header shown in Excel), in column order (columns are only ever added)."""
+"""(stable key, header shown in Excel), in column order (columns are only ever added).
+Cells are Japanese words; every stable code (`premium`, `camera`, `counted`, a server reason)
+is in its own `…_code` column at the end, so scripts keep reading codes."""
 
 
 def registrant_cell(registrant: str, *, full_ids: bool) -> str:
@@ -71,24 +87,30 @@ def _jst(stamp: str | None) -> str:
 
 
 def attendance_row(activity: Activity, checkin: Checkin, *, full_ids: bool) -> list[str]:
+    national = national_status(checkin)
     return [
         activity.id,
         activity.name,
         activity.date,
         checkin.id,
         registrant_cell(checkin.registrant, full_ids=full_ids),
-        checkin.tier or "",
-        checkin.method,
+        word(TIERS, checkin.tier or ""),
+        word(METHODS, checkin.method),
         checked_in_at(checkin),
         "true" if checkin.clock_trusted else "false",
-        checkin.operator,
-        checkin.sync_status,
-        national_status(checkin),
-        checkin.sync_reason or "",
+        word(OPERATORS, checkin.operator),
+        word(SYNC_STATUSES, checkin.sync_status),
+        word(NATIONAL, national),
+        word(SERVER_REASONS, checkin.sync_reason or ""),
         (checkin.attested_by or "") if checkin.attested else "",
         checkin.first_checkin_id or "",
         checkin.first_device_name or checkin.first_device_id or "",
         _jst(checkin.first_scanned_at),
+        checkin.tier or "",
+        checkin.method,
+        checkin.sync_status,
+        national,
+        checkin.sync_reason or "",
     ]
 
 

@@ -12,6 +12,7 @@ from kiosk.closeout import DaySummary
 from kiosk.exports.attendance import checked_in_at, registrant_cell
 from kiosk.exports.cells import pad, width
 from kiosk.exports.record_form import wareki
+from kiosk.exports.words import METHODS, REASONS, SERVER_REASONS, word
 from kiosk.store.tables import Checkin
 from kiosk.text import sanitize
 
@@ -130,6 +131,12 @@ def _first(checkin: Checkin) -> str:
     return " ".join(part for part in (gate, first) if part) or (checkin.sync_reason or "")
 
 
+def _reason(code: str) -> str:
+    """A server's reason in words, its code after it (a script can still find the code)."""
+    code = sanitize(code, 40)
+    return f"{code}  {word(SERVER_REASONS, code)}" if code in SERVER_REASONS else code
+
+
 def checkin_lists(summary: DaySummary) -> list[str]:
     """The check-ins accepted here that the national system does not count as this gate's,
     or not toward premium, each with why."""
@@ -137,7 +144,7 @@ def checkin_lists(summary: DaySummary) -> list[str]:
         *_listed(
             "サーバで不受理の記録 (rejected by the national system)",
             summary.server_rejected,
-            lambda c: sanitize(c.sync_reason or "unknown", 40),
+            lambda c: _reason(c.sync_reason or "unknown"),
         ),
         *_listed(
             "他端末で記録済の記録 (recorded first elsewhere)", summary.server_duplicates, _first
@@ -145,7 +152,7 @@ def checkin_lists(summary: DaySummary) -> list[str]:
         *_listed(
             "集計対象外の記録 (not counted toward premium)",
             summary.not_counted,
-            lambda c: c.method,
+            lambda c: f"{word(METHODS, c.method)} ({c.method})",
         ),
     ]
 
@@ -170,7 +177,10 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         _line("重複読取 (duplicates)", c.duplicates),
         _line("不受理 (rejected)", c.rejected),
     ]
-    lines += [_line(f"  - {reason}", n) for reason, n in sorted(c.rejected_by_reason.items())]
+    lines += [
+        _line(f"  - {word(REASONS, reason)} ({reason})", n)
+        for reason, n in sorted(c.rejected_by_reason.items())
+    ]
     lines += [
         _line("取消 (voided)", c.voided),
         _line("プレミアム登録者の割合 (premium share)", _share(summary)),
@@ -184,7 +194,7 @@ def summary_page(summary: DaySummary, *, generated_at: datetime, device: str = "
         _line("サーバで不受理 (rejected by the national system)", c.server_rejected),
     ]
     lines += [
-        _line(f"  - {sanitize(reason, 40)}", n)
+        _line(f"  - {word(SERVER_REASONS, sanitize(reason, 40))} ({sanitize(reason, 40)})", n)
         for reason, n in sorted(c.server_rejected_by_reason.items())
     ]
     if c.unattested:

@@ -9,20 +9,36 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from kiosk.models import mask_registrant
 from kiosk.store.tables import Attempt, Checkin
 from screens.coordinator.day_view import attempt_row
+from screens.coordinator.manual import REGISTRANT
 from screens.i18n import Translator
 
 COLUMNS = ("time", "outcome", "reason", "registrant", "method", "state", "sync")
-COLUMN_WIDTHS = {  # cells; fixed so the table never depends on when its rows arrived
+SORT_CYCLE = ("time", "outcome", "method")
+COLUMN_WIDTHS = {  # cells, fixed (never dependent on when rows arrived); 80 columns in all
     "time": 8,
-    "outcome": 9,
-    "reason": 16,  # the longest reasons are cut; the audit view shows them whole
-    "registrant": 16,
-    "method": 10,
+    "outcome": 8,
+    "reason": 11,  # the catalogs keep every word within its column (a test checks)
+    "registrant": 12,
+    "method": 7,
     "state": 6,
-    "sync": 11,
+    "sync": 9,
 }
+
+
+def search_terms(needle: str) -> set[str]:
+    """What to look for: the text typed, and for a whole registrant id typed in, the masked
+    form the table shows (ids are stored masked)."""
+    typed = needle.strip()
+    if not typed:
+        return set()
+    terms = {typed.casefold()}
+    compact = typed.replace("-", "").replace(" ", "").upper()
+    if REGISTRANT.match(compact):
+        terms.add(mask_registrant(compact).casefold())
+    return terms
 
 
 class AttemptsTable(DataTable[Text]):
@@ -45,23 +61,42 @@ class AttemptsTable(DataTable[Text]):
         else:
             self.sort_column, self.sort_reverse = column, False
 
+    def cycle_sort(self) -> None:
+        """The sort key: time (newest first), then outcome, then method, then time again."""
+        order = SORT_CYCLE
+        column = self.sort_column if self.sort_column in order else order[-1]
+        self.sort_column = order[(order.index(column) + 1) % len(order)]
+        self.sort_reverse = self.sort_column == "time"
+
     def fill(
         self,
         t: Translator,
         attempts: list[Attempt],
         checkins: dict[str, Checkin],
         needle: str,
+        paper_names: dict[str, str] | None = None,
     ) -> int:
-        """Show the attempts whose cells contain `needle` (any case), sorted; returns how many
-        are shown."""
+        """Show the attempts whose cells (or paper-form name) contain `needle` (any case),
+        sorted; returns how many are shown."""
         selected = self.selected(attempts)
+        names = paper_names or {}
         rows = [
-            (attempt, attempt_row(t, attempt, checkins.get(attempt.checkin_id or "")))
+            (
+                attempt,
+                attempt_row(
+                    t,
+                    attempt,
+                    checkins.get(attempt.checkin_id or ""),
+                    names.get(attempt.checkin_id or "", ""),
+                ),
+            )
             for attempt in attempts
         ]
-        needle = needle.strip().casefold()
-        if needle:
-            rows = [r for r in rows if any(needle in cell.plain.casefold() for cell in r[1])]
+        needles = search_terms(needle)
+        if needles:
+            rows = [
+                r for r in rows if any(n in cell.plain.casefold() for cell in r[1] for n in needles)
+            ]
         column = COLUMNS.index(self.sort_column)
         rows.sort(
             key=lambda r: (r[0].at if column == 0 else r[1][column].plain, r[0].at),

@@ -13,8 +13,8 @@ from textual.widgets import Button, DataTable, Static
 
 from kiosk.clock import JST
 from kiosk.store.tables import Audit
-from kiosk.text import sanitize
 from screens.base import KioskModal
+from screens.coordinator.day_view import audit_reason, operator_word
 from screens.i18n import COORDINATOR_CATALOG
 
 
@@ -47,10 +47,10 @@ class AuditModal(KioskModal[None]):
         for entry in self.entries:
             table.add_row(
                 Text(local_time(entry.at)),
-                Text(sanitize(entry.operator, 64)),
+                Text(operator_word(self.t, entry.operator)),
                 Text(self.t(f"audit.action_{entry.action}")),
                 Text((entry.checkin_id or "")[:8]),
-                Text(sanitize(entry.reason)),
+                Text(audit_reason(self.t, entry.reason)),
             )
         if not self.entries:
             table.add_row(Text(self.t("audit.empty")), Text(""), Text(""), Text(""), Text(""))

@@ -8,6 +8,7 @@ All database work runs on thread workers; results come back as messages."""
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,14 +18,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 
 from kiosk.closeout import CloseoutResult, DaySummary
-from kiosk.models import Outcome, SyncState
+from kiosk.models import SyncState
 from kiosk.store.tables import Attempt, Checkin
 from kiosk.text import sanitize
 from kiosk.trust_keeper import TrustStatus
-from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
-from screens.coordinator.attempts import AttemptsTable
+from screens.coordinator.attempts import SORT_CYCLE, AttemptsTable
 from screens.coordinator.audit import AuditModal
 from screens.coordinator.closing import (
     close_question,
@@ -33,23 +33,22 @@ from screens.coordinator.closing import (
     upload_progress,
 )
 from screens.coordinator.context import CoordinatorContext
+from screens.coordinator.corrections import CorrectingScreen
 from screens.coordinator.day_view import (
     activity_counts_text,
     axis_text,
     counts_grid,
     digest_text,
     heading_text,
-    local_time,
     premium_text,
     receipt_text,
     status_text,
+    summary_lines,
     trust_text,
 )
 from screens.coordinator.export import ExportModal, ExportRequest
-from screens.coordinator.manual import ManualEntry, ManualModal
 from screens.coordinator.messages import (
     AuditLoaded,
-    CorrectionDone,
     DayClosed,
     DayLoaded,
     Exported,
@@ -57,13 +56,13 @@ from screens.coordinator.messages import (
 )
 from screens.coordinator.pin import PinModal
 from screens.coordinator.quit import confirm_quit
-from screens.coordinator.reason import Correction, ReasonModal
 from screens.i18n import COORDINATOR_CATALOG
 
+log = logging.getLogger(__name__)
 ACTIONS = ("void", "restore", "add", "audit", "close", "export", "quit", "back")
 
 
-class CloseoutScreen(KioskScreen[None]):
+class CloseoutScreen(CorrectingScreen):
     CSS_PATH = "coordinator.tcss"
     CATALOG = COORDINATOR_CATALOG
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,6 +75,7 @@ class CloseoutScreen(KioskScreen[None]):
         Binding("e", "export", show=False),
         Binding("q", "quit", show=False),
         Binding("slash", "search", show=False),
+        Binding("s", "sort", show=False),
         Binding("f5", "refresh", show=False),
     ]
 
@@ -89,6 +89,7 @@ class CloseoutScreen(KioskScreen[None]):
         self.summary: DaySummary | None = None
         self.attempts: list[Attempt] = []
         self.checkins: dict[str, Checkin] = {}
+        self.paper_names: dict[str, str] = {}  # check-in id -> name on the paper form
         self.last_close: CloseoutResult | None = None
         self.upload_error = ""
         self.trust: TrustStatus | None = None
@@ -99,9 +100,13 @@ class CloseoutScreen(KioskScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="coord-locked")
         with Vertical(id="coord-main"):
-            with Horizontal(id="coord-heading-row"):
-                yield Static(id="coord-heading")
+            yield Static(id="coord-heading")
+            with Horizontal(id="coord-search-row"):
+                yield Input(id="coord-search")
+                yield Static(id="coord-shown")
                 yield Select[str]([], allow_blank=True, id="coord-activity")
+            # Small screens: one summary block; large ones also get the detail panel.
+            yield Static(id="coord-summary")
             with Horizontal(id="coord-top"):
                 yield Static(id="coord-counts")
                 with Vertical(id="coord-right"):
@@ -110,17 +115,19 @@ class CloseoutScreen(KioskScreen[None]):
                     yield Static(id="coord-axis")
                     yield Static(id="coord-premium")
                     yield Static(id="coord-digest")
-                    yield Static(id="coord-status")
                     yield Static(id="coord-receipt")
                     yield Static(id="coord-national")
                     yield Static(id="coord-trust")
-            with Horizontal(id="coord-search-row"):
-                yield Input(id="coord-search")
-                yield Static(id="coord-shown")
+            yield Static(id="coord-status")
             yield AttemptsTable(id="coord-attempts")
             with Horizontal(id="coord-actions"):
                 for action in ACTIONS:
                     yield Button(Text(""), id=f"coord-{action}", classes="coord-action")
+
+    def on_resize(self) -> None:
+        # The attempts table comes first: the detail panel only where it leaves the table
+        # room (at 80x24 the table keeps more than 8 rows).
+        self.set_class(self.size.height < 36 or self.size.width < 100, "-compact")
 
     def on_mount(self) -> None:
         self.watch(self.app, "sync_state", self._sync_changed, init=False)
@@ -151,7 +158,9 @@ class CloseoutScreen(KioskScreen[None]):
         self.query_one("#coord-search", Input).placeholder = t("table.search")
         self.query_one("#coord-activity", Select).prompt = t("screen.activity")
         for action in ACTIONS:
-            self.query_one(f"#coord-{action}", Button).label = Text(t(f"action.{action}"))
+            button = self.query_one(f"#coord-{action}", Button)
+            key, label = t(f"action_key.{action}"), t(f"action.{action}")
+            button.label = Text(f"{key}\n{label}")  # the key above the full label
         self.query_one(AttemptsTable).relabel(t)
         self._show()
 
@@ -187,16 +196,15 @@ class CloseoutScreen(KioskScreen[None]):
             message.attempts,
             message.checkins,
         )
+        self.paper_names = message.paper_names
         self.trust = message.trust
         ids = [a.id for a in message.activities]
         select = self.query_one("#coord-activity", Select)
         if ids != self.activity_ids:
             self.activity_ids = ids
             with self.prevent(Select.Changed):
-                select.set_options(
-                    (Text(f"{sanitize(a.name, 60)} ({sanitize(a.id, 60)})"), a.id)
-                    for a in message.activities
-                )
+                # stored sanitised; sanitised again for records an older version stored raw
+                select.set_options((Text(sanitize(a.name, 60)), a.id) for a in message.activities)
         if select.value != self.activity_id:
             with self.prevent(Select.Changed):
                 select.value = self.activity_id
@@ -236,17 +244,35 @@ class CloseoutScreen(KioskScreen[None]):
             status = status_text(t, summary, self.upload_error)
             self.query_one("#coord-status", Static).update(status)
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
-        self.query_one("#coord-national", Static).update(activity_counts_text(t, summary))
-        now = self.context.clock.now()
-        self.query_one("#coord-trust", Static).update(trust_text(t, self.trust, now))
+        national = activity_counts_text(t, summary)
+        trust = trust_text(t, self.trust, self.context.clock.now())
+        self.query_one("#coord-national", Static).update(national)
+        self.query_one("#coord-trust", Static).update(trust)
+        # the compact summary (small screens) carries the same lines under the counts
+        compact = summary_lines(t, summary)
+        for line in (national, trust):
+            if line.plain:
+                compact.append("\n")
+                compact.append_text(line)
+        self.query_one("#coord-summary", Static).update(compact)
         self._fill_table()
 
     def _fill_table(self) -> None:
         needle = self.query_one("#coord-search", Input).value
-        shown = self.query_one(AttemptsTable).fill(self.t, self.attempts, self.checkins, needle)
+        table = self.query_one(AttemptsTable)
+        shown = table.fill(self.t, self.attempts, self.checkins, needle, self.paper_names)
+        column = table.sort_column
+        order = self.t(f"table.sort_{column}" if column in SORT_CYCLE else "table.sort_other")
+        arrow = "▼" if table.sort_reverse else "▲"
         self.query_one("#coord-shown", Static).update(
-            Text(self.t("table.shown", shown=shown, total=len(self.attempts)))
+            Text(self.t("table.shown", shown=shown, total=len(self.attempts), order=order) + arrow)
         )
+
+    def action_sort(self) -> None:
+        """S: sort by time, outcome or method in turn (a column header sorts by any column)."""
+        if self.unlocked:
+            self.query_one(AttemptsTable).cycle_sort()
+            self._fill_table()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
@@ -257,31 +283,6 @@ class CloseoutScreen(KioskScreen[None]):
         if event.input.id == "coord-search":
             event.stop()
             self._fill_table()
-
-    # -- selection ----------------------------------------------------------------------------
-
-    def selected_attempt(self) -> Attempt | None:
-        return self.query_one(AttemptsTable).selected(self.attempts)
-
-    def _selected_checkin(self, *, voided: bool) -> tuple[Attempt, Checkin] | None:
-        if self.summary is not None and self.summary.closed:
-            self.notify(self.t("error.activity_closed"), markup=False, severity="warning")
-            return None
-        attempt = self.selected_attempt()
-        checkin = self.checkins.get(attempt.checkin_id or "") if attempt else None
-        if attempt is None or checkin is None or attempt.outcome != Outcome.ACCEPTED.value:
-            self.notify(self.t("table.select_accepted"), markup=False, severity="warning")
-            return None
-        if checkin.voided != voided:
-            key = "error.already_voided" if checkin.voided else "error.not_voided"
-            self.notify(self.t(key), markup=False, severity="warning")
-            return None
-        return attempt, checkin
-
-    def _describe(self, attempt: Attempt) -> str:
-        return f"{local_time(attempt.at)}  {attempt.registrant or ''}  " + self.t(
-            f"method.{attempt.method}"
-        )
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -301,62 +302,6 @@ class CloseoutScreen(KioskScreen[None]):
     def action_search(self) -> None:
         if self.unlocked:
             self.query_one("#coord-search", Input).focus()
-
-    def action_void(self) -> None:
-        self._correct(voided=False)
-
-    def action_restore(self) -> None:
-        self._correct(voided=True)
-
-    def _correct(self, *, voided: bool) -> None:
-        if not self.unlocked:
-            return
-        found = self._selected_checkin(voided=voided)
-        if found is None:
-            return
-        attempt, checkin = found
-        action = "restore" if voided else "void"
-
-        def done(correction: Correction | None) -> None:
-            if correction is None:
-                return
-            self.operator = correction.operator
-            context = self.context
-            self.background(
-                lambda: self.post_message(
-                    jobs.correct(context, checkin.id, correction, restore=voided)
-                ),
-                group="coordinator",
-            )
-
-        title = self.t(f"{action}.title")
-        self.app.push_screen(ReasonModal(title, self._describe(attempt), self.operator), done)
-
-    def action_add(self) -> None:
-        if not self.unlocked:
-            return
-        if self.summary is not None and self.summary.closed:
-            self.notify(self.t("error.activity_closed"), markup=False, severity="warning")
-            return
-
-        def done(entry: ManualEntry | None) -> None:
-            if entry is None:
-                return
-            self.operator = entry.operator
-            context, activity_id = self.context, self.activity_id
-            self.background(
-                lambda: self.post_message(jobs.add_record(context, activity_id, entry)),
-                group="coordinator",
-            )
-
-        self.app.push_screen(ManualModal(self.operator), done)
-
-    def on_correction_done(self, message: CorrectionDone) -> None:
-        if message.error:
-            self.notify(self.t(message.error), markup=False, severity="error")
-        else:
-            self.notify(self.t(f"{message.action}.done"), markup=False)
-        self.reload()
 
     def action_audit(self) -> None:
         if not self.unlocked:
@@ -381,8 +326,12 @@ class CloseoutScreen(KioskScreen[None]):
     def on_gates_loaded(self, message: GatesLoaded) -> None:
         if self.summary is None or message.activity_id != self.activity_id:
             return
+        if message.error:  # the screen says "no connection"; the detail is for the log
+            log.info("gate status unavailable: %s", message.error)
         confirm = ConfirmModal(
-            close_question(self.t, self.summary, message.gates, message.error),
+            close_question(
+                self.t, self.summary, message.gates, message.error, online=self._online()
+            ),
             title=self.t("close.confirm_title"),
             yes=self.t("close.confirm_yes"),
             no=self.t("common.cancel"),
@@ -406,6 +355,14 @@ class CloseoutScreen(KioskScreen[None]):
             group="coordinator",
         )
 
+    def _online(self) -> bool:
+        """Whether the close-out can reach the national system now (as the sync worker
+        last saw it; no worker or an offline-only device: no)."""
+        state = getattr(self.app, "sync_state", None)
+        if self.context.submit_closeout is None:
+            return False
+        return state is None or bool(getattr(state, "online", True))
+
     def on_day_closed(self, message: DayClosed) -> None:
         self.closing = False
         result = message.result
@@ -413,6 +370,8 @@ class CloseoutScreen(KioskScreen[None]):
             self.notify(self.t(message.error), markup=False, severity="error")
             return
         self.last_close = result
+        if result.upload_error:  # the detail is for the log; the screen says what happens next
+            log.info("close-out not uploaded: %s", result.upload_error)
         self.upload_error = upload_error_text(self.t, result)
         for text, severity in closed_notices(self.t, result):
             self.notify(text, markup=False, severity=severity)

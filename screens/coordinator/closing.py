@@ -14,20 +14,33 @@ from screens.i18n import Translator
 
 
 def close_question(
-    t: Translator, summary: DaySummary, gates: list[GateStatus] | None, error: str = ""
+    t: Translator,
+    summary: DaySummary,
+    gates: list[GateStatus] | None,
+    error: str = "",
+    *,
+    online: bool = True,
 ) -> str:
-    """What the coordinator confirms: the day's numbers, and which other gates have not
-    uploaded everything yet (or that this is not known)."""
+    """What the coordinator confirms: the day's numbers, a warning when this kiosk is offline
+    or still holds uploads, and which other gates have not uploaded everything yet (or that
+    this is not known: in plain words; `error` is for the log)."""
+    c = summary.counts
     if summary.closed:
         question = t("close.resend_question")
     else:
-        c = summary.counts
         question = t("close.question", accepted=c.accepted, pending=c.pending_upload)
+    lines = [question]
+    if not online:
+        lines.append(t("close.warn_offline"))
+    if c.pending_upload:
+        lines.append(t("close.warn_pending", n=c.pending_upload))
     if gates is None:
-        return question + "\n" + t("close.gates_unknown", error=error or t("close.offline"))
-    if gates:
-        return question + "\n" + t("close.gates_waiting", gates=gate_list(t, gates))
-    return question + "\n" + t("close.gates_synced")
+        lines.append(t("close.gates_unknown", error=t("close.offline")))
+    elif gates:
+        lines.append(t("close.gates_waiting", gates=gate_list(t, gates)))
+    else:
+        lines.append(t("close.gates_synced"))
+    return "\n".join(lines)
 
 
 def upload_progress(t: Translator, state: SyncState | None) -> str:
@@ -39,10 +52,9 @@ def upload_progress(t: Translator, state: SyncState | None) -> str:
 
 
 def upload_error_text(t: Translator, result: CloseoutResult) -> str:
-    """Why the close-out has no receipt yet, as the status line shows it."""
-    if result.upload_error == "offline":
-        return t("close.offline")
-    return result.upload_error or ""
+    """Why the close-out has no receipt yet, as the status line shows it: in plain words (the
+    transport's own message, e.g. `RemoteProtocolError: Server disconnected`, goes to the log)."""
+    return t("close.offline") if result.upload_error else ""
 
 
 def closed_notices(t: Translator, result: CloseoutResult) -> list[tuple[str, SeverityLevel]]:
@@ -52,6 +64,8 @@ def closed_notices(t: Translator, result: CloseoutResult) -> list[tuple[str, Sev
         notices: list[tuple[str, SeverityLevel]] = [(t("close.waiting_for_upload"), "warning")]
     elif result.all_confirmed:
         notices = [(t("close.all_confirmed", n=result.count), "information")]
+    elif result.receipt is None and result.upload_error:
+        notices = [(t("close.closed_offline"), "warning")]  # and what happens next
     else:
         notices = [(t("close.closed_pending"), "warning")]
     if result.unsynced_gates:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class PinVerifier(Protocol):
     """Checks a coordinator PIN with lock-out (`kiosk.pin.PinGate` is one)."""
 
+    max_failures: int  # wrong PINs in a row before the lock-out (the dialog counts down)
+
     def attempt(self, pin: str) -> PinAttempt: ...
 
     def locked_for(self) -> float:

@@ -3,13 +3,14 @@ renderables, so the screen module keeps to layout, loading and actions."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from rich.table import Table
 from rich.text import Text
 
 from kiosk.clock import JST
-from kiosk.closeout import DaySummary, not_counting
+from kiosk.closeout import DaySummary, HourCount, not_counting
 from kiosk.models import Outcome
 from kiosk.national import GateStatus
 from kiosk.store.tables import Attempt, Checkin, SyncStatus
@@ -44,10 +45,15 @@ def heading_text(t: Translator, summary: DaySummary) -> Text:
 
 def axis_text(t: Translator, summary: DaySummary) -> str:
     """The hours the chart of check-ins per hour covers, and its peak."""
-    hours = summary.hourly
+    return hours_axis(t, summary.hourly)
+
+
+def hours_axis(t: Translator, hours: tuple[HourCount, ...]) -> str:
     if not hours:
         return t("counts.no_checkins")
     peak = max(h.count for h in hours)
+    if len(hours) == 1:  # not "15:00 〜 15:00"
+        return t("counts.axis_one", hour=hours[0].label, peak=peak)
     return t("counts.axis", first=hours[0].label, last=hours[-1].label, peak=peak)
 
 
@@ -94,6 +100,36 @@ def _rows_national(t: Translator, summary: DaySummary) -> list[tuple[str, int]]:
     if c.unattested:
         rows.append((t("counts.unattested"), c.unattested))
     return rows
+
+
+def summary_lines(t: Translator, summary: DaySummary) -> Text:
+    """The counts in a few short lines, for screens too small for the detail panel.
+
+    Line 1: what this gate decided; line 2: what the national system made of it; line 3 (when
+    any): rejected at the gate by reason. More counts (issue 17's gate vs app) add segments."""
+    c = summary.counts
+    here = [
+        t("summary.accepted", n=c.accepted),
+        t("summary.unique", n=c.unique_people),
+        t("summary.duplicates", n=c.duplicates),
+        t("summary.rejected", n=c.rejected),
+        t("summary.voided", n=c.voided),
+    ]
+    national = [
+        t("summary.pending", n=c.pending_upload),
+        t("summary.confirmed", n=c.confirmed),
+        t("summary.counted", n=c.counted),
+        t("summary.server_duplicates", n=c.server_duplicates),
+        t("summary.server_rejected", n=c.server_rejected),
+    ]
+    text = Text("・".join(here), style="bold")
+    text.append("\n" + "・".join(national))
+    if c.rejected_by_reason:
+        reasons = "・".join(
+            f"{reason_label(t, code)} {n}" for code, n in sorted(c.rejected_by_reason.items())
+        )
+        text.append("\n" + t("summary.by_reason", reasons=reasons))
+    return text
 
 
 def counts_grid(t: Translator, summary: DaySummary) -> Table:
@@ -149,13 +185,15 @@ def status_text(t: Translator, summary: DaySummary, upload_error: str | None) ->
     if summary.pending_corrections:
         parts.append(t("close.pending_corrections", n=len(summary.pending_corrections)))
     if receipt is None:
-        error = upload_error
-        parts.append(t("close.no_receipt") + (f" ({error})" if error else ""))
+        parts.append(t("close.no_receipt"))
     elif not matched:
         parts.append(t("close.digest_mismatch"))
     if others:
         parts.append(t("close.unsynced", gates=gate_list(t, others)))
-    return Text(t("close.pending", items="・".join(parts)), style="bold yellow")
+    text = Text(t("close.pending", items="・".join(parts)), style="bold yellow")
+    if receipt is None and upload_error:
+        text.append("\n" + t("close.next_offline"), style="bold")  # what happens next
+    return text
 
 
 def receipt_text(t: Translator, summary: DaySummary) -> str:
@@ -194,8 +232,11 @@ def server_detail(t: Translator, checkin: Checkin) -> str:
     return ""
 
 
-def attempt_row(t: Translator, attempt: Attempt, checkin: Checkin | None) -> list[Text]:
-    """One row of the attempts table (untrusted values as plain Text)."""
+def attempt_row(
+    t: Translator, attempt: Attempt, checkin: Checkin | None, paper_name: str = ""
+) -> list[Text]:
+    """One row of the attempts table (untrusted values as plain Text). A paper-form record
+    shows the name written on the form instead of its placeholder id."""
     created = attempt.outcome == Outcome.ACCEPTED.value and checkin is not None
     reason = reason_label(t, attempt.reason)
     if created and checkin is not None:
@@ -209,11 +250,41 @@ def attempt_row(t: Translator, attempt: Attempt, checkin: Checkin | None) -> lis
         Text(local_time(attempt.at)),
         Text(t(f"outcome.{attempt.outcome}"), style=style),
         Text(sanitize(reason)),
-        Text(attempt.registrant or ""),
+        Text(
+            t("table.paper_name", name=sanitize(paper_name, 30))
+            if paper_name
+            else attempt.registrant or ""
+        ),
         Text(t(f"method.{attempt.method}")),
         Text(state),
         Text(sync),
     ]
+
+
+SYSTEM_REASONS = {
+    "undo at gate": "audit_reason.undo_at_gate",
+    "manual entry at gate (registrant id)": "audit_reason.manual_id",
+    "paper activity-record form at gate": "audit_reason.manual_paper",
+}
+"""Audit reasons the kiosk itself writes (stable texts in the database), shown in words."""
+_RETENTION = re.compile(r"^retention: (\d+) paper records, (\d+) rejected-scan details$")
+
+
+def audit_reason(t: Translator, reason: str) -> str:
+    """A system-written audit reason in the current language; what a person typed, as typed."""
+    key = SYSTEM_REASONS.get(reason)
+    if key is not None:
+        return t(key)
+    retention = _RETENTION.match(reason)
+    if retention is not None:
+        return f"{t('audit_reason.retention')} ({retention[1]}/{retention[2]})"
+    return sanitize(reason, 200)
+
+
+def operator_word(t: Translator, operator: str) -> str:
+    """`gate`, `coordinator`, `retention`: the kiosk's own operator names, in words."""
+    key = f"operator.{operator}"
+    return t(key) if t.has(key) else sanitize(operator, 64)
 
 
 def activity_counts_text(t: Translator, summary: DaySummary) -> Text:

@@ -48,6 +48,18 @@ class ExportModal(KioskModal[ExportRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one("#export-folder", Input).focus()
+        self._mark_choice()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        self._mark_choice()
+
+    def _mark_choice(self) -> None:
+        """The chosen encoding says so in words (colour is never the only signal)."""
+        for button, key in (("#enc-utf-8-sig", "export.utf8"), ("#enc-cp932", "export.cp932")):
+            radio = self.query_one(button, RadioButton)
+            mark = self.t("export.chosen") if radio.value else ""
+            radio.label = Text(f"{self.t(key)}{mark}")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -55,7 +67,7 @@ class ExportModal(KioskModal[ExportRequest | None]):
             self.action_cancel()
             return
         folder = Path(self.query_one("#export-folder", Input).value.strip()).expanduser()
-        if not folder.is_dir():
+        if not (folder.is_dir() or folder.parent.is_dir()):  # a new last folder is made
             self.query_one("#export-error", Static).update(Text(self.t("export.no_folder")))
             return
         pressed = self.query_one("#export-encoding", RadioSet).pressed_button

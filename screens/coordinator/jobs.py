@@ -67,7 +67,13 @@ def load_day(
     checkins = {c.id: c for c in store.records.checkins(activity_id)}
     activities = store.activities.by_date(on_date=summary.activity.date)
     trust = trust_status() if trust_status is not None else None
-    return DayLoaded(summary, attempts, checkins, activities, trust)
+    names = {}
+    for checkin in checkins.values():
+        if checkin.method == Method.PAPER.value:
+            record = store.records.paper_record(checkin.id)
+            if record is not None and record.name:
+                names[checkin.id] = record.name
+    return DayLoaded(summary, attempts, checkins, activities, trust, names)
 
 
 def correct(
@@ -152,6 +158,7 @@ def export(context: CoordinatorContext, activity: Activity, request: ExportReque
     """Every export format of the activity's day, written to the chosen folder."""
     paths, replaced = [], 0
     try:
+        request.folder.mkdir(mode=0o700, exist_ok=True)
         for fmt in ExportFormat:
             result = export_activities(
                 context.store,

@@ -28,6 +28,7 @@ class DayLoaded(Message):
     checkins: dict[str, Checkin]
     activities: list[Activity]  # every activity held on the same day (for switching)
     trust: TrustStatus | None = None  # the trust list in force (None: not known here)
+    paper_names: dict[str, str] = field(default_factory=dict)  # check-in id -> form name
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DayLoaded)

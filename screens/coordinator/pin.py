@@ -88,7 +88,8 @@ class PinModal(KioskModal[bool]):
             self.dismiss(True)
             return
         if attempt.result is PinCheck.WRONG:
-            self._status = self.t("pin.wrong", failures=attempt.failures)
+            left = max(0, self.verifier.max_failures - attempt.failures)
+            self._status = self.t("pin.wrong", failures=attempt.failures, left=left)
         self._show_lockout()
 
     def action_cancel(self) -> None:

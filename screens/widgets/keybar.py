@@ -20,8 +20,9 @@ from screens.i18n import Translator
 class KeyChip(Static):
     DEFAULT_CSS = """
     KeyChip {
-        width: 1fr; height: 3; content-align: center middle; text-style: bold;
-        background: $primary-muted; color: $text; margin: 0 0 0 1;
+        width: auto; min-width: 10; height: 3; padding: 0 1; content-align: center middle;
+        text-align: center; text-style: bold; background: $primary-muted; color: $text;
+        margin: 0 0 0 1;
     }
     KeyChip:hover { background: $primary 40%; }
     """
@@ -53,8 +54,9 @@ class KeyBar(Horizontal):
                 continue
             seen.add(binding.action)
             key = self.app.get_key_display(binding).upper()
-            label = Text(key, style="bold reverse")
-            label.append(f" {self.t(binding.description)}", style="bold")
+            # the key above its label: narrow chips, so the bar fits 80 columns in one row
+            label = Text(f" {key} ", style="bold reverse", no_wrap=True)
+            label.append(f"\n{self.t(binding.description)}", style="bold")
             yield KeyChip(binding, active.node, label)
 
     def relabel(self) -> None:

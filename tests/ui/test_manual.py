@@ -34,6 +34,10 @@ async def test_manual_id_checks_in(kiosk: Kiosk) -> None:
         screen = await open_manual(pilot)
         assert app.focused is screen.query_one("#registrant", Input)
         await pilot.press(*"fr7k-3m9q-2xpd", "enter")  # lower case and hyphens are fine
+        assert isinstance(app.screen, ManualScreen)  # Enter checks, then asks for the button
+        confirm = app.translator("manual.id_confirm")
+        assert confirm in str(app.screen.query_one("#id-error").render())
+        await pilot.press("enter")  # the button has the focus now
         await settle(pilot)
         scan = app.screen
         assert isinstance(scan, ScanScreen)
@@ -56,7 +60,7 @@ async def test_manual_id_twice_is_duplicate(kiosk: Kiosk) -> None:
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manual(pilot)
-        await pilot.press(*"FR7K3M9Q2XPD", "enter")
+        await pilot.press(*"FR7K3M9Q2XPD", "enter", "enter")
         await settle(pilot)
         banner = app.screen.query_one(ResultBanner)
         assert banner.state == "duplicate"
@@ -71,7 +75,7 @@ async def test_manual_id_validation(kiosk: Kiosk) -> None:
         await pilot.press(*"FR123", "enter")
         await settle(pilot)
         assert app.screen is screen
-        assert "FR and 10 letters or digits" in error_text(screen, "id-error")
+        assert "FR + 10 letters/digits" in error_text(screen, "id-error")
         assert kiosk.services.store.records.attempts(kiosk.services.checkins.activity_id) == []
 
 
@@ -94,10 +98,10 @@ async def test_paper_form_validation_then_record(kiosk: Kiosk) -> None:
         await record_paper("氏名を入力してください")
         screen.query_one("#name", Input).value = "山田 花子"
         screen.query_one("#contact", Input).value = "12"
-        await record_paper("電話番号")
+        await record_paper("電話番号かメールアドレス")
         screen.query_one("#contact", Input).value = "090-1234-5678"
         screen.query_one("#municipality", Input).value = "131017"  # wrong check digit
-        await record_paper("検査数字")
+        await record_paper("市区町村コード（6桁）が正しくありません")
         assert app.focused is screen.query_one("#municipality", Input)
         screen.query_one("#municipality", Input).value = "131016"
         await pilot.press("enter")
@@ -148,7 +152,7 @@ async def test_a_typed_in_id_is_recorded_and_the_volunteer_told_it_needs_a_coord
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manual(pilot)
-        await pilot.press(*"FR7K3M9Q2XPD", "enter")
+        await pilot.press(*"FR7K3M9Q2XPD", "enter", "enter")  # check, then the button
         await settle(pilot)
         banner = app.screen.query_one(ResultBanner)
         assert banner.state == "accepted"
@@ -178,7 +182,7 @@ async def test_a_duplicate_names_the_gate_that_checked_the_person_in_first(kiosk
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manual(pilot)
-        await pilot.press(*"FR7K3M9Q2XPD", "enter")
+        await pilot.press(*"FR7K3M9Q2XPD", "enter", "enter")  # check, then the button
         await settle(pilot)
         banner = app.screen.query_one(ResultBanner)
         assert banner.state == "duplicate"

@@ -82,6 +82,7 @@ async def test_each_accepted_banner_says_whether_it_counts_for_them(designated: 
             ("FR0000000001", [CHIYODA], PremiumCue.YOURS, "★ Counts toward their premium"),
             ("FR0000000002", [SAPPORO], PremiumCue.OTHER, "☆ Designated, but not by their"),
         ):
+            designated.clock.advance(1)  # each result is up at least 0.5 s (screens.results)
             screen.submit(designated.sign(sub=sub, mun=mun), Method.CAMERA)
             await settle(pilot)
             result = screen.banner.result
@@ -89,11 +90,13 @@ async def test_each_accepted_banner_says_whether_it_counts_for_them(designated: 
             assert result.premium is expected
             assert cue.display
             assert text_of(cue).startswith(words)
+        designated.clock.advance(1)
         screen.submit(designated.sign(sub="FR0000000001", mun=[CHIYODA]), Method.CAMERA)
         await settle(pilot)
         assert screen.banner.state == "duplicate"
         assert not cue.display  # the cue is for an accepted pass only
         await pilot.press("f4")  # 日本語
+        designated.clock.advance(1)
         screen.submit(designated.sign(sub="FR0000000003", mun=[CHIYODA]), Method.CAMERA)
         await settle(pilot)
         assert text_of(cue) == "★ 登録先の指定活動：プレミアムの実績"

@@ -10,7 +10,7 @@ from kiosk.store.tables import Activity
 from screens.messages import ScanDecided
 from screens.scan import ScanScreen
 from screens.start import StartScreen
-from tests.ui.conftest import ACTIVITY, NOW, Kiosk, settle, to_scan
+from tests.ui.conftest import ACTIVITY, NOW, Kiosk, settle, to_scan, wait_until
 from tests.ui.test_scan import banner_text
 
 HOSTILE = "[b]bold[/b][@click=app.quit]x[/] \x1b[31mred\x1b[0m\x07"
@@ -42,6 +42,8 @@ async def test_pass_claims_with_markup_render_literally(kiosk: Kiosk) -> None:
         )
         screen.post_message(ScanDecided(hostile))
         await settle(pilot)
+        kiosk.clock.advance(3)  # the rejection before it stays up banner_seconds first
+        await wait_until(pilot, lambda: "[b]bold" in banner_text(screen))
         text = banner_text(screen)
         assert "[b]bold[/b][@click=app.quit]x[/]" in text
         assert "\x1b" not in text

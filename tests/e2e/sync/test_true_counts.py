@@ -137,8 +137,10 @@ def test_a_pass_revoked_before_an_offline_scan_is_rejected_by_the_server_and_lef
     assert header == [label for _, label in COLUMNS]
     keys = [key for key, _ in COLUMNS]
     by_id = {row[keys.index("checkin_id")]: dict(zip(keys, row, strict=True)) for row in rows}
-    assert (by_id[ids[3]]["national"], by_id[ids[3]]["server_reason"]) == ("rejected", "revoked")
-    assert {by_id[i]["national"] for i in ids[:3]} == {"counted"}
+    rejected = by_id[ids[3]]
+    assert (rejected["national_code"], rejected["server_reason_code"]) == ("rejected", "revoked")
+    assert (rejected["national"], rejected["server_reason"]) == ("不受理", "失効済みのパス")
+    assert {by_id[i]["national_code"] for i in ids[:3]} == {"counted"}
 
     text = export_day(kiosk.store, summary.activity.date, "summary", generated_at=NOW).data.decode(
         "utf-8-sig"

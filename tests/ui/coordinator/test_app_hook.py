@@ -40,7 +40,7 @@ async def test_f9_opens_the_pin_then_the_closeout_of_the_current_activity(
             assert screen.summary is not None
             assert screen.summary.activity.id == "act-2026-11-23-beach"
             assert screen.context.device == "Gate 1 (kiosk-test-01)"
-            assert screen.t("action.back") == "Esc Back"
+            assert screen.t("action.back") == "Back"
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, CloseoutScreen)

@@ -48,9 +48,34 @@ def test_both_languages_have_the_same_keys_and_fields() -> None:
 def test_values_are_sanitised_and_unknown_keys_fall_back() -> None:
     gate = Translator("en")
     t = gate.catalog(COORDINATOR_CATALOG)
-    assert t("pin.wrong", failures="\x1b[31m2") == "Wrong PIN (attempt 2)"
+    assert (
+        t("pin.wrong", failures=2, left="\x1b[31m2") == "Wrong PIN (2 tries left before the lock)"
+    )
     assert t("no.such.key") == "no.such.key"
     gate.language = "ja"  # the coordinator's strings follow the App's language
     assert t("common.ok") == "決定"
     with pytest.raises(ValueError, match="language"):
         load_catalog("fr", COORDINATOR_CATALOG)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_word_fits_its_attempts_column(language: str) -> None:
+    """No clipped labels in the close-out table: headers and cell words within the widths."""
+    from rich.cells import cell_len
+
+    from screens.coordinator.attempts import COLUMN_WIDTHS
+
+    t = Translator(language).catalog("coordinator")
+    sections = {
+        "outcome": "outcome",
+        "reason": "reasons",
+        "method": "method",
+        "state": "state",
+        "sync": "sync",
+    }
+    catalog = load_catalog(language, "coordinator")
+    for column, width in COLUMN_WIDTHS.items():
+        assert cell_len(t(f"table.{column}")) <= width, column
+        section = sections.get(column)
+        words = [v for k, v in catalog.items() if section and k.startswith(f"{section}.")]
+        assert all(cell_len(w) <= width for w in words), (column, words)

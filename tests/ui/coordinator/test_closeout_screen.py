@@ -111,7 +111,7 @@ async def test_pin_lockout_shows_time_remaining_then_lets_the_right_pin_in(day: 
             await settle(pilot)
             if attempt < 3:
                 assert text_of(modal.query_one("#pin-status", Static)) == (
-                    f"Wrong PIN (attempt {attempt})"
+                    f"Wrong PIN ({3 - attempt} tries left before the lock)"
                 )
         status = text_of(modal.query_one("#pin-status", Static))
         assert status == "Locked after repeated wrong PINs. Try again in 30 s"
@@ -150,7 +150,7 @@ async def test_void_needs_a_reason_and_is_audited_then_restore(day: Day) -> None
         audit = day.store.records.audit_trail(voided[0].id)
         assert [(a.action, a.operator, a.reason) for a in audit][-1] == (
             "void",
-            "coordinator",
+            "管理者",  # the default operator, prefilled in the screen's language
             "[bold]別人[/bold] を読み取った",
         )
         assert screen.summary is not None
@@ -242,7 +242,8 @@ async def test_close_the_day_offline_then_with_the_server(day: Day) -> None:
         await press(pilot, "#confirm-yes")
         await settle(pilot)
         status = text_of(screen.query_one("#coord-status", Static))
-        assert status == "Closed; pending: 6 not uploaded・no receipt (offline)"
+        assert status.startswith("Closed; pending: 6 not uploaded・no receipt\n")
+        assert 'press "Close the day" again to get the receipt' in status  # what happens next
         assert "CLOSED" in text_of(screen.query_one("#coord-heading", Static))
         await pilot.press("v")  # a closed day cannot be corrected
         await pilot.pause()
@@ -268,7 +269,7 @@ async def test_export_writes_three_files(day: Day) -> None:
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, ExportModal)
-        modal.query_one("#export-folder", Input).value = str(day.export_dir / "missing")
+        modal.query_one("#export-folder", Input).value = str(day.export_dir / "no" / "such")
         await press(pilot, "#export-ok")
         assert text_of(modal.query_one("#export-error", Static)) == "そのフォルダはありません"
         modal.query_one("#export-folder", Input).value = str(day.export_dir)
@@ -294,7 +295,7 @@ async def test_search_sort_and_language(day: Day) -> None:
         await pilot.press(*"不受理")
         await pilot.pause()
         assert table.row_count == 2
-        assert text_of(screen.query_one("#coord-shown", Static)) == "2 / 9 件"
+        assert text_of(screen.query_one("#coord-shown", Static)) == "2/9 件・時刻順▼"
         screen.query_one("#coord-search", Input).value = ""
         await pilot.pause()
         assert table.row_count == 9
@@ -304,7 +305,7 @@ async def test_search_sort_and_language(day: Day) -> None:
         assert table.get_row_at(0)[0].plain < first
         app.language = "en"
         await pilot.pause()
-        assert str(screen.query_one("#coord-void", Button).label) == "V Void"
+        assert str(screen.query_one("#coord-void", Button).label) == "V\nVoid"  # key, label
         assert table.ordered_columns[0].label.plain == "Time"
 
 
@@ -402,4 +403,5 @@ async def test_closing_offline_says_the_other_gates_are_unknown(day: Day) -> Non
         modal = top(app)
         assert isinstance(modal, ConfirmModal)
         question = " ".join(text_of(s) for s in modal.query(Static))
-        assert "status is unknown (national API unreachable)" in question
+        assert "status is unknown (no connection)" in question  # plain words
+        assert "unreachable" not in question  # the transport's own text goes to the log

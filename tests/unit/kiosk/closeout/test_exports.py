@@ -24,6 +24,7 @@ from kiosk.exports import (
 )
 from kiosk.exports.cells import encode_text, unneutralise, width
 from kiosk.exports.record_form import TITLE, wareki
+from kiosk.exports.words import METHODS, OPERATORS, TIERS, word
 from kiosk.models import Method, mask_registrant
 from kiosk.store import Store
 from tests.passkit import PassKit
@@ -75,12 +76,15 @@ def test_attendance_csv_round_trip_matches_the_database(
         assert cell["activity_name"] == "浜辺の清掃活動"
         assert cell["activity_date"] == DAY
         assert cell["registrant"] == ("" if c.method == "paper" else mask_registrant(c.registrant))
-        assert cell["tier"] == (c.tier or "")
-        assert cell["method"] == c.method
+        assert cell["tier_code"] == (c.tier or "")
+        assert cell["tier"] == word(TIERS, c.tier or "")  # a word, the code in its own column
+        assert cell["method_code"] == c.method
+        assert cell["method"] == METHODS[c.method]
         assert datetime.fromisoformat(cell["checked_in_at"]) == effective_time(c)
         assert cell["checked_in_at"].endswith("+09:00")
-        assert cell["operator"] == c.operator
-        assert cell["sync_status"] == "pending"
+        assert cell["operator"] == word(OPERATORS, c.operator)
+        assert cell["sync_status_code"] == "pending"
+        assert cell["sync_status"] == "未送信"
     assert result.replaced == 0  # nothing in this CSV is outside cp932
 
 
