@@ -59,7 +59,7 @@ from screens.coordinator.quit import confirm_quit
 from screens.i18n import COORDINATOR_CATALOG
 
 log = logging.getLogger(__name__)
-ACTIONS = ("void", "restore", "add", "audit", "close", "export", "quit", "back")
+ACTIONS = ("void", "restore", "add", "audit", "close", "export", "back")
 
 
 class CloseoutScreen(CorrectingScreen):
@@ -73,7 +73,7 @@ class CloseoutScreen(CorrectingScreen):
         Binding("l", "audit", show=False),
         Binding("c", "close_day", show=False),
         Binding("e", "export", show=False),
-        Binding("q", "quit", show=False),
+        Binding("q", "quit", show=False),  # quit the kiosk (no button: the row is full at 80x24)
         Binding("slash", "search", show=False),
         Binding("s", "sort", show=False),
         Binding("f5", "refresh", show=False),
