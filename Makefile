@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bootstrapped
 
-.PHONY: demo test lint typecheck bench snapshots clean help contract contract-fuzz
+.PHONY: demo test lint typecheck bench snapshots clean help contract contract-fuzz fuzz
 
 help:
 	@echo "make demo   run the kiosk on the embedded demo (local API, simulated camera)"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint   ruff, mypy and import contracts only"
 	@echo "make contract        regenerate sync/openapi.yaml from the reference server"
 	@echo "make contract-fuzz   Schemathesis on the served contract, all checks (FUZZ_SECONDS=180)"
+	@echo "make fuzz   the hostile-input property tests, 100,000 examples each (long)"
 
 $(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh
@@ -34,6 +35,12 @@ snapshots: $(STAMP)
 
 contract: $(STAMP)
 	$(BIN)/python -m sync.server.contract
+
+# The hostile-input tests (marker `fuzz`) with the long Hypothesis profile: 100,000 examples
+# per test (camera frames: a handful), no per-test time limit, with Hypothesis' statistics.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz --hypothesis-profile=fuzz \
+		--hypothesis-show-statistics --timeout=0
 
 FUZZ_SECONDS ?= 180
 contract-fuzz: $(STAMP)

@@ -20,7 +20,8 @@ Sections and keys (defaults in brackets):
 [decoder]      backend ["zxing"], rearm_seconds [3], downscale_width [640],
                cascade_budget_ms [30]
 [storage]      synchronous ["FULL"], min_free_mb [200]
-[ui]           language ["ja"], banner_seconds [3], sound ["bell"], sound_command [[]]
+[ui]           language ["ja"], banner_seconds [3], sound ["bell"], sound_command [[]],
+               undo_window_seconds [120]
                (sound = "command": `{sound}` in sound_command is the shipped cue file for the
                outcome, `{outcome}` its name; `kiosk.sounds`)
 [coordinator]  pin_min_length [4], max_failures [5], lockout_seconds [30],
@@ -179,6 +180,9 @@ class UiSection:
     sound_command: Annotated[list[str], Check(_sound_command)] = field(
         default_factory=list
     )  # e.g. ["aplay", "-q", "{sound}"]: {sound} = the shipped WAV cue (kiosk.sounds)
+    # A volunteer may undo the device's last check-in, once, for this long after it was made
+    # (0: never; older check-ins are the coordinator's to void).
+    undo_window_seconds: Annotated[float, Range(ge=0, le=3600)] = 120.0
 
     def cross_check(self) -> None:
         if self.sound == "command" and not self.sound_command:

@@ -7,14 +7,16 @@ activity. Every check-in gets its times from the clock in one place (`stamped`).
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 import sqlite3
-import time
 import uuid
+from datetime import UTC, datetime
 
 from kiosk.clock import Clock
 from kiosk.models import CheckinResult, Method, Outcome, PremiumCue, Reason, mask_registrant
-from kiosk.passes import PassVerifier
+from kiosk.passes import PassVerifier, is_registrant_id
 from kiosk.premium_cue import registrant_cue
 from kiosk.store import (
     Attestation,
@@ -23,14 +25,19 @@ from kiosk.store import (
     StorageFailed,
     StorageFull,
     Store,
+    Stored,
 )
 from kiosk.store.records import first_story
+from kiosk.store.tables import Checkin
+
+log = logging.getLogger(__name__)
 
 PAPER_PREFIX = "PAPER-"
 """Registrant placeholder prefix for a paper-form participant without a registrant id. Not a
 national id: exports leave it out, and the uploader sends such check-ins without `registrant`."""
 
 _RECORD_REASONS = {"activity_closed": Reason.ACTIVITY_CLOSED, "no_activity": Reason.NO_ACTIVITY}
+_PAPER_ID = re.compile(r"PAPER-[0-9A-F]{10}")  # as `paper_registrant()` makes them
 
 
 def paper_registrant() -> str:
@@ -134,7 +141,7 @@ class CheckinService:
             registrant=registrant,
             method=method,
             session_id=self.session_id,
-            monotonic_s=self.clock.monotonic() - self._session_start,
+            monotonic_s=self.session_seconds(),
             operator=operator,
             tier=tier,
             jti=jti,
@@ -144,52 +151,60 @@ class CheckinService:
     def submit(
         self, payload: str, method: Method, captured_at: float | None = None
     ) -> CheckinResult:
-        """Decide one scanned pass. Never raises for bad input or a failing disk."""
-        started = captured_at if captured_at is not None else self.clock.monotonic()
-        now = self.clock.now()
-        verification = self.verifier.verify(payload, now.timestamp())
+        """Decide one scanned pass: exactly one recorded attempt with a decision and a reason.
+
+        Never raises. Bad input is a rejection with its reason, a failing disk is
+        `storage_full` / `storage_failed`, and anything unexpected (a bug, never the input's
+        fault) is logged with its traceback and recorded as `unreadable`: the gate goes on."""
+        started = captured_at if captured_at is not None else self._monotonic()
+        stored: Stored | None = None
         try:
-            if verification.claims is None:
-                reason = verification.reason or Reason.MALFORMED
-                stored = self.store.records.record_rejection(
-                    self.activity_id,
-                    reason,
-                    method,
-                    now,
-                    detail=verification.detail,
-                    latency_ms=self._elapsed_ms(started),
-                )
-                return self._result(
-                    stored.outcome, reason, None, None, stored.attempt_id, method, started
-                )
+            now = self.clock.now()
+            verification = self.verifier.verify(payload, now.timestamp())
             claims = verification.claims
+            if claims is None:
+                reason = verification.reason or Reason.MALFORMED
+                return self._rejected(reason, method, started, now, verification.detail)
             new = self.new_checkin(
                 claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=payload.strip()
             )
             stored = self.store.records.record_checkin(new, latency_ms=self._elapsed_ms(started))
+            return CheckinResult(
+                outcome=stored.outcome,
+                reason=stored.reason,
+                registrant=mask_registrant(claims.sub),
+                checkin_id=stored.checkin_id,
+                attempt_id=stored.attempt_id,
+                method=method,
+                activity_id=self.activity_id,
+                decided_at=now,
+                latency_ms=self._elapsed_ms(started),
+                tier=claims.tier,
+                first_at=stored.first_at,
+                premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
+                first_device=stored.first_device,
+            )
         except StorageFull:
-            return self._result(
-                Outcome.REJECTED, Reason.STORAGE_FULL, None, None, "", method, started
-            )
+            return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
         except StorageFailed:
-            return self._result(
-                Outcome.REJECTED, Reason.STORAGE_FAILED, None, None, "", method, started
-            )
-        return CheckinResult(
-            outcome=stored.outcome,
-            reason=stored.reason,
-            registrant=mask_registrant(claims.sub),
-            checkin_id=stored.checkin_id,
-            attempt_id=stored.attempt_id,
-            method=method,
-            activity_id=self.activity_id,
-            decided_at=now,
-            latency_ms=self._elapsed_ms(started),
-            tier=claims.tier,
-            first_at=stored.first_at,
-            premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
-            first_device=stored.first_device,
-        )
+            return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
+        except Exception as exc:  # the boundary: logged and recorded below, never raised
+            return self._unexpected(exc, method, started, stored)
+
+    def refuse(
+        self, method: Method, reason: Reason, detail: str = "", captured_at: float | None = None
+    ) -> CheckinResult:
+        """Record input refused before it could be read as a pass (a line too long, bytes
+        that are not text) as one rejection with `reason`. Never raises, like `submit`."""
+        started = captured_at if captured_at is not None else self._monotonic()
+        try:
+            return self._rejected(reason, method, started, self.clock.now(), detail)
+        except StorageFull:
+            return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
+        except StorageFailed:
+            return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
+        except Exception as exc:  # the boundary: logged and recorded below, never raised
+            return self._unexpected(exc, method, started, None)
 
     def record_manual(
         self,
@@ -200,50 +215,74 @@ class CheckinService:
         paper: tuple[str, str, str] | None = None,
     ) -> CheckinResult:
         """A volunteer's manual record at the gate (registrant id, or a paper form with
-        `paper_registrant()`), described as the gate shows decisions. Never raises.
+        `paper_registrant()`), described as the gate shows decisions. Never raises: an
+        unexpected failure is recorded as `unreadable`, as in `submit`.
 
         No coordinator vouches for it here, so it is recorded without an attestation: the
         national system keeps it but does not count it toward premium (`counts: false`)."""
-        started = time.monotonic()
-        new = self.new_checkin(registrant, method)
-        outcome, why, checkin_id, first_at = Outcome.ACCEPTED, None, None, None
-        first_device: str | None = None
-        attempt_id = ""
+        started = self._monotonic()
+        stored: Stored | None = None
         try:
-            stored = self.store.records.add_manual(new, reason=reason, paper=paper)
-            checkin_id, attempt_id = stored.checkin_id, stored.attempt_id
-        except RecordError as exc:
-            code = str(exc)
-            if code == "duplicate":
-                outcome = Outcome.DUPLICATE
-                earlier = self.store.records.live_checkin(self.activity_id, registrant)
+            if not is_registrant_id(registrant) and not _PAPER_ID.fullmatch(registrant):
+                detail = "not a registrant id or a paper-form placeholder"
+                return self._rejected(Reason.MALFORMED, method, started, self.clock.now(), detail)
+            new = self.new_checkin(registrant, method)
+            first_at: datetime | None = None
+            first_device: str | None = None
+            try:
+                stored = self.store.records.add_manual(new, reason=reason, paper=paper)
+            except RecordError as exc:  # not recorded: the decision is the attempt alone
+                outcome, why, earlier = self._manual_refusal(str(exc), registrant)
                 if earlier is not None:
-                    checkin_id = earlier.id
                     first_at, first_device = first_story(
                         earlier.scanned_at,
                         earlier.sync_status,
                         earlier.first_device_name,
                         earlier.first_scanned_at,
                     )
-            else:
-                outcome, why = Outcome.REJECTED, _RECORD_REASONS.get(code, Reason.STORAGE_FAILED)
+                stored = self.store.records.record_attempt(
+                    self.activity_id,
+                    outcome,
+                    why,
+                    method,
+                    new.scanned_at,
+                    registrant=registrant,
+                    checkin_id=earlier.id if earlier else None,
+                    detail=str(exc) if outcome is Outcome.REJECTED else "",
+                    latency_ms=self._elapsed_ms(started),
+                )
+            return CheckinResult(
+                outcome=stored.outcome,
+                reason=stored.reason,
+                registrant=mask_registrant(registrant),
+                checkin_id=stored.checkin_id,
+                attempt_id=stored.attempt_id,
+                method=method,
+                activity_id=self.activity_id,
+                decided_at=new.scanned_at,
+                latency_ms=self._elapsed_ms(started),
+                first_at=first_at,
+                first_device=first_device,
+            )
         except StorageFull:
-            outcome, why = Outcome.REJECTED, Reason.STORAGE_FULL
+            return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
         except StorageFailed:
-            outcome, why = Outcome.REJECTED, Reason.STORAGE_FAILED
-        return CheckinResult(
-            outcome=outcome,
-            reason=why,
-            registrant=mask_registrant(registrant),
-            checkin_id=checkin_id,
-            attempt_id=attempt_id,
-            method=method,
-            activity_id=self.activity_id,
-            decided_at=new.scanned_at,
-            latency_ms=(time.monotonic() - started) * 1000.0,
-            first_at=first_at,
-            first_device=first_device,
-        )
+            return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
+        except Exception as exc:  # the boundary: logged and recorded below, never raised
+            return self._unexpected(exc, method, started, stored)
+
+    def _manual_refusal(
+        self, code: str, registrant: str
+    ) -> tuple[Outcome, Reason | None, Checkin | None]:
+        """A manual record the store refused: a duplicate (with the earlier check-in), or a
+        rejection with its reason."""
+        if code == "duplicate":
+            return (
+                Outcome.DUPLICATE,
+                None,
+                self.store.records.live_checkin(self.activity_id, registrant),
+            )
+        return Outcome.REJECTED, _RECORD_REASONS.get(code, Reason.MALFORMED), None
 
     def _premium(self, municipalities: tuple[str, ...]) -> PremiumCue:
         """Does the current activity count toward this registrant's premium? Never raises: a
@@ -254,15 +293,85 @@ class CheckinService:
             return PremiumCue.UNKNOWN
         return registrant_cue(activity, municipalities)
 
+    def _rejected(
+        self, reason: Reason, method: Method, started: float, now: datetime, detail: str
+    ) -> CheckinResult:
+        stored = self.store.records.record_rejection(
+            self.activity_id,
+            reason,
+            method,
+            now,
+            detail=detail,  # sanitised by the store
+            latency_ms=self._elapsed_ms(started),
+        )
+        return self._result(stored.outcome, reason, stored.attempt_id, method, started)
+
+    def _unexpected(
+        self, exc: Exception, method: Method, started: float, stored: Stored | None
+    ) -> CheckinResult:
+        """The decision for input the kiosk failed to decide: `rejected` / `unreadable`, with
+        its attempt recorded unless one already was (exactly one attempt per input)."""
+        log.error(
+            "deciding a %s input failed unexpectedly; recorded as %s",
+            method.value,
+            Reason.UNREADABLE.value,
+            exc_info=exc,
+        )
+        now = self._now()
+        if stored is None:
+            try:
+                stored = self.store.records.record_rejection(
+                    self.activity_id,
+                    Reason.UNREADABLE,
+                    method,
+                    now,
+                    detail=type(exc).__name__,
+                    latency_ms=self._elapsed_ms(started),
+                )
+            except Exception:  # the store itself fails: the screen still gets a decision
+                log.exception("could not record the unreadable %s input", method.value)
+        if stored is None or stored.outcome is Outcome.REJECTED:
+            return self._result(
+                Outcome.REJECTED,
+                Reason.UNREADABLE,
+                stored.attempt_id if stored else "",
+                method,
+                started,
+            )
+        return CheckinResult(  # stored, then failed while describing it: report what is stored
+            outcome=stored.outcome,
+            reason=stored.reason,
+            registrant=None,
+            checkin_id=stored.checkin_id,
+            attempt_id=stored.attempt_id,
+            method=method,
+            activity_id=self.activity_id,
+            decided_at=now,
+            latency_ms=self._elapsed_ms(started),
+            first_at=stored.first_at,
+        )
+
+    def _now(self) -> datetime:
+        try:
+            return self.clock.now()
+        except Exception:  # a failing clock must not cost a decision: the system clock stands in
+            log.exception("the clock failed; using the system clock for this decision")
+            return datetime.now(UTC)
+
+    def _monotonic(self) -> float:
+        try:
+            return self.clock.monotonic()
+        except Exception:  # a failing clock must not cost a decision
+            log.exception("the monotonic clock failed")
+            return 0.0
+
     def _elapsed_ms(self, started: float) -> float:
-        return max(0.0, (self.clock.monotonic() - started) * 1000.0)
+        return max(0.0, (self._monotonic() - started) * 1000.0)
 
     def _result(
         self,
         outcome: Outcome,
         reason: Reason | None,
-        registrant: str | None,
-        checkin_id: str | None,
         attempt_id: str,
         method: Method,
         started: float,
@@ -270,23 +379,23 @@ class CheckinService:
         return CheckinResult(
             outcome=outcome,
             reason=reason,
-            registrant=registrant,
-            checkin_id=checkin_id,
+            registrant=None,
+            checkin_id=None,
             attempt_id=attempt_id,
             method=method,
             activity_id=self.activity_id,
-            decided_at=self.clock.now(),
+            decided_at=self._now(),
             latency_ms=self._elapsed_ms(started),
         )
 
+    def session_seconds(self) -> float:
+        """Monotonic seconds since this kiosk session started (`NewCheckin.monotonic_s`)."""
+        return self.clock.monotonic() - self._session_start
+
     def undo(self, checkin_id: str, operator: str = "gate") -> str:
-        """Void exactly this check-in ("undo at gate"): the one the volunteer confirmed."""
+        """Void exactly this check-in with the gate's reason, without the gate's limits (the
+        volunteer's F6 goes through `kiosk.undo.undo_at_gate`, which has them)."""
         self.store.corrections.void(
             checkin_id, reason="undo at gate", operator=operator, at=self.clock.now()
         )
         return checkin_id
-
-    def undo_last(self, operator: str = "gate") -> str | None:
-        """Void the most recent live check-in of this activity."""
-        last = self.store.records.last_accepted(self.activity_id)
-        return None if last is None else self.undo(last.id, operator)

@@ -7,7 +7,13 @@ Location (`logging.directory` in the config wins):
 
 Each line is one JSON object: `ts` (UTC ISO 8601), `level`, `logger`, `msg`, optional
 `device`, `exc` and any `extra={...}` fields. Files rotate at `logging.max_bytes`, keeping
-`logging.backups` old files, mode 0640 in a 0750 folder.
+`logging.backups` old files, mode 0640 in a 0750 folder (a folder or file an older version
+left wider is narrowed when this process owns it).
+
+The handler sits on the root logger, so every record goes through the same formatter and
+filter: the kiosk's own (`kiosk`, `screens`, `sync`, `cli`, at `logging.level`) and those of
+libraries (httpx, httpcore, uvicorn, asyncio..., at WARNING or the configured level when that is
+higher). Nothing is printed to the terminal the kiosk draws on.
 
 Nothing personal or secret reaches a log line: `RedactingFilter` strips control and escape
 characters, masks registrant ids (`FR` + 10 characters -> `FR7K3M****PD`), and replaces bearer
@@ -31,7 +37,10 @@ from config.schema import KioskConfig
 from kiosk.text import strip_unsafe
 
 PACKAGE_LOGGERS = ("kiosk", "screens", "sync", "cli")
-"""Every command logs through these (one handler shared by all of them)."""
+"""The kiosk's own loggers: they log at the configured level."""
+LIBRARY_LEVEL = logging.WARNING
+"""Other libraries' records reach the file from this level up (httpx logs every request at
+INFO; the kiosk's own sync logs say what matters)."""
 HANDLER_NAME = "furusato-kiosk-file"
 LOG_FILE = "kiosk.log"
 ROOT_LOG_DIR = Path("/var/log/furusato-kiosk")
@@ -127,14 +136,24 @@ def default_log_directory(environ: Mapping[str, str] | None = None) -> Path:
     return Path(state) / "furusato-kiosk" / "log"
 
 
+FILE_MODE = 0o640
+FOLDER_MODE = 0o750
+
+
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Rotating handler whose files are created mode 0640; as root (provisioning, purge), a new
-    file takes the owner of its folder so the kiosk user can still append to it."""
+    """Rotating handler whose files are mode 0640 (a wider file this process owns is narrowed);
+    as root (provisioning, purge), a new file takes the owner of its folder so the kiosk user
+    can still append to it."""
+
+    root_level_before = logging.WARNING  # restored by `stop_logging`
 
     def _open(self) -> Any:
         existed = os.path.exists(self.baseFilename)
-        fd = os.open(self.baseFilename, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o640)
+        fd = os.open(self.baseFilename, os.O_CREAT | os.O_APPEND | os.O_WRONLY, FILE_MODE)
         try:
+            info = os.fstat(fd)
+            if info.st_uid == os.geteuid() and info.st_mode & 0o7777 != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
             if not existed and os.geteuid() == 0:
                 folder = os.stat(os.path.dirname(self.baseFilename))
                 if folder.st_uid != 0:
@@ -142,6 +161,14 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         finally:
             os.close(fd)
         return super()._open()
+
+
+def _private_folder(folder: Path) -> None:
+    """The log folder, 0750: created so, or narrowed when this process owns it."""
+    folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    info = folder.stat()
+    if info.st_uid == os.geteuid() and info.st_mode & 0o7777 != FOLDER_MODE:
+        folder.chmod(FOLDER_MODE)
 
 
 def setup_logging(
@@ -153,11 +180,13 @@ def setup_logging(
     device: str | None = None,
     loggers: Sequence[str] = PACKAGE_LOGGERS,
 ) -> Path:
-    """Attach the redacted JSON-lines file handler to our packages' loggers; returns the file.
+    """Attach the redacted JSON-lines file handler to the root logger; `loggers` (the kiosk's
+    own) log at `level`, every other library at `LIBRARY_LEVEL` or `level` if higher. Returns
+    the file.
 
     Idempotent: a second call replaces the handler it installed before."""
     folder = directory or default_log_directory()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+    _private_folder(folder)
     path = folder / LOG_FILE
     handler = _PrivateRotatingFileHandler(
         path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
@@ -165,22 +194,25 @@ def setup_logging(
     handler.setFormatter(JsonFormatter(device))
     handler.addFilter(RedactingFilter())
     handler.set_name(HANDLER_NAME)
-    stop_logging(loggers)
+    stop_logging()
+    root = logging.getLogger()
+    handler.root_level_before = root.level
+    root.addHandler(handler)
+    root.setLevel(max(LIBRARY_LEVEL, logging.getLevelName(level)))
     for name in loggers:
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.setLevel(level)
+        logging.getLogger(name).setLevel(level)
     return path
 
 
-def stop_logging(loggers: Sequence[str] = PACKAGE_LOGGERS) -> None:
+def stop_logging() -> None:
     """Detach and close the file handler `setup_logging` attached (no-op when none is)."""
-    for name in loggers:
-        logger = logging.getLogger(name)
-        for old in list(logger.handlers):
-            if old.get_name() == HANDLER_NAME:
-                logger.removeHandler(old)
-                old.close()
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if old.get_name() == HANDLER_NAME:
+            root.removeHandler(old)
+            old.close()
+            if isinstance(old, _PrivateRotatingFileHandler):
+                root.setLevel(old.root_level_before)
 
 
 def setup_from_config(config: KioskConfig) -> Path:

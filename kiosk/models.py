@@ -41,6 +41,7 @@ class Reason(StrEnum):
     NO_ACTIVITY = "no_activity"
     STORAGE_FULL = "storage_full"
     STORAGE_FAILED = "storage_failed"
+    UNREADABLE = "unreadable"  # the kiosk itself failed to decide (a bug): logged, gate goes on
 
 
 class PremiumCue(StrEnum):

@@ -189,6 +189,11 @@ class PassVerifier:
         return Verification(parsed)
 
 
+def is_registrant_id(value: str) -> bool:
+    """`FR` + 10 Crockford base-32 characters, as in a pass's `sub` (§3)."""
+    return _REGISTRANT.fullmatch(value) is not None
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -199,11 +204,11 @@ def _parse_claims(claims: dict[str, Any], kid: str) -> PassClaims | str:
     mun, stay = claims.get("mun"), claims.get("stay", [])
     if claims.get("v") != 1:
         return "unsupported version"
-    if not isinstance(sub, str) or not _REGISTRANT.match(sub):
+    if not isinstance(sub, str) or not _REGISTRANT.fullmatch(sub):
         return "bad registrant id"
     if tier not in ("basic", "premium"):
         return "bad tier"
-    if not isinstance(jti, str) or not _JTI.match(jti):
+    if not isinstance(jti, str) or not _JTI.fullmatch(jti):
         return "bad jti"
     if not _is_int(claims.get("iat")) or not _is_int(claims.get("exp")):
         return "bad iat/exp"

@@ -7,7 +7,13 @@ keyring (`config.secrets`, entry `pin_hash`). The encoding is
 `PinGate` is what the PIN screen uses: after `max_failures` wrong PINs in a row it locks for
 `lockout_seconds`, and each further wrong PIN doubles the lock-out up to `lockout_max_seconds`.
 A correct PIN resets it. The clock is injected (monotonic seconds) so tests need no sleeps and
-a wall-clock change cannot shorten a lock-out.
+a wall-clock change cannot shorten a lock-out while the kiosk runs.
+
+The failures and the lock-out deadline outlive the process through a `LockoutMemory` (the
+kiosk's database, `kiosk.store.Store.pin_lockout`): a restart, a crash or a systemd restart
+does not give a guesser a fresh start. Across a restart the deadline is wall-clock time
+(monotonic time restarts with the machine), never trusted for longer than the longest
+lock-out.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from config.schema import CoordinatorSection
 
@@ -107,11 +114,29 @@ class PinAttempt:
         return self.result is PinCheck.OK
 
 
+@dataclass(frozen=True, slots=True)
+class LockoutState:
+    """What a `PinGate` remembers across restarts."""
+
+    failures: int = 0  # consecutive wrong PINs
+    locked_until: float = 0.0  # wall-clock seconds since the epoch; 0: not locked
+
+
+class LockoutMemory(Protocol):
+    """Where a `PinGate` keeps its `LockoutState` (the kiosk database). `load` and `save` do
+    not raise: a memory that cannot be read or written logs why and keeps the gate working."""
+
+    def load(self) -> LockoutState: ...
+
+    def save(self, state: LockoutState) -> None: ...
+
+
 class PinGate:
     """Checks PINs against a stored hash with lock-out and exponential back-off.
 
     `hash_source` is called on each attempt (the hash may change after re-provisioning);
-    None means no PIN was provisioned, and every attempt is wrong.
+    None means no PIN was provisioned, and every attempt is wrong. With a `memory` the
+    failures and the lock-out survive a restart; `wall` is its clock (epoch seconds).
     """
 
     def __init__(
@@ -123,6 +148,8 @@ class PinGate:
         lockout_max_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
         verify: Callable[[str, str], bool] = verify_pin,
+        memory: LockoutMemory | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         if max_failures < 1 or lockout_seconds <= 0 or lockout_max_seconds < lockout_seconds:
             raise ValueError("need max_failures >= 1 and 0 < lockout_seconds <= lockout_max")
@@ -132,8 +159,27 @@ class PinGate:
         self.lockout_max_seconds = lockout_max_seconds
         self._clock = clock
         self._verify = verify
+        self._memory = memory
+        self._wall = wall
         self._failures = 0
         self._locked_until = 0.0
+        if memory is not None:
+            self._recall(memory.load())
+
+    def _recall(self, state: LockoutState) -> None:
+        """Resume a remembered lock-out: at most `lockout_max_seconds` from now, so a wall
+        clock set far ahead at the last failure cannot lock the coordinator out for days."""
+        self._failures = max(0, state.failures)
+        remaining = min(self.lockout_max_seconds, state.locked_until - self._wall())
+        if remaining > 0:
+            self._locked_until = self._clock() + remaining
+
+    def _remember(self) -> None:
+        if self._memory is None:
+            return
+        remaining = self.locked_for()
+        until = self._wall() + remaining if remaining > 0 else 0.0
+        self._memory.save(LockoutState(self._failures, until))
 
     @classmethod
     def from_config(
@@ -141,16 +187,21 @@ class PinGate:
         section: CoordinatorSection,
         hash_source: Callable[[], str | None],
         *,
+        memory: LockoutMemory | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> PinGate:
         """A gate with the config's `[coordinator]` policy, e.g.
-        `PinGate.from_config(config.coordinator, lambda: secrets.get(PIN_HASH))`."""
+        `PinGate.from_config(config.coordinator, lambda: secrets.pin_hash,
+        memory=store.pin_lockout)`."""
         return cls(
             hash_source,
             max_failures=section.max_failures,
             lockout_seconds=section.lockout_seconds,
             lockout_max_seconds=section.lockout_max_seconds,
             clock=clock,
+            memory=memory,
+            wall=wall,
         )
 
     @property
@@ -179,8 +230,10 @@ class PinGate:
         lockout = self._lockout()
         if lockout > 0:
             self._locked_until = self._clock() + lockout
+        self._remember()
         return PinAttempt(PinCheck.WRONG, self._failures, lockout)
 
     def reset(self) -> None:
         self._failures = 0
         self._locked_until = 0.0
+        self._remember()

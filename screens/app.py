@@ -38,6 +38,12 @@ STYLES: list[str | PurePath] = [
 ]
 """All styles load once at start-up (a screen's own CSS_PATH re-parses the sheet on push)."""
 
+SCAN_PATH_WORKERS = frozenset({"submit", "manual", "stats", "sound"})
+"""Worker groups on the way of a scan. Their failures are logged, never a dialog: a dialog
+over the gate would swallow the next scan's Enter. The decisions themselves cannot fail
+(`kiosk.checkins.CheckinService` records `unreadable`); the camera runs on threads of its
+own and reports its failures as its state."""
+
 CoordinatorHook = Callable[["KioskApp"], Screen[Any]]
 """Builds the screen the coordinator key opens (the PIN screen of the close-out issue)."""
 
@@ -46,10 +52,17 @@ class KioskApp(App[None]):
     """The gate kiosk. Everything it uses arrives through the constructor."""
 
     CSS_PATH = STYLES
-    ENABLE_COMMAND_PALETTE = False
+    ENABLE_COMMAND_PALETTE = False  # the kiosk lock: no command palette (Ctrl+P) either
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f4", "toggle_language", "key.language"),
         Binding("f9", "coordinator", "key.coordinator"),
+        # The kiosk lock. These replace Textual's own Ctrl+Q (quit) and Ctrl+C (how to quit),
+        # and take the suspend/interrupt keys a terminal would act on, on every screen:
+        # volunteers cannot leave the gate. Quitting is the coordinator's (PIN, then confirm).
+        *(
+            Binding(key, "locked", show=False, priority=True, system=True)
+            for key in ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash")
+        ),
     ]
 
     language: reactive[str] = reactive("ja", init=False)
@@ -123,13 +136,14 @@ class KioskApp(App[None]):
 
     @on(Worker.StateChanged)
     def handle_worker_error(self, event: Worker.StateChanged) -> None:
-        """The one place worker failures land: log them, show a recoverable screen."""
+        """The one place worker failures land: log them; off the scan path, show a
+        recoverable screen."""
         if event.state is not WorkerState.ERROR:
             return
         worker = event.worker
         error = worker.error
         log.error("worker %s (%s) failed", worker.group, worker.description, exc_info=error)
-        if worker.group != "sound" and not isinstance(self.screen, ErrorScreen):
+        if worker.group not in SCAN_PATH_WORKERS and not isinstance(self.screen, ErrorScreen):
             self.push_screen(ErrorScreen(type(error).__name__ if error else "unknown"))
 
     def show_result(self, result: CheckinResult) -> None:
@@ -172,6 +186,19 @@ class KioskApp(App[None]):
         self.title = self.translator("app.title")
         self.language = self.translator.language
         self.notify(self.translator("language.switched"), markup=False, timeout=2)
+
+    def action_locked(self) -> None:
+        """A key that would leave or suspend the kiosk: say who can close it instead."""
+        self.notify(self.translator("lock.how_to_quit"), markup=False, timeout=4)
+
+    async def action_quit(self) -> None:
+        """Textual's quit action, however it is reached: the kiosk stays (see `quit_kiosk`)."""
+        self.action_locked()
+
+    def quit_kiosk(self) -> None:
+        """Leave the kiosk: the coordinator's action, after the PIN and a confirmation."""
+        log.info("the coordinator closed the kiosk")
+        self.exit()
 
     def action_coordinator(self) -> None:
         """Open the coordinator's screen (PIN, close-out) when one is registered."""

@@ -54,6 +54,10 @@ class DemoKioskApp(KioskApp):
         # once the start screen (and its notice line) is up, not on the App's default screen
         self.set_timer(0.3, lambda: self.notify(self.sub_title, markup=False, timeout=15))
 
+    def action_locked(self) -> None:
+        """Ctrl+Q and friends: the demo says how to leave it (F9, its PIN, Q)."""
+        self.notify(self.sub_title, markup=False, timeout=8)
+
     def action_toggle_network(self) -> None:
         # The switch is an in-memory flag on the in-process server: no I/O on this thread.
         offline = self.demo.toggle_network()

@@ -15,7 +15,8 @@ from kiosk.activity_code_keys import NoCode
 from kiosk.models import CheckinResult, SyncState
 from kiosk.scan.frames import SourceState
 from kiosk.store import Counts
-from kiosk.store.tables import Activity, Attempt, Checkin
+from kiosk.store.tables import Activity, Attempt
+from kiosk.undo import GateUndo
 
 
 @dataclass
@@ -67,18 +68,18 @@ class ActivitiesLoaded(Message):
 
 @dataclass
 class RecentLoaded(Message):
-    """The latest attempts and the check-in an undo would void (if any)."""
+    """The latest attempts and what an undo at the gate would void now (or why not)."""
 
     attempts: list[Attempt]
-    last: Checkin | None
+    undo: GateUndo
     voided: set[str] = field(default_factory=set)  # ids of check-ins undone since
 
 
 @dataclass
 class UndoFinished(Message):
-    """Undo at the gate finished: the voided check-in id, or None, or an error text."""
+    """Undo at the gate finished: what was undone (or why not), or an error text."""
 
-    voided: str | None
+    undo: GateUndo | None
     error: str = ""
 
 

@@ -1,4 +1,5 @@
-"""Recent check-ins at this gate (masked ids) and undo of the last accepted one."""
+"""Recent check-ins at this gate (masked ids) and undo of the last one: once, within
+`[ui] undo_window_seconds` (`kiosk.undo`); anything older is the coordinator's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Static
 from kiosk.models import mask_registrant
 from kiosk.store.tables import Attempt, Checkin
 from kiosk.text import sanitize
+from kiosk.undo import GateUndo, UndoRefusal, gate_undo, undo_at_gate
 from screens.base import KioskScreen
 from screens.confirm import ConfirmModal
 from screens.messages import RecentLoaded, UndoFinished
@@ -37,7 +39,7 @@ class RecentScreen(KioskScreen[None]):
     def __init__(self) -> None:
         super().__init__(id="recent-screen")
         self.attempts: list[Attempt] = []
-        self.last: Checkin | None = None
+        self.undo = GateUndo(None, UndoRefusal.NONE)
         self.voided: set[str] = set()  # check-ins undone since (shown as undone, not accepted)
 
     def compose(self) -> ComposeResult:
@@ -49,15 +51,25 @@ class RecentScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         self.reload()
 
+    @property
+    def window_s(self) -> float:
+        return self.kiosk.config.ui.undo_window_seconds
+
+    @property
+    def last(self) -> Checkin | None:
+        """The check-in F6 would undo (None when the gate may not undo now)."""
+        return self.undo.checkin if self.undo.allowed else None
+
     def reload(self) -> None:
-        store, activity = self.kiosk.services.store, self.kiosk.services.checkins.activity_id
+        service, window = self.kiosk.services.checkins, self.window_s
+        store, activity = service.store, service.activity_id
 
         def load() -> None:
             voided = {c.id for c in store.records.checkins(activity) if c.voided}
             self.post_message(
                 RecentLoaded(
                     store.records.attempts(activity, limit=RECENT_LIMIT),
-                    store.records.last_accepted(activity),
+                    gate_undo(service, window),
                     voided,
                 )
             )
@@ -66,9 +78,15 @@ class RecentScreen(KioskScreen[None]):
 
     def on_recent_loaded(self, message: RecentLoaded) -> None:
         message.stop()
-        self.attempts, self.last = message.attempts, message.last
+        self.attempts, self.undo = message.attempts, message.undo
         self.voided = message.voided
         self.translate_ui()
+
+    def refusal_text(self, refusal: UndoRefusal) -> str:
+        """Why the gate may not undo, and who can (the coordinator, for older check-ins)."""
+        if refusal is UndoRefusal.TOO_OLD and self.window_s <= 0:
+            return self.t("recent.undo_coordinator_only")
+        return self.t(f"recent.undo_{refusal.value}", minutes=f"{self.window_s / 60:g}")
 
     def translate_ui(self) -> None:
         t = self.t
@@ -94,7 +112,7 @@ class RecentScreen(KioskScreen[None]):
         if not self.attempts:
             info.update(Text(t("recent.empty")))
         elif self.last is None:
-            info.update(Text(t("recent.undo_none")))
+            info.update(Text(self.refusal_text(self.undo.refusal or UndoRefusal.NONE)))
         else:
             last = self.last
             info.update(
@@ -116,7 +134,14 @@ class RecentScreen(KioskScreen[None]):
 
     def action_undo(self) -> None:
         if self.last is None:
-            self.notify(self.t("recent.undo_none"), markup=False)
+            refusal = self.undo.refusal or UndoRefusal.NONE
+            quiet = refusal is UndoRefusal.NONE
+            self.notify(
+                self.refusal_text(refusal),
+                markup=False,
+                severity="information" if quiet else "warning",
+                timeout=6,
+            )
             return
 
         def answered(yes: bool | None) -> None:
@@ -126,7 +151,7 @@ class RecentScreen(KioskScreen[None]):
         self.app.push_screen(ConfirmModal(self._undo_question(self.last)), answered)
 
     def _undo(self) -> None:
-        service = self.kiosk.services.checkins
+        service, window = self.kiosk.services.checkins, self.window_s
         if self.last is None:
             return
         confirmed = self.last.id  # exactly the check-in the volunteer saw and confirmed
@@ -135,7 +160,7 @@ class RecentScreen(KioskScreen[None]):
             from kiosk.store import RecordError, StorageFailed, StorageFull
 
             try:
-                self.post_message(UndoFinished(service.undo(confirmed)))
+                self.post_message(UndoFinished(undo_at_gate(service, confirmed, window)))
             except (RecordError, StorageFull, StorageFailed) as exc:
                 self.post_message(UndoFinished(None, sanitize(str(exc), 80)))
 
@@ -143,16 +168,17 @@ class RecentScreen(KioskScreen[None]):
 
     def on_undo_finished(self, message: UndoFinished) -> None:
         message.stop()
-        t = self.t
-        if message.error:
+        t, undo = self.t, message.undo
+        if undo is None:
             self.notify(
                 t("recent.undo_failed", reason=message.error), markup=False, severity="error"
             )
-        elif message.voided is None:
-            self.notify(t("recent.undo_none"), markup=False)
+        elif undo.refusal is not None or undo.checkin is None:
+            refusal = undo.refusal or UndoRefusal.NONE
+            self.notify(self.refusal_text(refusal), markup=False, severity="warning", timeout=6)
         else:
-            voided = self.last.registrant if self.last is not None else "-"
-            self.notify(t("recent.undo_done", id=mask_registrant(voided)), markup=False)
+            voided = mask_registrant(undo.checkin.registrant)
+            self.notify(t("recent.undo_done", id=voided), markup=False)
         self.reload()
 
     def action_back(self) -> None:

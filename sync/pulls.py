@@ -59,9 +59,16 @@ class PullSummary:
 
 
 def _activity(doc: dict[str, Any]) -> Activity | None:
+    """The activity a pulled document describes, or None when it cannot be one. Its texts
+    (name, venue, organiser) are sanitised by the store on the way in; an id that is not plain
+    text is refused whole, since it names the activity to the national API."""
+    activity_id = str(doc.get("id") or "")
+    if not activity_id or sanitize(activity_id, 128) != activity_id:
+        log.warning("ignoring a pulled activity whose id is empty or not plain text")
+        return None
     try:
         return Activity(
-            id=str(doc["id"]),
+            id=activity_id,
             name=str(doc["name"]),
             date=date.fromisoformat(str(doc["date"])).isoformat(),
             venue=str(doc.get("venue") or ""),
@@ -70,7 +77,7 @@ def _activity(doc: dict[str, Any]) -> Activity | None:
             designated=bool(doc.get("designated", False)),
             updated_at=str(doc.get("updated_at") or ""),
         )
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         return None
 
 

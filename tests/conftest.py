@@ -4,6 +4,7 @@ Autouse isolation keeps a real device's config, credentials and environment out 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from kiosk.logs import stop_logging
 from tests.passkit import PassKit
 
 # Property tests draw from `tests.hostile`; `make test` runs the short profile, `make fuzz` the
-# long one (HYPOTHESIS_PROFILE=fuzz). Tests that fuzz leave max_examples to the profile.
+# long one (`--hypothesis-profile=fuzz`, or HYPOTHESIS_PROFILE=fuzz in the environment). Tests
+# that fuzz leave max_examples to the profile.
 settings.register_profile("default", max_examples=150, deadline=None)
 settings.register_profile(
     "fuzz",
@@ -23,6 +25,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture(autouse=True)

@@ -44,14 +44,19 @@ def run(args: argparse.Namespace) -> int:
         setup_from_config(config)
         log.info(
             "purge",
-            extra={"paper_records": report.paper_records, "attempts": report.attempt_details},
+            extra={
+                "paper_records": report.paper_records,
+                "attempts": report.attempt_details,
+                "pass_tokens": report.pass_tokens,
+            },
         )
     except OSError:
         pass  # logging is best effort; the audit entry is the record
     period = "now" if args.now else f"{config.retention.personal_data_days} days"
     print(
-        f"purged {report.paper_records} paper-form records and {report.attempt_details}"
-        f" rejected-scan details (retention {period}; before {report.cutoff.isoformat()};"
+        f"purged {report.paper_records} paper-form records, {report.attempt_details}"
+        f" rejected-scan details and {report.pass_tokens} pass tokens"
+        f" (retention {period}; before {report.cutoff.isoformat()};"
         " only synced check-ins of closed days)"
     )
     return EXIT_OK

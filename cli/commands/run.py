@@ -113,12 +113,17 @@ def gate_status(services: Services, secrets: SecretStore) -> GateStatusSource | 
 
 
 def coordinator(services: Services, secrets: SecretStore) -> CoordinatorHook:
-    """The coordinator's PIN + close-out screens."""
+    """The coordinator's PIN + close-out screens. The PIN gate follows `[coordinator]` and
+    keeps its failures and lock-out in the database, so a restart does not reset them."""
     from kiosk.pin import PinGate
     from screens.coordinator import coordinator_hook
 
     return coordinator_hook(
-        pin=PinGate(lambda: secrets.pin_hash),
+        pin=PinGate.from_config(
+            services.config.coordinator,
+            lambda: secrets.pin_hash,
+            memory=services.store.pin_lockout,
+        ),
         export_dir=Path.home() / "furusato-exports",  # made on the first export
         submit_closeout=closeout_submit(services, secrets),
         gate_status=gate_status(services, secrets),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from cli.compose import build_services, read_config
 from cli.errors import EXIT_OK, CommandFailed, UsageError
 from config.schema import KioskConfig
 from kiosk.checkins import CheckinService
+from kiosk.logs import setup_from_config, stop_logging
 from kiosk.models import CheckinResult
 
 
@@ -20,7 +22,8 @@ def _decisions(
     if args.source == "-":
         from kiosk.scan.runner import iter_wedge_decisions
 
-        yield from iter_wedge_decisions(sys.stdin, service)
+        # bytes, not text: any locale (or PYTHONIOENCODING) reads the same lines
+        yield from iter_wedge_decisions(sys.stdin.buffer, service)
         return
     from kiosk.scan.runner import iter_decisions  # the camera stack loads only when needed
     from kiosk.scan.settings import settings_from_config
@@ -35,18 +38,23 @@ def run(args: argparse.Namespace) -> int:
 
     config = read_config(args.config)
     services = build_services(config, activity_id=args.activity)
+    with contextlib.suppress(OSError):  # logging is best effort: a read-only disk still scans
+        setup_from_config(config)
     try:
+        out = sys.stdout.buffer  # UTF-8 whatever the locale says
         for result in _decisions(args, services.checkins, config):
             if args.jsonl:
-                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+                line = json.dumps(result.to_json(), ensure_ascii=False)
             else:
                 reason = f" {result.reason.value}" if result.reason else ""
-                sys.stdout.write(f"{result.outcome.value}{reason} {result.registrant or ''}\n")
-            sys.stdout.flush()
+                line = f"{result.outcome.value}{reason} {result.registrant or ''}"
+            out.write(line.encode("utf-8") + b"\n")
+            out.flush()
     except SpecError as exc:
         raise UsageError(f"--source {args.source}: {exc}") from None
     except (SourceError, OSError) as exc:
         raise CommandFailed(f"scan source failed: {exc}") from None
     finally:
         services.close()
+        stop_logging()
     return EXIT_OK

@@ -16,6 +16,7 @@ SIGINT/SIGTERM — for headless kiosks that scan with ``kiosk scan`` in another 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -29,6 +30,7 @@ from cli.errors import EXIT_OK, CommandFailed, SetupError, UsageError
 from config.schema import KioskConfig
 from config.secrets import SecretStore, SecretStoreError
 from kiosk.clock import SystemClock, ntp_synchronised
+from kiosk.logs import setup_from_config, stop_logging
 from kiosk.models import SyncState
 from sync.pulls import PullSummary
 from sync.worker import SyncReport, SyncWorker
@@ -234,6 +236,8 @@ def run(args: argparse.Namespace) -> int:
             f"device {config.device.id} is not enrolled: run "
             "`kiosk provision FILE --enrollment-token TOKEN` first"
         )
+    with contextlib.suppress(OSError):  # logging is best effort: a read-only disk still syncs
+        setup_from_config(config)
     service = _open(config, token, SecretStore(config.device.id))
     try:
         if args.once:
@@ -242,3 +246,4 @@ def run(args: argparse.Namespace) -> int:
     finally:
         service.stop()
         service.store.close()
+        stop_logging()

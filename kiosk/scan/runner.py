@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Generator, Iterable, Iterator
-from typing import TextIO
+from collections.abc import Generator, Iterator
+from typing import Protocol
 
-from kiosk.models import CheckinResult, Method
+from kiosk.models import CheckinResult, Method, Reason
 from kiosk.scan.frames import SourceError
 from kiosk.scan.pipeline import DecisionSink, ScanPipeline
 from kiosk.scan.settings import ScanSettings
 from kiosk.scan.sources import open_source
-from kiosk.scan.wedge import iter_wedge_lines
+from kiosk.scan.wedge import LineReader, iter_wedge_lines
 
 _END = object()
 
@@ -53,9 +53,21 @@ def iter_decisions(
         raise SourceError(f"{source.describe()}: {pipeline.error}") from pipeline.error
 
 
-def iter_wedge_decisions(
-    stream: TextIO | Iterable[str], sink: DecisionSink
-) -> Iterator[CheckinResult]:
-    """`kiosk scan --source -`: one decision per non-empty line typed by a wedge scanner."""
-    for payload in iter_wedge_lines(stream):
-        yield sink.submit(payload, Method.WEDGE, captured_at=time.monotonic())
+class LineSink(DecisionSink, Protocol):
+    """What wedge lines are decided by (`kiosk.checkins.CheckinService`): a pass string, or
+    a line refused before it could be one (too long, not UTF-8)."""
+
+    def refuse(
+        self, method: Method, reason: Reason, detail: str = "", captured_at: float | None = None
+    ) -> CheckinResult: ...
+
+
+def iter_wedge_decisions(stream: LineReader, sink: LineSink) -> Iterator[CheckinResult]:
+    """`kiosk scan --source -`: one decision per non-empty line of a binary stream (stdin),
+    whatever the line holds."""
+    for line in iter_wedge_lines(stream):
+        captured = time.monotonic()
+        if line.refusal is not None:
+            yield sink.refuse(Method.WEDGE, line.refusal, line.detail, captured_at=captured)
+        else:
+            yield sink.submit(line.payload, Method.WEDGE, captured_at=captured)

@@ -20,7 +20,7 @@ from kiosk.scan.camera import CameraSource, parse_camera_target
 from kiosk.scan.frames import FrameSource, SourceError
 from kiosk.scan.media import ImageFolderSource, VideoFileSource
 from kiosk.scan.settings import ScanSettings
-from kiosk.scan.wedge import iter_wedge_lines
+from kiosk.scan.wedge import clean_line
 
 SYNTHETIC_PREFIX = "synthetic:"
 
@@ -56,9 +56,12 @@ def _synthetic(spec: str, settings: ScanSettings) -> FrameSource:
         raise SpecError("synthetic size, fps and hold must be positive, gap >= 0")
     path = Path(path_text)
     try:
-        passes = list(iter_wedge_lines(path.read_text(encoding="utf-8").splitlines()))
+        lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise SourceError(f"cannot read pass file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SourceError(f"pass file {path} is not UTF-8 text") from None
+    passes = [payload for payload in map(clean_line, lines) if payload]
     return SyntheticSource.from_passes(
         passes,
         width=width,

@@ -1,10 +1,35 @@
-"""Keyboard-wedge scanners: USB/Bluetooth HID devices that type the pass string plus Enter."""
+"""Keyboard-wedge scanners: USB/Bluetooth HID devices that type the pass string plus Enter.
+
+`kiosk scan --source -` reads their lines from stdin as bytes, so any locale works, and with
+a length bound, so a line of any size costs at most `MAX_LINE_BYTES` of memory: a line too
+long or not UTF-8 is still one line, decided (`malformed` / `bad_encoding`), never a crash."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk.models import Reason
+
+MAX_LINE_BYTES = 8192
+"""A pass is ~350 characters; a line longer than this is refused unread (the rest discarded)."""
+
+
+class LineReader(Protocol):
+    """A binary stream read line by line (`sys.stdin.buffer`, `io.BytesIO`)."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WedgeLine:
+    """One non-empty line: its payload, or why it cannot be a pass (`refusal`, `detail`)."""
+
+    payload: str
+    refusal: Reason | None = None
+    detail: str = ""
 
 
 def clean_line(line: str) -> str:
@@ -12,12 +37,37 @@ def clean_line(line: str) -> str:
     return line.strip(" \t\r\n\x00")
 
 
-def iter_wedge_lines(stream: TextIO | Iterable[str]) -> Iterator[str]:
-    """Yield one payload per non-empty line of a text stream (stdin for `kiosk scan -`)."""
-    for line in stream:
-        payload = clean_line(line)
+def _bounded_lines(stream: LineReader, limit: int) -> Iterator[tuple[bytes, bool]]:
+    """(line without its end, too long) per line; a too-long line yields only its first
+    `limit` bytes, and the rest is read and dropped in chunks of at most `limit + 2`."""
+    chunk_size = limit + 2  # room for the line's own CR LF
+    while True:
+        chunk = stream.readline(chunk_size)
+        if not chunk:
+            return
+        if chunk.endswith(b"\n") or len(chunk) < chunk_size:  # a whole line (or the last)
+            content = chunk.rstrip(b"\r\n")
+            yield content[:limit], len(content) > limit
+            continue
+        while chunk and not chunk.endswith(b"\n"):
+            chunk = stream.readline(chunk_size)
+        yield b"", True
+
+
+def iter_wedge_lines(stream: LineReader, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[WedgeLine]:
+    """One `WedgeLine` per non-empty line of a binary stream (stdin for `kiosk scan -`)."""
+    for content, too_long in _bounded_lines(stream, max_bytes):
+        if too_long:
+            yield WedgeLine("", Reason.MALFORMED, f"line longer than {max_bytes} bytes")
+            continue
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            yield WedgeLine("", Reason.BAD_ENCODING, "line is not UTF-8")
+            continue
+        payload = clean_line(text)
         if payload:
-            yield payload
+            yield WedgeLine(payload)
 
 
 class WedgeKeyBuffer:

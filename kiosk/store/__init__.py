@@ -11,7 +11,8 @@
 - `store.pulled` (`pulled.py`): pull cursors, the revocations pulled from the API and the
   names of the activity code keys in the secret store;
 - `store.trust` (`trust.py`): the last good national trust statement and refusals since;
-- `store.personal_data` (`personal_data.py`): purging personal data after retention.
+- `store.personal_data` (`personal_data.py`): purging personal data after retention;
+- `store.pin_lockout` (`lockout.py`): the coordinator PIN's lock-out, across restarts.
 
 Beside them: `database.py` (the pool and transactions), `tables.py` (row types, status enums),
 `values.py` (what the methods take and return), `migrations.py` (the versioned schema),
@@ -30,6 +31,7 @@ from kiosk.store.corrections import Corrections
 from kiosk.store.database import Database
 from kiosk.store.errors import DatabaseError, RecordError, StorageFailed, StorageFull
 from kiosk.store.health import verify_before_open
+from kiosk.store.lockout import PinLockouts
 from kiosk.store.outbox import Outbox
 from kiosk.store.personal_data import PersonalData
 from kiosk.store.pulled import Pulled
@@ -75,6 +77,7 @@ class Store:
         self.pulled = Pulled(database)
         self.trust = TrustRecords(database)
         self.personal_data = PersonalData(database)
+        self.pin_lockout = PinLockouts(database)
 
     @classmethod
     def open(

@@ -5,12 +5,14 @@ activity (gate and app check-ins, as last fetched)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
 from kiosk.store.records import insert_audit
 from kiosk.store.tables import Activity, ServerCounts, as_params, insert_sql, iso, select
+from kiosk.text import sanitize
 
 
 class Activities:
@@ -20,7 +22,16 @@ class Activities:
         self._db = database
 
     def upsert(self, activity: Activity) -> None:
-        """Add an activity, or update its details (never its close-out) when it is known."""
+        """Add an activity, or update its details (never its close-out) when it is known.
+        Its texts come from the config or the national API: sanitised here, once, so every
+        screen and export shows them inert."""
+        clean = replace(
+            activity,
+            name=sanitize(activity.name),
+            venue=sanitize(activity.venue),
+            organiser=sanitize(activity.organiser),
+            municipality=sanitize(activity.municipality, 16),
+        )
         with self._db.write() as cur:
             cur.execute(
                 insert_sql(Activity)
@@ -28,7 +39,7 @@ class Activities:
                 " venue = excluded.venue, organiser = excluded.organiser,"
                 " municipality = excluded.municipality, designated = excluded.designated,"
                 " updated_at = excluded.updated_at",
-                as_params(activity),
+                as_params(clean),
             )
 
     def ensure(self, activity_id: str, name: str, on: date) -> None:

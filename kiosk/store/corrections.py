@@ -27,6 +27,7 @@ from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
 from kiosk.store.records import insert_audit
 from kiosk.store.tables import Correction, CorrectionStatus, SyncStatus, columns, iso, select
+from kiosk.text import sanitize
 
 NOT_UPLOADED = "not_uploaded"
 CHECKIN_REJECTED = "checkin_rejected"
@@ -45,6 +46,11 @@ _SETTLEABLE = (
     f" JOIN outbox o ON o.checkin_id = c.id WHERE r.status = {_PENDING}"
     f" AND o.done_at IS NOT NULL AND c.sync_status IN ('{SyncStatus.REJECTED}',"
     f" '{SyncStatus.WITHDRAWN}')"
+)
+
+_LAST = (
+    "SELECT c.id FROM checkin c JOIN outbox o ON o.checkin_id = c.id"
+    " WHERE c.activity_id = ? ORDER BY o.id DESC LIMIT 1"
 )
 
 
@@ -122,17 +128,37 @@ class Corrections:
 
     # -- making them ------------------------------------------------------------------------
 
-    def void(self, checkin_id: str, *, reason: str, operator: str, at: datetime) -> None:
+    def void(
+        self,
+        checkin_id: str,
+        *,
+        reason: str,
+        operator: str,
+        at: datetime,
+        only_if_last: bool = False,
+    ) -> None:
         """Void a check-in: its audit entry and its correction for the national API (or its
-        withdrawal, when it never left the device) are written in the same transaction."""
-        self._set_voided(checkin_id, True, reason=reason, operator=operator, at=at)
+        withdrawal, when it never left the device) are written in the same transaction.
+        `only_if_last`: refuse (RecordError "not_last") unless it is still its activity's most
+        recent check-in (the gate's undo)."""
+        self._set_voided(
+            checkin_id, True, reason=reason, operator=operator, at=at, only_if_last=only_if_last
+        )
 
     def restore(self, checkin_id: str, *, reason: str, operator: str, at: datetime) -> None:
         self._set_voided(checkin_id, False, reason=reason, operator=operator, at=at)
 
     def _set_voided(
-        self, checkin_id: str, voided: bool, *, reason: str, operator: str, at: datetime
+        self,
+        checkin_id: str,
+        voided: bool,
+        *,
+        reason: str,
+        operator: str,
+        at: datetime,
+        only_if_last: bool = False,
     ) -> None:
+        reason, operator = sanitize(reason), sanitize(operator, 64)  # typed by people, shown
         if not reason.strip():
             raise RecordError("a reason is required")
         with self._db.write() as cur:
@@ -148,6 +174,8 @@ class Corrections:
                 raise RecordError("activity_closed")
             if bool(was_voided) == voided:
                 raise RecordError("already voided" if voided else "not voided")
+            if only_if_last and cur.execute(_LAST, (activity_id,)).fetchone() != (checkin_id,):
+                raise RecordError("not_last")
             try:
                 cur.execute("UPDATE checkin SET voided = ? WHERE id = ?", (voided, checkin_id))
             except sqlite3.IntegrityError as exc:  # the partial unique index: one live check-in

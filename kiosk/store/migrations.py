@@ -152,6 +152,14 @@ MIGRATIONS: tuple[str, ...] = (
         fetched_at TEXT NOT NULL
     )
     """,
+    # 6: the coordinator PIN's consecutive failures and lock-out deadline (one row), so a
+    # restart does not reset the lock-out (kiosk.pin.PinGate, kiosk.store.lockout)
+    """
+    CREATE TABLE pinlockout (
+        id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT, updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from kiosk.store.database import Database
 from kiosk.store.tables import Checkin, CorrectionStatus, SyncStatus, columns, from_row, iso
 from kiosk.store.values import OutboxItem, ServerAnswer
+from kiosk.text import sanitize
 
 _NEXT_BATCH = (
     f"SELECT o.id, o.sent_at, {columns(Checkin, 'c.')} FROM outbox o"
@@ -16,6 +17,10 @@ _NEXT_BATCH = (
     " AND o.id <= COALESCE((SELECT MIN(outbox_seq) FROM correction"
     f" WHERE status = '{CorrectionStatus.PENDING}'), 1 << 62) ORDER BY o.id LIMIT ?"
 )
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    return None if text is None else sanitize(text, limit)
 
 
 class Outbox:
@@ -66,7 +71,10 @@ class Outbox:
         transaction: bulk UPDATEs, completing only outbox rows still pending (a replayed
         response changes nothing). `answers` adds what the server said beyond the status, by
         check-in id (counts, the first check-in of a duplicate); it is kept in the same
-        transaction. Returns the number of outbox rows completed."""
+        transaction, its texts sanitised (they come from the national API). A check-in the
+        server holds (`accepted`, `duplicate`) is never sent again, so its pass token is
+        blanked: the device keeps no pass longer than it needs it. Returns the number of
+        outbox rows completed."""
         if not results:
             return 0
         stamp = iso(at)
@@ -83,7 +91,9 @@ class Outbox:
             done = cur.rowcount
             cur.executemany(
                 "UPDATE checkin SET sync_status = :status, sync_reason = :reason,"
-                " synced_at = :at WHERE id = :id",
+                " synced_at = :at, pass_token = CASE WHEN :status IN"
+                f" ('{SyncStatus.ACCEPTED}', '{SyncStatus.DUPLICATE}') THEN NULL"
+                " ELSE pass_token END WHERE id = :id",
                 rows,
             )
             if answers:
@@ -96,8 +106,8 @@ class Outbox:
                             "id": checkin_id,
                             "counts": answer.counts,
                             "first_id": answer.first_checkin_id,
-                            "device_id": answer.first_device_id,
-                            "device_name": answer.first_device_name,
+                            "device_id": _clean(answer.first_device_id, 64),
+                            "device_name": _clean(answer.first_device_name, 64),
                             "scanned_at": answer.first_scanned_at,
                         }
                         for checkin_id, answer in answers.items()

@@ -14,8 +14,18 @@ from datetime import datetime
 from kiosk.models import Method, Outcome, Reason, mask_registrant
 from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
-from kiosk.store.tables import Attempt, Audit, Checkin, PaperRecord, SyncStatus, iso, select
+from kiosk.store.tables import (
+    Attempt,
+    Audit,
+    Checkin,
+    PaperRecord,
+    SyncStatus,
+    columns,
+    iso,
+    select,
+)
 from kiosk.store.values import Counts, NewCheckin, Stored
+from kiosk.text import sanitize
 
 _INSERT_ATTEMPT = (
     "INSERT INTO attempt (id, activity_id, outcome, reason, registrant, checkin_id, method, at,"
@@ -33,11 +43,12 @@ def insert_audit(
     checkin_id: str | None = None,
     reason: str = "",
 ) -> None:
-    """One audit entry, inside the caller's transaction."""
+    """One audit entry, inside the caller's transaction (operator and reason sanitised: they
+    are typed by people and shown on screens)."""
     cur.execute(
         "INSERT INTO audit (at, operator, action, activity_id, checkin_id, reason)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (at, operator, action, activity_id, checkin_id, reason),
+        (at, sanitize(operator, 64), action, activity_id, checkin_id, sanitize(reason)),
     )
 
 
@@ -66,9 +77,9 @@ def _insert_checkin(
             new.clock_trusted,
             new.monotonic_s,
             new.session_id,
-            new.operator,
-            attestation.operator if attestation else None,
-            attestation.reason if attestation else None,
+            sanitize(new.operator, 64),
+            sanitize(attestation.operator, 64) if attestation else None,
+            sanitize(attestation.reason) if attestation else None,
         ),
     )
     insert_audit(
@@ -116,6 +127,32 @@ class Records:
         detail: str = "",
         latency_ms: float = 0.0,
     ) -> Stored:
+        return self.record_attempt(
+            activity_id,
+            Outcome.REJECTED,
+            reason,
+            method,
+            at,
+            registrant=registrant,
+            detail=detail,
+            latency_ms=latency_ms,
+        )
+
+    def record_attempt(
+        self,
+        activity_id: str,
+        outcome: Outcome,
+        reason: Reason | None,
+        method: Method,
+        at: datetime,
+        *,
+        registrant: str | None = None,
+        checkin_id: str | None = None,
+        detail: str = "",
+        latency_ms: float = 0.0,
+    ) -> Stored:
+        """A decision that stored no check-in (a rejection, a manual record of someone
+        already checked in): the attempt alone. `detail` is sanitised here."""
         attempt_id = str(uuid.uuid4())
         with self._db.write() as cur:
             cur.execute(
@@ -123,17 +160,17 @@ class Records:
                 (
                     attempt_id,
                     activity_id,
-                    Outcome.REJECTED.value,
-                    reason.value,
-                    mask_registrant(registrant) if registrant else None,
-                    None,
+                    outcome.value,
+                    reason.value if reason else None,
+                    mask_registrant(sanitize(registrant, 40)) if registrant else None,
+                    checkin_id,
                     method.value,
                     iso(at),
                     latency_ms,
-                    detail,
+                    sanitize(detail),
                 ),
             )
-        return Stored(Outcome.REJECTED, reason, None, attempt_id)
+        return Stored(outcome, reason, checkin_id, attempt_id)
 
     def record_checkin(self, new: NewCheckin, *, latency_ms: float = 0.0) -> Stored:
         """Accept the registrant, or report the earlier check-in as a duplicate.
@@ -187,9 +224,14 @@ class Records:
         self, new: NewCheckin, *, reason: str, paper: tuple[str, str, str] | None = None
     ) -> Stored:
         """A coordinator's or volunteer's manual record (registrant id or paper form).
-        Raises RecordError "duplicate", "no_activity" or "activity_closed"."""
+        Raises RecordError "duplicate", "no_activity" or "activity_closed". The reason and the
+        paper form's fields are sanitised here, once, on their way in."""
+        reason = sanitize(reason)
         if not reason.strip():
             raise RecordError("a reason is required")
+        if paper is not None:
+            name, contact, municipality = (sanitize(value, 100) for value in paper)
+            paper = (name, contact, municipality)
         attempt_id = str(uuid.uuid4())
         checkin_id = str(uuid.uuid4())
         try:
@@ -234,6 +276,15 @@ class Records:
             Checkin,
             "activity_id = ? AND voided = 0",
             "ORDER BY monotonic_s DESC, scanned_at DESC LIMIT 1",
+        )
+        return self._db.row(Checkin, sql, (activity_id,))
+
+    def last_checkin(self, activity_id: str) -> Checkin | None:
+        """The activity's most recently recorded check-in, voided or not (outbox order: the
+        order check-ins were made on this device)."""
+        sql = (
+            f"SELECT {columns(Checkin, 'c.')} FROM checkin c JOIN outbox o ON o.checkin_id = c.id"
+            " WHERE c.activity_id = ? ORDER BY o.id DESC LIMIT 1"
         )
         return self._db.row(Checkin, sql, (activity_id,))
 

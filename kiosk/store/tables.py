@@ -235,6 +235,16 @@ class ServerCounts:
     fetched_at: str
 
 
+@dataclass(kw_only=True, slots=True)
+class PinLockout:
+    """The coordinator PIN's lock-out (one row, id 1), kept across restarts."""
+
+    id: int | None = None
+    failures: int = 0  # consecutive wrong PINs
+    locked_until: str | None = None  # no PIN is checked before this instant
+    updated_at: str
+
+
 Row = (
     Activity
     | Checkin
@@ -249,6 +259,7 @@ Row = (
     | TrustRefusal
     | ActivityCodeKeyName
     | ServerCounts
+    | PinLockout
 )
 R = TypeVar(
     "R",
@@ -265,6 +276,7 @@ R = TypeVar(
     TrustRefusal,
     ActivityCodeKeyName,
     ServerCounts,
+    PinLockout,
 )
 
 TABLES: dict[str, type[Row]] = {
@@ -281,6 +293,7 @@ TABLES: dict[str, type[Row]] = {
     "trustrefusal": TrustRefusal,
     "activitycodekey": ActivityCodeKeyName,
     "servercounts": ServerCounts,
+    "pinlockout": PinLockout,
 }
 """Table name → row type (the table names of `kiosk.store.migrations`)."""
 

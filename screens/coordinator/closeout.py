@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Input, Select, Sparkline, Static
 from kiosk.closeout import CloseoutResult, DaySummary
 from kiosk.models import SyncState
 from kiosk.store.tables import Attempt, Checkin
+from kiosk.text import sanitize
 from kiosk.trust_keeper import TrustStatus
 from screens.confirm import ConfirmModal
 from screens.coordinator import jobs
@@ -54,6 +55,7 @@ from screens.coordinator.messages import (
     GatesLoaded,
 )
 from screens.coordinator.pin import PinModal
+from screens.coordinator.quit import confirm_quit
 from screens.i18n import COORDINATOR_CATALOG
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class CloseoutScreen(CorrectingScreen):
         Binding("l", "audit", show=False),
         Binding("c", "close_day", show=False),
         Binding("e", "export", show=False),
+        Binding("q", "quit", show=False),  # quit the kiosk (no button: the row is full at 80x24)
         Binding("slash", "search", show=False),
         Binding("s", "sort", show=False),
         Binding("f5", "refresh", show=False),
@@ -200,7 +203,8 @@ class CloseoutScreen(CorrectingScreen):
         if ids != self.activity_ids:
             self.activity_ids = ids
             with self.prevent(Select.Changed):
-                select.set_options((Text(a.name), a.id) for a in message.activities)
+                # stored sanitised; sanitised again for records an older version stored raw
+                select.set_options((Text(sanitize(a.name, 60)), a.id) for a in message.activities)
         if select.value != self.activity_id:
             with self.prevent(Select.Changed):
                 select.value = self.activity_id
@@ -290,6 +294,10 @@ class CloseoutScreen(CorrectingScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_quit(self) -> None:
+        if self.unlocked:
+            confirm_quit(self)
 
     def action_search(self) -> None:
         if self.unlocked:

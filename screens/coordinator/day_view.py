@@ -37,7 +37,8 @@ def reason_label(t: Translator, code: str | None) -> str:
 def heading_text(t: Translator, summary: DaySummary) -> Text:
     """The activity's name and date, and whether the day is open or closed."""
     a = summary.activity
-    heading = Text(f"{a.name}  {a.date}  ", style="bold")
+    # stored sanitised; sanitised again for records an older version stored raw
+    heading = Text(f"{sanitize(a.name, 60)}  {a.date}  ", style="bold")
     heading.append(t("screen.closed") if summary.closed else t("screen.open"), style="reverse bold")
     return heading
 

@@ -50,8 +50,15 @@ def url_of(sock: socket.socket) -> str:
 
 
 def make_server(
-    app: NationalApp, on_ready: Callable[[], None], log_level: str = "warning"
+    app: NationalApp,
+    on_ready: Callable[[], None],
+    log_level: str = "warning",
+    *,
+    own_logging: bool = True,
 ) -> uvicorn.Server:
+    """`own_logging`: uvicorn prints its records to stderr (`national-api serve`). In-process
+    (tests, `kiosk demo`) it does not: its records go to the host's logging instead, which in
+    the demo is the kiosk's log file, never the terminal the kiosk draws on."""
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -59,6 +66,7 @@ def make_server(
         access_log=False,
         http="h11",
         timeout_graceful_shutdown=5,
+        log_config=uvicorn.config.LOGGING_CONFIG if own_logging else None,
     )
     return _Server(config, on_ready)
 
@@ -111,7 +119,7 @@ def start_server(
     app = create_app(database_url, admin_token, faults, settings=settings, rules=rules)
     sock = bind_socket(host, port)
     ready = threading.Event()
-    server = make_server(app, ready.set, log_level)
+    server = make_server(app, ready.set, log_level, own_logging=False)
     errors: list[BaseException] = []
 
     def run() -> None:

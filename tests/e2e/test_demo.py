@@ -12,7 +12,7 @@ import time_machine
 import zxingcpp
 from rich.text import Text
 from sqlmodel import Session, create_engine, select
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from cli.commands.demo import DEMO_PIN, build_world, make_demo_app
 from kiosk.clock import JST
@@ -21,6 +21,7 @@ from kiosk.scan.frames import SourceState
 from screens.activity_qr import ActivityQrScreen
 from screens.coordinator import CloseoutScreen
 from screens.demo import AppCheckedIn
+from screens.widgets.notice import NoticeLine
 from screens.widgets.qr import QrCode
 from sync.server.tables import Checkin as ServerCheckin
 from tests.ui.conftest import settle, wait_until
@@ -140,3 +141,32 @@ async def test_demo_rotating_code_and_an_app_checkin_in_the_closeout(tmp_path: P
                 assert national().startswith("National: gate 3 · app 1 · total 4")
         finally:
             world.close()
+
+
+async def test_the_demo_says_how_to_leave_it_and_leaves_that_way(tmp_path: Path) -> None:
+    world = build_world(tmp_path / "demo")
+    try:
+        app = make_demo_app(world, language="en", passes=[], realtime=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            notice = app.screen.query_one(NoticeLine)
+            await wait_until(pilot, lambda: notice.message == app.sub_title)  # said on start
+            notice.clear()
+            await pilot.press("ctrl+q")  # Textual's own quit key: not in a kiosk
+            await settle(pilot)
+            assert app.is_running
+            assert notice.message == app.sub_title  # and again on Ctrl+Q
+            assert "to quit: F9, PIN, Q" in notice.message
+            assert DEMO_PIN in notice.message
+            await pilot.press("f9")
+            await settle(pilot)
+            app.screen.query_one("#pin-input", Input).value = DEMO_PIN
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("q")
+            await settle(pilot)
+            await pilot.click("#confirm-yes")
+            await settle(pilot)
+            assert app.return_code == 0
+    finally:
+        world.close()

@@ -21,6 +21,8 @@ from screens.error import ErrorScreen
 from screens.scan import ScanScreen
 from screens.sound import BELL_PATTERNS, Chime, command_for
 from screens.start import StartScreen
+from screens.widgets.banner import ResultBanner
+from screens.widgets.counters import Counters
 from screens.widgets.notice import NoticeLine
 from screens.widgets.status import StatusBar
 from tests.ui.conftest import NOW, Kiosk, settle, to_scan, wait_until
@@ -83,24 +85,47 @@ async def test_coordinator_hook_opens_its_screen(kiosk: Kiosk) -> None:
         assert seen == [app]
 
 
-async def test_worker_failure_shows_recoverable_error(kiosk: Kiosk) -> None:
+async def test_worker_failure_off_the_scan_path_shows_recoverable_error(kiosk: Kiosk) -> None:
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_scan(pilot)
 
-        def broken(_activity: str) -> object:
+        def broken(_activity: str, limit: int | None = None) -> object:
             raise RuntimeError("disk on fire\x1b[2J")
 
-        kiosk.services.store.records.counts = broken  # type: ignore[assignment,method-assign]
-        assert isinstance(app.screen, ScanScreen)
-        app.screen.submit(kiosk.sign(), Method.CAMERA)
+        kiosk.services.store.records.attempts = broken  # type: ignore[assignment,method-assign]
+        await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)
         assert app.screen.problem == "RuntimeError"  # never the message or a traceback
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ScanScreen)
         assert app.is_running
+
+
+async def test_worker_failure_on_the_scan_path_opens_no_dialog(kiosk: Kiosk) -> None:
+    """A failure after a scan must not open a dialog: it would swallow the next scan's Enter."""
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_scan(pilot)
+        real_counts = kiosk.services.store.records.counts
+
+        def broken(_activity: str) -> object:
+            raise RuntimeError("disk on fire")
+
+        kiosk.services.store.records.counts = broken  # type: ignore[assignment,method-assign]
+        screen = app.screen
+        assert isinstance(screen, ScanScreen)
+        screen.submit(kiosk.sign(), Method.CAMERA)
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one(ResultBanner).state == "accepted"
+        kiosk.services.store.records.counts = real_counts  # type: ignore[method-assign]
+        assert isinstance(screen, ScanScreen)
+        screen.submit(kiosk.sign(sub="FR0000000001"), Method.WEDGE)
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one(Counters).values["accepted"] == 2
 
 
 class FakeSync:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.app import App
+from textual.widgets import DataTable, Static
 
 from kiosk.models import Method
 from screens.confirm import ConfirmModal
 from screens.recent import RecentScreen
 from screens.scan import ScanScreen
 from screens.widgets.counters import Counters
+from screens.widgets.notice import NoticeLine
 from tests.ui.conftest import Kiosk, settle, to_scan
 
 
@@ -76,3 +82,78 @@ async def test_undo_with_nothing_to_undo(kiosk: Kiosk) -> None:
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, RecentScreen)
+
+
+def said(app: App[Any]) -> str:
+    """The notice the screen shows now (kiosk screens have a notice line, no toasts)."""
+    return app.screen.query_one(NoticeLine).message
+
+
+def live_registrants(kiosk: Kiosk) -> list[str]:
+    service = kiosk.services.checkins
+    live = kiosk.services.store.records.checkins(service.activity_id, include_voided=False)
+    return [c.registrant for c in live]
+
+
+async def test_undo_works_once_then_the_earlier_one_is_the_coordinators(kiosk: Kiosk) -> None:
+    service = kiosk.services.checkins
+    service.submit(kiosk.sign(sub="FR0000000001"), Method.CAMERA)
+    service.submit(kiosk.sign(), Method.WEDGE)
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_scan(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert live_registrants(kiosk) == ["FR0000000001"]
+        await pilot.press("f6")  # again: would void the check-in before the undone one
+        await settle(pilot)
+        assert isinstance(app.screen, RecentScreen)  # refused, no confirmation asked
+        assert live_registrants(kiosk) == ["FR0000000001"]
+        refusal = said(app)
+        assert "already undone" in refusal
+        assert "coordinator (F9)" in refusal
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+async def test_undo_of_an_older_checkin_is_refused_naming_the_coordinator(
+    kiosk: Kiosk, language: str
+) -> None:
+    kiosk.services.checkins.submit(kiosk.sign(), Method.CAMERA)
+    kiosk.clock.advance(kiosk.config.ui.undo_window_seconds + 1)
+    app = kiosk.app(language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_scan(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        info = app.screen.query_one("#recent-info", Static).content
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, RecentScreen)
+        assert live_registrants(kiosk) == ["FR7K3M9Q2XPD"]
+        refusal = said(app)
+        who = "coordinator (F9)" if language == "en" else "管理者（F9）"
+        assert who in refusal
+        assert ("2 min" if language == "en" else "2 分") in refusal
+        assert isinstance(info, Text)
+        assert info.plain == refusal  # the screen says it before F6 is pressed, too
+
+
+async def test_a_scan_arriving_before_the_confirmation_is_not_undone(kiosk: Kiosk) -> None:
+    service = kiosk.services.checkins
+    service.submit(kiosk.sign(sub="FR0000000001"), Method.CAMERA)
+    app = kiosk.app(language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_scan(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        service.submit(kiosk.sign(), Method.CAMERA)  # the camera decides while asking
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert sorted(live_registrants(kiosk)) == ["FR0000000001", "FR7K3M9Q2XPD"]
+        assert "new check-in" in said(app)

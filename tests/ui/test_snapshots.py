@@ -132,13 +132,14 @@ def test_recent_with_undo_confirm(snap_compare: SnapCompare, kiosk: Kiosk, langu
 @LANGS
 def test_error_screen(snap_compare: SnapCompare, kiosk: Kiosk, language: str) -> None:
     async def broken(pilot: Pilot[Any]) -> None:
-        await to_scan(pilot)
+        await submit(kiosk, kiosk.sign())(pilot)
 
-        def fail(_activity: str) -> object:
+        def fail(_activity: str, limit: int | None = None) -> object:
             raise RuntimeError("boom")
 
-        kiosk.services.store.records.counts = fail  # type: ignore[assignment,method-assign]
-        await submit(kiosk, kiosk.sign())(pilot)
+        kiosk.services.store.records.attempts = fail  # type: ignore[assignment,method-assign]
+        await pilot.press("f3")  # off the scan path: a failure there shows the error screen
+        await settle(pilot)
 
     assert snap_compare(kiosk.app(language=language), run_before=broken)
 

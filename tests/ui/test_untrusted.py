@@ -64,7 +64,7 @@ async def test_activity_names_render_literally(kiosk: Kiosk) -> None:
         screen = app.screen
         assert isinstance(screen, StartScreen)
         option_labels = [str(a.name) for a in screen.activities]
-        assert HOSTILE in option_labels
+        assert "[b]bold[/b][@click=app.quit]x[/] red" in option_labels  # stored inert
         options = screen.query_one("#activities", OptionList)
         index = [a.id for a in screen.activities].index("act-evil")
         prompt = options.get_option_at_index(index).prompt

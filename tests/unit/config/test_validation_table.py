@@ -80,6 +80,8 @@ TABLE: list[tuple[str, Any, str]] = [
     ("ui.sound", "loud", "must be one of 'bell', 'command' or 'off'"),
     ("ui.sound_command", "aplay", "expected a list"),
     ("ui.sound_command", [""], "the first element must be a program"),
+    ("ui.undo_window_seconds", -1, "must be at least 0"),
+    ("ui.undo_window_seconds", 7200, "must be at most 3600"),
     ("coordinator.pin_min_length", 3, "must be at least 4"),
     ("coordinator.max_failures", 0, "must be at least 1"),
     ("coordinator.lockout_seconds", 0, "must be at least 1"),

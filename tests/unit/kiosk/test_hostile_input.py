@@ -17,6 +17,8 @@ from kiosk.text import UNSAFE_CATEGORIES, sanitize, strip_unsafe
 from tests.hostile import HOSTILE_TEXT, TRUSTED, deep, hostile_tokens, nested_token
 from tests.passkit import b64url
 
+pytestmark = pytest.mark.fuzz  # `make fuzz` runs these long
+
 VERIFIER = PassVerifier(parse_jwks(TRUSTED.jwks()))
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from config.load import parse_config
 from kiosk.logs import (
+    HANDLER_NAME,
     LOG_FILE,
     default_log_directory,
     redact,
@@ -32,9 +33,7 @@ def logger(tmp_path: Path) -> Iterator[tuple[logging.Logger, Path]]:
     path = setup_logging(tmp_path / "log", device="kiosk-test-01", loggers=("kiosk.test",))
     log = logging.getLogger("kiosk.test")
     yield log, path
-    for handler in list(log.handlers):
-        log.removeHandler(handler)
-        handler.close()
+    stop_logging()
 
 
 def lines(path: Path) -> list[dict[str, object]]:
@@ -92,9 +91,7 @@ def test_rotation_and_permissions(tmp_path: Path) -> None:
         for i in range(200):
             log.info("line %d %s", i, "x" * 50)
     finally:
-        for handler in list(log.handlers):
-            log.removeHandler(handler)
-            handler.close()
+        stop_logging()
     files = sorted(p.name for p in path.parent.iterdir())
     assert files == [LOG_FILE, f"{LOG_FILE}.1", f"{LOG_FILE}.2"]
     assert stat.S_IMODE(path.stat().st_mode) & 0o007 == 0
@@ -104,13 +101,12 @@ def test_rotation_and_permissions(tmp_path: Path) -> None:
 def test_setup_is_idempotent(tmp_path: Path) -> None:
     for _ in range(3):
         setup_logging(tmp_path, loggers=("kiosk.idem",))
-    log = logging.getLogger("kiosk.idem")
+    root = logging.getLogger()
     try:
-        assert len(log.handlers) == 1
+        assert [h.get_name() for h in root.handlers].count(HANDLER_NAME) == 1
     finally:
-        for handler in list(log.handlers):
-            log.removeHandler(handler)
-            handler.close()
+        stop_logging()
+    assert HANDLER_NAME not in [h.get_name() for h in root.handlers]
 
 
 def test_documented_locations(tmp_path: Path) -> None:
@@ -142,7 +138,38 @@ def test_as_root_a_new_log_file_takes_the_folder_owner(tmp_path: Path) -> None:
     try:
         log.info("provisioned")
     finally:
-        for handler in list(log.handlers):
-            log.removeHandler(handler)
-            handler.close()
+        stop_logging()
     assert (path.stat().st_uid, path.stat().st_gid) == (12345, 12345)
+
+
+def test_library_records_share_the_format_and_the_filter(tmp_path: Path) -> None:
+    path = setup_logging(tmp_path / "log", device="kiosk-test-01")
+    try:
+        logging.getLogger("httpx").info("HTTP Request: GET /v1/health")  # below WARNING: not kept
+        logging.getLogger("httpx").warning("retry with Authorization: Bearer %s", BEARER)
+        logging.getLogger("uvicorn.error").error("bad request from %s\x1b[2J", REGISTRANT)
+        logging.getLogger("kiosk.sync").info("kept: our own INFO")
+    finally:
+        stop_logging()
+    entries = lines(path)
+    assert [(e["logger"], e["level"]) for e in entries] == [
+        ("httpx", "WARNING"),
+        ("uvicorn.error", "ERROR"),
+        ("kiosk.sync", "INFO"),
+    ]
+    text = path.read_text(encoding="utf-8")
+    for leaked in (BEARER, REGISTRANT, "\x1b"):
+        assert leaked not in text
+    assert all(e["device"] == "kiosk-test-01" for e in entries)
+
+
+def test_wider_folder_and_file_left_by_an_older_version_are_narrowed(tmp_path: Path) -> None:
+    folder = tmp_path / "log"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    (folder / LOG_FILE).write_text("")
+    (folder / LOG_FILE).chmod(0o644)
+    path = setup_logging(folder)
+    stop_logging()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

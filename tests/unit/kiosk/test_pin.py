@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kiosk.pin import (
@@ -12,6 +14,7 @@ from kiosk.pin import (
     hash_pin,
     verify_pin,
 )
+from kiosk.store import Store
 
 FAST = {"n": 2**4}  # a real scrypt, cheap parameters, so the suite stays fast
 
@@ -130,3 +133,61 @@ def test_gate_from_the_config_policy() -> None:
     g = PinGate.from_config(section, lambda: hash_pin("739104", **FAST), clock=clock)
     assert g.attempt("1").locked_for == 0.0
     assert g.attempt("2").locked_for == 10.0
+
+
+def remembering_gate(path: Path, clock: FakeClock, wall: FakeClock) -> tuple[PinGate, Store]:
+    """A gate as `kiosk run` builds it after a (re)start: its memory is the database."""
+    store = Store.open(path)
+    encoded = hash_pin("739104", **FAST)
+    g = PinGate(
+        lambda: encoded,
+        max_failures=3,
+        lockout_seconds=30,
+        lockout_max_seconds=100,
+        clock=clock,
+        wall=wall,
+        memory=store.pin_lockout,
+    )
+    return g, store
+
+
+def test_failures_and_lockout_survive_a_restart(tmp_path: Path) -> None:
+    wall = FakeClock()
+    wall.now = 1_800_000_000.0
+    g, store = remembering_gate(tmp_path / "k.db", FakeClock(), wall)
+    for _ in range(3):
+        g.attempt("111112")
+    assert g.locked_for() == 30.0
+    store.close()
+
+    wall.now += 10  # the process restarts 10 s later; monotonic time starts anew
+    boot = FakeClock()
+    boot.now = 7.0
+    again, store = remembering_gate(tmp_path / "k.db", boot, wall)
+    assert again.failures == 3
+    assert again.locked_for() == 20.0
+    assert again.attempt("739104").result is PinCheck.LOCKED
+    boot.now += 20
+    assert again.attempt("222223").locked_for == 60.0  # the fourth failure: doubled
+    boot.now += 60
+    assert again.attempt("739104").ok
+    store.close()
+
+    fresh, store = remembering_gate(tmp_path / "k.db", FakeClock(), wall)
+    assert (fresh.failures, fresh.locked_for()) == (0, 0.0)  # the right PIN reset the memory
+    store.close()
+
+
+def test_a_remembered_deadline_never_locks_longer_than_the_longest_lockout(
+    tmp_path: Path,
+) -> None:
+    wall = FakeClock()
+    wall.now = 4_000_000_000.0  # the clock was far ahead when the lock-out started
+    g, store = remembering_gate(tmp_path / "k.db", FakeClock(), wall)
+    for _ in range(3):
+        g.attempt("111112")
+    store.close()
+    wall.now = 1_800_000_000.0  # then corrected
+    again, store = remembering_gate(tmp_path / "k.db", FakeClock(), wall)
+    assert again.locked_for() == 100.0  # lockout_max_seconds, not decades
+    store.close()

@@ -43,7 +43,7 @@ def store(tmp_path: Path, jwks_file: Path, kit: PassKit) -> Store:
     service = checkin_service(tmp_path / "kiosk.db", jwks_file, ACTIVITY, clock=FixedClock(T0))
     store = service.store
     store.activities.ensure(OPEN_ACTIVITY, "still open", venue_today())
-    scanned = scan_many(service, kit, 5)
+    *scanned, refused = scan_many(service, kit, 6)
     synced_paper = paper(store, ACTIVITY, "FRAAAA0000A1", "山田 花子")
     pending_paper = paper(store, ACTIVITY, "FRAAAA0000A2", "佐藤 太郎")
     open_paper = paper(store, OPEN_ACTIVITY, "FRAAAA0000A3", "鈴木 一郎")
@@ -51,7 +51,10 @@ def store(tmp_path: Path, jwks_file: Path, kit: PassKit) -> Store:
         ACTIVITY, Reason.BAD_SIGNATURE, Method.CAMERA, T0, detail="sig FR12"
     )
     store.records.record_rejection(OPEN_ACTIVITY, Reason.EXPIRED, Method.CAMERA, T0, detail="exp")
-    answered = [(c, "accepted", None) for c in [*scanned, synced_paper, open_paper]]
+    answered: list[tuple[str, str, str | None]] = [
+        (c, "accepted", None) for c in [*scanned, synced_paper, open_paper]
+    ]
+    answered.append((refused, "rejected", "scanned_in_future"))  # its pass stays until purged
     store.outbox.apply_results(answered, at=T0 + timedelta(minutes=5))
     del pending_paper
     store.activities.close(
@@ -65,7 +68,8 @@ def test_purge_keeps_counts_and_removes_personal_fields(store: Store) -> None:
     before_open = store.records.counts(OPEN_ACTIVITY)
     ids_before = sorted(c.registrant for c in store.records.checkins(ACTIVITY))
     report = purge_personal_data(store, days=30, now=T0 + timedelta(days=31))
-    assert (report.paper_records, report.attempt_details) == (1, 1)
+    assert (report.paper_records, report.attempt_details, report.pass_tokens) == (1, 1, 1)
+    assert [c.pass_token for c in store.records.checkins(ACTIVITY)] == [None] * 8
     assert store.records.counts(ACTIVITY) == before
     assert store.records.counts(OPEN_ACTIVITY) == before_open
     assert sorted(c.registrant for c in store.records.checkins(ACTIVITY)) == ids_before  # ids stay
@@ -86,15 +90,22 @@ def test_purge_keeps_counts_and_removes_personal_fields(store: Store) -> None:
     audit = [a for a in store.records.audit_trail() if a.action == "purge"]
     assert len(audit) == 1
     assert audit[0].activity_id == ACTIVITY
-    assert "1 paper records, 1 rejected-scan details" in audit[0].reason
+    assert "1 paper records, 1 rejected-scan details, 1 pass tokens" in audit[0].reason
     again = purge_personal_data(store, days=30, now=T0 + timedelta(days=32))
     assert again.total == 0  # idempotent
+
+
+def test_the_server_confirming_a_check_in_blanks_its_pass(store: Store) -> None:
+    scans = [c for c in store.records.checkins(ACTIVITY) if c.jti]
+    tokens = {(c.sync_status.value, c.pass_token is None) for c in scans}
+    # confirmed: never sent again, so not kept; refused: kept until the retention purge
+    assert tokens == {("accepted", True), ("rejected", False)}
 
 
 def test_nothing_is_purged_inside_the_retention_period(store: Store) -> None:
     assert purge_personal_data(store, days=30, now=T0 + timedelta(days=29)).total == 0
     now = purge_personal_data(store, days=30, now=T0 + timedelta(days=1), ignore_period=True)
-    assert now.total == 2
+    assert now.total == 3
 
 
 def test_kiosk_purge_command(
@@ -109,7 +120,7 @@ def test_kiosk_purge_command(
     store.close()
     assert main(["purge", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "purged 1 paper-form records and 1 rejected-scan details" in out
+    assert "purged 1 paper-form records, 1 rejected-scan details and 1 pass tokens" in out
     assert main(["purge", "--config", str(config), "--now"]) == 0
     assert "purged 0 paper-form records" in capsys.readouterr().out
     log = (tmp_path / "log" / "kiosk.log").read_text(encoding="utf-8")

@@ -25,6 +25,7 @@ from kiosk.store import DatabaseError, NewCheckin, RecordError, Store
 from kiosk.store.database import Database
 from kiosk.store.migrations import SCHEMA_VERSION
 from kiosk.store.tables import TABLES, Activity
+from kiosk.undo import undo_at_gate
 from tests.builders import checkin_service
 from tests.passkit import PassKit
 
@@ -131,10 +132,14 @@ def test_void_and_restore_are_audited_and_nothing_is_deleted(
     ]
 
 
-def test_undo_last_voids_and_allows_a_rescan(service: CheckinService, kit: PassKit) -> None:
+def test_undo_at_gate_voids_and_allows_a_rescan(service: CheckinService, kit: PassKit) -> None:
     token = pass_at(kit)
     first = service.submit(token, Method.CAMERA)
-    assert service.undo_last() == first.checkin_id
+    undone = undo_at_gate(service, first.checkin_id or "", window_s=120)
+    assert undone.allowed
+    voided = service.store.records.checkin(first.checkin_id or "")
+    assert voided is not None
+    assert voided.voided
     again = service.submit(token, Method.CAMERA)
     assert again.outcome == Outcome.ACCEPTED
     assert again.checkin_id != first.checkin_id
