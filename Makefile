@@ -36,10 +36,11 @@ snapshots: $(STAMP)
 contract: $(STAMP)
 	$(BIN)/python -m sync.server.contract
 
-# The hostile-input tests (marker `fuzz`) with the long Hypothesis profile: 100,000 examples
+# The hostile-input tests (marker `fuzz`) with the long Hypothesis profile: FUZZ_EXAMPLES
 # per test (camera frames: a handful), no per-test time limit, with Hypothesis' statistics.
+FUZZ_EXAMPLES ?= 100000
 fuzz: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz --hypothesis-profile=fuzz \
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz --hypothesis-profile=fuzz \
 		--hypothesis-show-statistics --timeout=0
 
 FUZZ_SECONDS ?= 180

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(doctor, required=False)
     doctor.add_argument("--json", action="store_true")
     doctor.add_argument("--play", action="store_true", help="also play the three sound cues")
+    doctor.add_argument(
+        "--scanner",
+        action="store_true",
+        help="show a code to scan with the keyboard-wedge scanner and check its settings",
+    )
 
     purge = sub.add_parser("purge", help="purge personal data past its retention period now")
     _config_arg(purge, required=False)

@@ -12,6 +12,7 @@ import re
 import secrets
 import sqlite3
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from kiosk.clock import Clock
@@ -29,6 +30,7 @@ from kiosk.store import (
 )
 from kiosk.store.records import first_story
 from kiosk.store.tables import Checkin
+from kiosk.typed_passes import PassReader
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ class CheckinService:
         self.activity_id = activity_id
         self.session_id = str(uuid.uuid4())
         self._session_start = clock.monotonic()
+        self._reader = PassReader(verifier)
 
     def select_activity(self, activity_id: str) -> None:
         self.activity_id = activity_id
@@ -160,15 +163,19 @@ class CheckinService:
         stored: Stored | None = None
         try:
             now = self.clock.now()
-            verification = self.verifier.verify(payload, now.timestamp())
+            typed = self._reader.read(payload, method, now.timestamp())
+            verification, note = typed.verification, typed.note
             claims = verification.claims
             if claims is None:
                 reason = verification.reason or Reason.MALFORMED
-                return self._rejected(reason, method, started, now, verification.detail)
+                detail = "; ".join(d for d in (note, verification.detail) if d)
+                rejected = self._rejected(reason, method, started, now, detail)
+                return replace(rejected, corrected=typed.corrected)
             new = self.new_checkin(
-                claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=payload.strip()
+                claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=typed.payload
             )
-            stored = self.store.records.record_checkin(new, latency_ms=self._elapsed_ms(started))
+            latency_ms = self._elapsed_ms(started)
+            stored = self.store.records.record_checkin(new, latency_ms=latency_ms, detail=note)
             return CheckinResult(
                 outcome=stored.outcome,
                 reason=stored.reason,
@@ -183,6 +190,7 @@ class CheckinService:
                 first_at=stored.first_at,
                 premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
                 first_device=stored.first_device,
+                corrected=typed.corrected,
             )
         except StorageFull:
             return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)

@@ -37,12 +37,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter as _Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from kiosk.clock import JST, Clock
+from kiosk.keyboard_layout import Mismatch
 from kiosk.models import Method, UploadOutcome
 from kiosk.national import GateStatus, ReceiptCounts, receipt_counts
 from kiosk.national_counts import FetchCounts, NationalCounts, refresh_counts, stored_counts
@@ -155,6 +156,8 @@ class DaySummary:
     server_duplicates: tuple[Checkin, ...] = ()  # live here, recorded first at another gate
     not_counted: tuple[Checkin, ...] = ()  # live, but not counting toward premium
     activity_counts: NationalCounts | None = None  # the whole activity, gate + app, if fetched
+    keyboard_corrections: Mapping[tuple[Mismatch, ...], int] = field(default_factory=dict)
+    # scans read by undoing the scanner's keyboard settings: the scanner needs setting up
 
     @property
     def counts_match_receipt(self) -> bool | None:
@@ -204,6 +207,7 @@ def summarize(store: Store, activity_id: str, tz: timezone = JST) -> DaySummary:
         server_duplicates=tuple(c for c in alive if c.sync_status is SyncStatus.DUPLICATE),
         not_counted=tuple(c for c in mine if not_counting(c)),
         activity_counts=stored_counts(store, activity_id),
+        keyboard_corrections=store.records.keyboard_corrections(activity_id),
     )
 
 

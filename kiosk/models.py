@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kiosk.keyboard_layout import Mismatch
+
 
 class Outcome(StrEnum):
     """What the gate shows for one scan."""
@@ -104,6 +106,7 @@ class CheckinResult:
     detail: str = ""  # sanitised extra detail for logs (never personal data)
     extra: dict[str, str] = field(default_factory=dict)
     premium: PremiumCue | None = None  # accepted passes: does this activity count for them?
+    corrected: tuple[Mismatch, ...] = ()  # keyboard settings undone to read a typed pass
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -142,6 +142,8 @@ class ScanScreen(KioskScreen[None]):
         message.stop()
         result: CheckinResult = message.result
         self.kiosk.show_result(result)  # up now, or queued behind the result being read
+        if result.corrected:  # read anyway; the volunteer tells the coordinator
+            self.notify(self.t("scanner.corrected"), severity="warning", markup=False)
         if result.reason is Reason.STORAGE_FULL:
             self.storage_full = True
             self.kiosk.storage_full = True

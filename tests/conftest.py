@@ -16,11 +16,11 @@ from tests.passkit import PassKit
 
 # Property tests draw from `tests.hostile`; `make test` runs the short profile, `make fuzz` the
 # long one (`--hypothesis-profile=fuzz`, or HYPOTHESIS_PROFILE=fuzz in the environment). Tests
-# that fuzz leave max_examples to the profile.
+# that fuzz leave max_examples to the profile (`make fuzz FUZZ_EXAMPLES=N` sets the long one's).
 settings.register_profile("default", max_examples=150, deadline=None)
 settings.register_profile(
     "fuzz",
-    max_examples=100_000,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,

@@ -1,4 +1,5 @@
-"""`kiosk doctor [--config FILE] [--json] [--play]`: is this device ready before the gates open?
+"""`kiosk doctor [--config FILE] [--json] [--play] [--scanner]`: is this device ready before the
+gates open? `--scanner` shows a calibration code to scan with the keyboard-wedge scanner.
 
 Exit status: 0 when no check failed (warnings allowed), 1 when a check failed, 2 when the
 config itself is missing or invalid (the other checks still run and are reported)."""
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.doctor import Context, Status, render_json, render_text, run_checks, worst
+from cli.doctor.scanner import calibrate
 from cli.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
 from config.load import CONFIG_FILE_ENV, ConfigError, load_config
 from config.schema import KioskConfig
@@ -43,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         environ=os.environ,
         secret_store=lambda: _secret_store(config),
         play_sounds=args.play,
+        scanner_scan=calibrate if args.scanner else None,
     )
     outcomes = run_checks(ctx)
     status = worst(outcomes)

@@ -1,9 +1,9 @@
 """`kiosk doctor`: small, time-bounded checks in a registry, one ✓/!/✗ line each.
 
 A check is a function `(Context) -> Result` registered with `@check(...)` in one of
-`CHECK_MODULES` (device, network, storage, session, sounds). `run_checks` runs each in a worker
-thread and gives up after its time bound (a hung camera driver cannot hang the doctor), so one
-bad check never stops the others.
+`CHECK_MODULES` (device, network, storage, trust, session, sounds, scanner). `run_checks` runs
+each in a worker thread and gives up after its time bound (a hung camera driver cannot hang the
+doctor), so one bad check never stops the others.
 Every failure (✗) carries a `fix`: what to do about it, in one or two sentences.
 """
 
@@ -73,6 +73,8 @@ class Context:
     environ: Mapping[str, str]
     secret_store: Callable[[], Any] | None = None  # () -> config.secrets.SecretStore
     play_sounds: bool = False  # `kiosk doctor --play`: the sounds check plays each cue
+    scanner_scan: Callable[[], str | None] | None = None  # `--scanner`: shows the code, reads
+    # one scan of it (None: none arrived in time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ CHECK_MODULES = (
     "cli.doctor.trust",  # the anchor pin and the last good trust statement
     "cli.doctor.session",  # terminal, logs
     "cli.doctor.sounds",  # sounds
+    "cli.doctor.scanner",  # the keyboard-wedge scanner's settings (`--scanner`)
 )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections import Counter
 from datetime import datetime
 
+from kiosk.keyboard_layout import NOTE_PREFIX, Mismatch, parse_note
 from kiosk.models import Method, Outcome, Reason, mask_registrant
 from kiosk.store.database import Database
 from kiosk.store.errors import RecordError
@@ -172,8 +174,11 @@ class Records:
             )
         return Stored(outcome, reason, checkin_id, attempt_id)
 
-    def record_checkin(self, new: NewCheckin, *, latency_ms: float = 0.0) -> Stored:
-        """Accept the registrant, or report the earlier check-in as a duplicate.
+    def record_checkin(
+        self, new: NewCheckin, *, latency_ms: float = 0.0, detail: str = ""
+    ) -> Stored:
+        """Accept the registrant, or report the earlier check-in as a duplicate; `detail` is
+        the attempt's note (how the pass was read), sanitised here.
 
         One transaction: the decision is taken under the write lock and BEGIN IMMEDIATE, so two
         scans of one registrant can never both be accepted (the partial unique index agrees).
@@ -213,7 +218,7 @@ class Records:
                     new.method.value,
                     iso(new.scanned_at),
                     latency_ms,
-                    "",
+                    sanitize(detail),
                 ),
             )
         if first is None:
@@ -306,6 +311,17 @@ class Records:
             return self._db.rows(Attempt, sql, (activity_id,))
         sql = select(Attempt, "activity_id = ?", "ORDER BY at DESC LIMIT ?")
         return self._db.rows(Attempt, sql, (activity_id, limit))
+
+    def keyboard_corrections(self, activity_id: str) -> dict[tuple[Mismatch, ...], int]:
+        """How many of the activity's scans were read by undoing which keyboard settings of
+        the scanner (`kiosk.keyboard_layout`): the coordinator's cue to set the scanner up."""
+        with self._db.read() as con:
+            rows = con.execute(
+                "SELECT detail FROM attempt WHERE activity_id = ? AND detail LIKE ?",
+                (activity_id, NOTE_PREFIX + "%"),
+            ).fetchall()
+        found = Counter(parse_note(detail) for (detail,) in rows)
+        return {mismatches: n for mismatches, n in found.items() if mismatches}
 
     def audit_trail(self, checkin_id: str | None = None) -> list[Audit]:
         if checkin_id is None:

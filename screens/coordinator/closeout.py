@@ -42,6 +42,7 @@ from screens.coordinator.day_view import (
     heading_text,
     premium_text,
     receipt_text,
+    scanner_text,
     status_text,
     summary_lines,
     trust_text,
@@ -246,6 +247,9 @@ class CloseoutScreen(CorrectingScreen):
         self.query_one("#coord-receipt", Static).update(Text(receipt_text(t, summary)))
         national = activity_counts_text(t, summary)
         trust = trust_text(t, self.trust, self.context.clock.now())
+        scanner = scanner_text(t, summary)
+        if scanner.plain:  # with the trust line: both are about setting this device up
+            trust = Text("\n").join(line for line in (trust, scanner) if line.plain)
         self.query_one("#coord-national", Static).update(national)
         self.query_one("#coord-trust", Static).update(trust)
         # the compact summary (small screens) carries the same lines under the counts

@@ -339,3 +339,14 @@ def trust_text(t: Translator, status: TrustStatus | None, now: datetime) -> Text
             t("trust.stale", seq=seq, checked=duration(t, now - checked)), style="bold yellow"
         )
     return Text(t("trust.statement", seq=seq, age=age, left=duration(t, expires - now)))
+
+
+def scanner_text(t: Translator, summary: DaySummary) -> Text:
+    """The scanner needs setting up: how many scans were read by correcting its keyboard
+    settings, and what to change (empty when every scan was read as typed)."""
+    found = summary.keyboard_corrections
+    if not found:
+        return Text("")
+    settings = dict.fromkeys(m for mismatches in found for m in mismatches)
+    fix = t("scanner.fix_separator").join(t(f"scanner.{m.value}") for m in settings)
+    return Text("⚠ " + t("scanner.corrected", n=sum(found.values()), fix=fix), style="bold yellow")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kiosk.keyboard_layout import Mismatch, typed
 from tests.devices import run_kiosk
 from tests.passkit import PassKit
 
@@ -120,3 +121,22 @@ def test_unknown_synthetic_spec_is_a_usage_error(config_file: Path) -> None:
     done = run_kiosk("scan", "--config", str(config_file), "--source", "synthetic:?size=banana")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_a_pass_typed_by_a_us_scanner_on_a_jis_computer_is_decided(
+    tmp_path: Path, config_file: Path, kit: PassKit
+) -> None:
+    config = tmp_path / "logged.toml"
+    config.write_text(config_file.read_text() + f'[logging]\ndirectory = "{tmp_path / "log"}"\n')
+    token = next(t for t in (kit.sign() for _ in range(1000)) if "_" in t)
+    lines = "\n".join([typed(Mismatch.US_ON_JIS, token), typed(Mismatch.CAPS_LOCK, token)])
+    done = run_kiosk("scan", "--config", str(config), "--source", "-", "--jsonl", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    decisions = [json.loads(line)["decision"] for line in done.stdout.splitlines()]
+    assert decisions == ["accepted", "duplicate"]
+    log = (tmp_path / "log" / "kiosk.log").read_text()
+    warnings = [json.loads(line)["msg"] for line in log.splitlines() if "keyboard" in line]
+    assert len(warnings) == 2  # once per setting, each naming it and the doctor's check
+    assert "(us_on_jis)" in warnings[0]
+    assert "(caps_lock)" in warnings[1]
+    assert all("kiosk doctor --scanner" in w for w in warnings)

@@ -44,7 +44,9 @@ class BuggyRecords(Records):
         super().__init__(database)
         self.rejections_work = rejections_work
 
-    def record_checkin(self, new: NewCheckin, *, latency_ms: float = 0.0) -> Stored:
+    def record_checkin(
+        self, new: NewCheckin, *, latency_ms: float = 0.0, detail: str = ""
+    ) -> Stored:
         raise TypeError("a bug in the check-in write")
 
     def add_manual(
