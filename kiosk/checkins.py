@@ -2,25 +2,23 @@
 
 `CheckinService` decides for the current activity at the gate — scans from the camera pipeline,
 the keyboard wedge and `kiosk scan`, and the volunteer's manual records — and is thread-safe
-(the store serialises writes). `manual_checkin` is the coordinator's manual record for any
-activity. Every check-in gets its times from the clock in one place (`stamped`)."""
+(the store serialises writes). New check-ins are stamped in `kiosk.new_checkins`."""
 
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 import sqlite3
 import uuid
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from kiosk.clock import Clock
 from kiosk.models import CheckinResult, Method, Outcome, PremiumCue, Reason, mask_registrant
+from kiosk.new_checkins import PAPER_ID, stamped
 from kiosk.passes import PassVerifier, is_registrant_id
 from kiosk.premium_cue import registrant_cue
 from kiosk.store import (
-    Attestation,
     NewCheckin,
     RecordError,
     StorageFailed,
@@ -34,80 +32,14 @@ from kiosk.typed_passes import PassReader
 
 log = logging.getLogger(__name__)
 
-PAPER_PREFIX = "PAPER-"
-"""Registrant placeholder prefix for a paper-form participant without a registrant id. Not a
-national id: exports leave it out, and the uploader sends such check-ins without `registrant`."""
-
 _RECORD_REASONS = {"activity_closed": Reason.ACTIVITY_CLOSED, "no_activity": Reason.NO_ACTIVITY}
-_PAPER_ID = re.compile(r"PAPER-[0-9A-F]{10}")  # as `paper_registrant()` makes them
 
 
-def paper_registrant() -> str:
-    """A local pseudonymous id for a paper-form participant (no pass, no national id)."""
-    return PAPER_PREFIX + secrets.token_hex(5).upper()
+@dataclass(slots=True)
+class _Got:
+    """What a decision stored before it failed (if it did): its attempt is already recorded."""
 
-
-def stamped(
-    clock: Clock,
-    *,
-    activity_id: str,
-    registrant: str,
-    method: Method,
-    session_id: str,
-    monotonic_s: float,
-    operator: str,
-    tier: str | None = None,
-    jti: str | None = None,
-    pass_token: str | None = None,
-    attestation: Attestation | None = None,
-) -> NewCheckin:
-    """A check-in stamped now: the raw wall clock, whether it is trusted, and the
-    server-corrected time when the clock's offset to the national API is known."""
-    now = clock.now()
-    offset = clock.offset
-    return NewCheckin(
-        activity_id=activity_id,
-        registrant=registrant,
-        method=method,
-        scanned_at=now,
-        clock_trusted=clock.trusted,
-        monotonic_s=monotonic_s,
-        session_id=session_id,
-        scanned_at_corrected=now + offset if offset is not None else None,
-        tier=tier,
-        jti=jti,
-        pass_token=pass_token,
-        operator=operator,
-        attestation=attestation,
-    )
-
-
-def manual_checkin(
-    activity_id: str,
-    registrant: str | None,
-    *,
-    method: Method,
-    operator: str,
-    clock: Clock,
-    session_id: str = "coordinator",
-    tier: str | None = None,
-    attestation: Attestation | None = None,
-) -> NewCheckin:
-    """A coordinator's manual record; a paper participant without an id gets a placeholder.
-    With `attestation` (the coordinator vouches: operator and reason) the national system
-    counts it toward premium; without, it is recorded there but does not count."""
-    sub = registrant.strip().upper() if registrant and registrant.strip() else None
-    return stamped(
-        clock,
-        activity_id=activity_id,
-        registrant=sub or paper_registrant(),
-        method=method,
-        session_id=session_id,
-        monotonic_s=clock.monotonic(),
-        operator=operator,
-        tier=tier,
-        attestation=attestation,
-    )
+    stored: Stored | None = None
 
 
 class CheckinService:
@@ -160,44 +92,43 @@ class CheckinService:
         `storage_full` / `storage_failed`, and anything unexpected (a bug, never the input's
         fault) is logged with its traceback and recorded as `unreadable`: the gate goes on."""
         started = captured_at if captured_at is not None else self._monotonic()
-        stored: Stored | None = None
-        try:
-            now = self.clock.now()
-            typed = self._reader.read(payload, method, now.timestamp())
-            verification, note = typed.verification, typed.note
-            claims = verification.claims
-            if claims is None:
-                reason = verification.reason or Reason.MALFORMED
-                detail = "; ".join(d for d in (note, verification.detail) if d)
-                rejected = self._rejected(reason, method, started, now, detail)
-                return replace(rejected, corrected=typed.corrected)
-            new = self.new_checkin(
-                claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=typed.payload
-            )
-            latency_ms = self._elapsed_ms(started)
-            stored = self.store.records.record_checkin(new, latency_ms=latency_ms, detail=note)
-            return CheckinResult(
-                outcome=stored.outcome,
-                reason=stored.reason,
-                registrant=mask_registrant(claims.sub),
-                checkin_id=stored.checkin_id,
-                attempt_id=stored.attempt_id,
-                method=method,
-                activity_id=self.activity_id,
-                decided_at=now,
-                latency_ms=self._elapsed_ms(started),
-                tier=claims.tier,
-                first_at=stored.first_at,
-                premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
-                first_device=stored.first_device,
-                corrected=typed.corrected,
-            )
-        except StorageFull:
-            return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
-        except StorageFailed:
-            return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
-        except Exception as exc:  # the boundary: logged and recorded below, never raised
-            return self._unexpected(exc, method, started, stored)
+        return self._decide(
+            method, started, lambda got: self._submit(payload, method, started, got)
+        )
+
+    def _submit(self, payload: str, method: Method, started: float, got: _Got) -> CheckinResult:
+        now = self.clock.now()
+        typed = self._reader.read(payload, method, now.timestamp())
+        verification, note = typed.verification, typed.note
+        claims = verification.claims
+        if claims is None:
+            reason = verification.reason or Reason.MALFORMED
+            detail = "; ".join(d for d in (note, verification.detail) if d)
+            rejected = self._rejected(reason, method, started, now, detail)
+            return replace(rejected, corrected=typed.corrected)
+        new = self.new_checkin(
+            claims.sub, method, tier=claims.tier, jti=claims.jti, pass_token=typed.payload
+        )
+        latency_ms = self._elapsed_ms(started)
+        stored = got.stored = self.store.records.record_checkin(
+            new, latency_ms=latency_ms, detail=note
+        )
+        return CheckinResult(
+            outcome=stored.outcome,
+            reason=stored.reason,
+            registrant=mask_registrant(claims.sub),
+            checkin_id=stored.checkin_id,
+            attempt_id=stored.attempt_id,
+            method=method,
+            activity_id=self.activity_id,
+            decided_at=now,
+            latency_ms=self._elapsed_ms(started),
+            tier=claims.tier,
+            first_at=stored.first_at,
+            premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
+            first_device=stored.first_device,
+            corrected=typed.corrected,
+        )
 
     def refuse(
         self, method: Method, reason: Reason, detail: str = "", captured_at: float | None = None
@@ -205,14 +136,11 @@ class CheckinService:
         """Record input refused before it could be read as a pass (a line too long, bytes
         that are not text) as one rejection with `reason`. Never raises, like `submit`."""
         started = captured_at if captured_at is not None else self._monotonic()
-        try:
-            return self._rejected(reason, method, started, self.clock.now(), detail)
-        except StorageFull:
-            return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
-        except StorageFailed:
-            return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
-        except Exception as exc:  # the boundary: logged and recorded below, never raised
-            return self._unexpected(exc, method, started, None)
+        return self._decide(
+            method,
+            started,
+            lambda _got: self._rejected(reason, method, started, self.clock.now(), detail),
+        )
 
     def record_manual(
         self,
@@ -229,55 +157,78 @@ class CheckinService:
         No coordinator vouches for it here, so it is recorded without an attestation: the
         national system keeps it but does not count it toward premium (`counts: false`)."""
         started = self._monotonic()
-        stored: Stored | None = None
+        return self._decide(
+            method,
+            started,
+            lambda got: self._manual(registrant, method, reason, paper, started, got),
+        )
+
+    def _manual(
+        self,
+        registrant: str,
+        method: Method,
+        reason: str,
+        paper: tuple[str, str, str] | None,
+        started: float,
+        got: _Got,
+    ) -> CheckinResult:
+        if not is_registrant_id(registrant) and not PAPER_ID.fullmatch(registrant):
+            detail = "not a registrant id or a paper-form placeholder"
+            return self._rejected(Reason.MALFORMED, method, started, self.clock.now(), detail)
+        new = self.new_checkin(registrant, method)
+        first_at: datetime | None = None
+        first_device: str | None = None
         try:
-            if not is_registrant_id(registrant) and not _PAPER_ID.fullmatch(registrant):
-                detail = "not a registrant id or a paper-form placeholder"
-                return self._rejected(Reason.MALFORMED, method, started, self.clock.now(), detail)
-            new = self.new_checkin(registrant, method)
-            first_at: datetime | None = None
-            first_device: str | None = None
-            try:
-                stored = self.store.records.add_manual(new, reason=reason, paper=paper)
-            except RecordError as exc:  # not recorded: the decision is the attempt alone
-                outcome, why, earlier = self._manual_refusal(str(exc), registrant)
-                if earlier is not None:
-                    first_at, first_device = first_story(
-                        earlier.scanned_at,
-                        earlier.sync_status,
-                        earlier.first_device_name,
-                        earlier.first_scanned_at,
-                    )
-                stored = self.store.records.record_attempt(
-                    self.activity_id,
-                    outcome,
-                    why,
-                    method,
-                    new.scanned_at,
-                    registrant=registrant,
-                    checkin_id=earlier.id if earlier else None,
-                    detail=str(exc) if outcome is Outcome.REJECTED else "",
-                    latency_ms=self._elapsed_ms(started),
+            stored = got.stored = self.store.records.add_manual(new, reason=reason, paper=paper)
+        except RecordError as exc:  # not recorded: the decision is the attempt alone
+            outcome, why, earlier = self._manual_refusal(str(exc), registrant)
+            if earlier is not None:
+                first_at, first_device = first_story(
+                    earlier.scanned_at,
+                    earlier.sync_status,
+                    earlier.first_device_name,
+                    earlier.first_scanned_at,
                 )
-            return CheckinResult(
-                outcome=stored.outcome,
-                reason=stored.reason,
-                registrant=mask_registrant(registrant),
-                checkin_id=stored.checkin_id,
-                attempt_id=stored.attempt_id,
-                method=method,
-                activity_id=self.activity_id,
-                decided_at=new.scanned_at,
+            stored = got.stored = self.store.records.record_attempt(
+                self.activity_id,
+                outcome,
+                why,
+                method,
+                new.scanned_at,
+                registrant=registrant,
+                checkin_id=earlier.id if earlier else None,
+                detail=str(exc) if outcome is Outcome.REJECTED else "",
                 latency_ms=self._elapsed_ms(started),
-                first_at=first_at,
-                first_device=first_device,
             )
+        return CheckinResult(
+            outcome=stored.outcome,
+            reason=stored.reason,
+            registrant=mask_registrant(registrant),
+            checkin_id=stored.checkin_id,
+            attempt_id=stored.attempt_id,
+            method=method,
+            activity_id=self.activity_id,
+            decided_at=new.scanned_at,
+            latency_ms=self._elapsed_ms(started),
+            first_at=first_at,
+            first_device=first_device,
+        )
+
+    def _decide(
+        self, method: Method, started: float, decide: Callable[[_Got], CheckinResult]
+    ) -> CheckinResult:
+        """The boundary every input passes: `decide` returns the decision, a failing disk is
+        `storage_full` / `storage_failed`, anything else is logged and recorded `unreadable`
+        (once: not again when `decide` had stored its attempt before failing)."""
+        got = _Got()
+        try:
+            return decide(got)
         except StorageFull:
             return self._result(Outcome.REJECTED, Reason.STORAGE_FULL, "", method, started)
         except StorageFailed:
             return self._result(Outcome.REJECTED, Reason.STORAGE_FAILED, "", method, started)
-        except Exception as exc:  # the boundary: logged and recorded below, never raised
-            return self._unexpected(exc, method, started, stored)
+        except Exception as exc:  # the boundary: logged and recorded, never raised
+            return self._unexpected(exc, method, started, got.stored)
 
     def _manual_refusal(
         self, code: str, registrant: str

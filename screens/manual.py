@@ -10,8 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from kiosk.checkins import paper_registrant
 from kiosk.models import CheckinResult, Method
+from kiosk.new_checkins import paper_registrant
 from kiosk.text import sanitize
 from screens.base import KioskScreen
 from screens.messages import ScanDecided

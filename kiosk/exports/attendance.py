@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kiosk.checkins import PAPER_PREFIX
 from kiosk.clock import JST
 from kiosk.closeout import effective_time, not_counting
 from kiosk.exports.words import (
@@ -25,6 +24,7 @@ from kiosk.exports.words import (
     word,
 )
 from kiosk.models import mask_registrant
+from kiosk.new_checkins import PAPER_PREFIX
 from kiosk.store import Store
 from kiosk.store.tables import Activity, Checkin, SyncStatus
 

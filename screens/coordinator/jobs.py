@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kiosk.checkins import manual_checkin
 from kiosk.closeout import close_day, summarize
 from kiosk.exports import ExportFormat, export_activities, export_filename, write_export
 from kiosk.models import Method
 from kiosk.national import unsynced
 from kiosk.national_counts import refresh_counts
+from kiosk.new_checkins import manual_checkin
 from kiosk.store import Attestation, RecordError, StorageFailed, StorageFull, Store
 from kiosk.store.tables import Activity
 from kiosk.text import sanitize

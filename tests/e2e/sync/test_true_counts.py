@@ -17,12 +17,12 @@ import httpx
 from cli.commands.run import closeout_submit
 from cli.compose import sync_worker_for
 from config.secrets import SERVER_DEVICE_ID
-from kiosk.checkins import manual_checkin
 from kiosk.clock import JST, FixedClock
 from kiosk.closeout import close_day, summarize
 from kiosk.exports import COLUMNS, export_day
 from kiosk.exports.record_form import EXCLUDED_REJECTED, NOT_ATTESTED
 from kiosk.models import Method, Outcome, mask_registrant
+from kiosk.new_checkins import manual_checkin
 from kiosk.store import Attestation
 from sync.enroll import enroll_device
 from sync.worker import SyncWorker

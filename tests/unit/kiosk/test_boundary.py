@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.checkins import CheckinService, paper_registrant
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.models import Method, Outcome, Reason, Verification
+from kiosk.new_checkins import paper_registrant
 from kiosk.passes import PassVerifier, parse_jwks
 from kiosk.store import NewCheckin, Store, Stored
 from kiosk.store.database import Database

@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.checkins import CheckinService, paper_registrant
+from kiosk.checkins import CheckinService
 from kiosk.clock import SystemClock
 from kiosk.models import CheckinResult, Method, Outcome, Reason
+from kiosk.new_checkins import paper_registrant
 from kiosk.passes import PassVerifier, parse_jwks
 from kiosk.scan.pipeline import ScanPipeline
 from kiosk.scan.render import CodeSpec, Style

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.checkins import CheckinService, manual_checkin
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.models import Method
+from kiosk.new_checkins import manual_checkin
 from kiosk.store import RecordError
 from kiosk.undo import UndoRefusal, gate_undo, undo_at_gate
 from tests.builders import checkin_service

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.checkins import PAPER_PREFIX, CheckinService, manual_checkin
+from kiosk.checkins import CheckinService
 from kiosk.clock import JST, FixedClock
 from kiosk.closeout import (
     checkin_digest,
@@ -20,6 +20,7 @@ from kiosk.closeout import (
     summarize,
 )
 from kiosk.models import Method, Outcome, Reason, UploadOutcome
+from kiosk.new_checkins import PAPER_PREFIX, manual_checkin
 from kiosk.store import RecordError
 from tests.passkit import PassKit
 from tests.unit.kiosk.closeout.conftest import ACTIVITY_ID, DAY, accept, scan

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from kiosk.checkins import CheckinService, manual_checkin
+from kiosk.checkins import CheckinService
 from kiosk.clock import JST, FixedClock
 from kiosk.closeout import close_day, effective_time
 from kiosk.exports import (
@@ -26,6 +26,7 @@ from kiosk.exports.cells import encode_text, unneutralise, width
 from kiosk.exports.record_form import TITLE, wareki
 from kiosk.exports.words import METHODS, OPERATORS, TIERS, word
 from kiosk.models import Method, mask_registrant
+from kiosk.new_checkins import manual_checkin
 from kiosk.store import Store
 from tests.passkit import PassKit
 from tests.unit.kiosk.closeout.conftest import ACTIVITY_ID, DAY, accept

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.checkins import CheckinService, manual_checkin
+from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.models import Method, Outcome
+from kiosk.new_checkins import manual_checkin
 from kiosk.store import Attestation, ServerAnswer, Store
 from kiosk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from sync.batches import item_of
