@@ -49,12 +49,20 @@ class CheckinService:
         self, store: Store, verifier: PassVerifier, clock: Clock, activity_id: str
     ) -> None:
         self.store = store
-        self.verifier = verifier
         self.clock = clock
         self.activity_id = activity_id
         self.session_id = str(uuid.uuid4())
         self._session_start = clock.monotonic()
         self._reader = PassReader(verifier)
+
+    @property
+    def verifier(self) -> PassVerifier:
+        """The pass verifier (the reader's: typed lines and camera text go through it)."""
+        return self._reader.verifier
+
+    @verifier.setter
+    def verifier(self, verifier: PassVerifier) -> None:
+        self._reader.verifier = verifier
 
     def select_activity(self, activity_id: str) -> None:
         self.activity_id = activity_id

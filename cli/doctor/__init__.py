@@ -169,6 +169,9 @@ def run_checks(ctx: Context, names: Sequence[str] | None = None) -> list[Outcome
     for module in CHECK_MODULES:  # registering the built-in checks, in report order
         importlib.import_module(module)
     chosen = [c for c in REGISTRY if names is None or c.name in names]
+    # report order is module order, whoever imported a check module first
+    order = {module: n for n, module in enumerate(CHECK_MODULES)}
+    chosen.sort(key=lambda c: order.get(c.func.__module__, len(order)))
     return [run_one(item, ctx) for item in chosen]
 
 
