@@ -21,14 +21,18 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from cli.compose import build_services
+from config.credential_file import CredentialFileKeyring
 from config.schema import KioskConfig
+from config.secrets import PIN_HASH, SecretStore
 from kiosk.checkins import CheckinService
 from kiosk.clock import FixedClock
 from kiosk.models import Method
+from kiosk.pin import hash_pin
 from kiosk.scan.frames import SourceState, StateCallback
 from kiosk.services import Services
 from kiosk.store.tables import Activity
 from screens.app import CoordinatorHook, KioskApp, make_app
+from screens.coordinator.closeout import CloseoutScreen
 from screens.scanning import ResultCallback, ScannerFactory
 from tests.builders import device_config
 from tests.passkit import PassKit
@@ -36,6 +40,7 @@ from tests.passkit import PassKit
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 10:30 in Tokyo
 ACTIVITY = "act-2026-11-23-beach"
 REGISTRANT = "FR7K3M9Q2XPD"
+COORDINATOR_PIN = "739104"
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -246,3 +251,22 @@ async def wedge_type(pilot: Pilot[Any], text: str, *, enter: bool = True) -> Non
     if enter:
         app.post_message(events.Key("enter", "\r"))
     await pilot.pause()
+
+
+def coordinator_secrets(kiosk: Kiosk, pin: str = COORDINATOR_PIN) -> SecretStore:
+    """The kiosk's secret store (a credential file under its folder) holding the PIN's hash."""
+    store = SecretStore(kiosk.config.device.id, backend=CredentialFileKeyring(kiosk.root / "creds"))
+    store.set(PIN_HASH, hash_pin(pin))
+    return store
+
+
+async def open_closeout(pilot: Pilot[Any], pin: str = COORDINATOR_PIN) -> CloseoutScreen:
+    """F9 and the PIN: the coordinator's close-out screen."""
+    await pilot.press("f9")
+    await settle(pilot)
+    pilot.app.screen.query_one("#pin-input", Input).value = pin
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CloseoutScreen)
+    return screen

@@ -10,23 +10,18 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import Session
-from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from cli.commands.run import coordinator
-from config.credential_file import CredentialFileKeyring
-from config.secrets import DEVICE_TOKEN, PIN_HASH, SecretStore
+from config.secrets import DEVICE_TOKEN
 from kiosk.models import Method
-from kiosk.pin import hash_pin
 from kiosk.text import UNSAFE_CATEGORIES
 from screens.activity_qr import ActivityQrScreen
 from screens.app import KioskApp
 from screens.coordinator.audit import AuditModal
-from screens.coordinator.closeout import CloseoutScreen
 from screens.coordinator.reason import ReasonModal
 from screens.scan import ScanScreen
 from screens.start import StartScreen
@@ -40,11 +35,18 @@ from sync.server.admin import (
     open_database,
 )
 from sync.server.runner import RunningServer, start_server
-from tests.ui.conftest import Kiosk, settle, to_scan
+from tests.ui.conftest import (
+    COORDINATOR_PIN,
+    Kiosk,
+    coordinator_secrets,
+    open_closeout,
+    settle,
+    to_scan,
+)
 
 HOSTILE = "浜辺\x1b]52;c;aGVsbG8=\x07清掃\x1b[2J[bold red]赤[/]\u202eevil\u202c\u2028\u061c!"
 INERT = "浜辺清掃[bold red]赤[/]evil!"
-PIN = "739104"
+PIN = COORDINATOR_PIN
 
 
 def assert_inert(app: KioskApp, *expected: str) -> None:
@@ -84,28 +86,11 @@ def national(tmp_path: Path) -> Iterator[tuple[RunningServer, str]]:
         yield server, token
 
 
-def secrets_for(kiosk: Kiosk) -> SecretStore:
-    store = SecretStore(kiosk.config.device.id, backend=CredentialFileKeyring(kiosk.root / "c"))
-    store.set(PIN_HASH, hash_pin(PIN))
-    return store
-
-
-async def open_closeout(pilot: Pilot[Any]) -> CloseoutScreen:
-    await pilot.press("f9")
-    await settle(pilot)
-    pilot.app.screen.query_one("#pin-input", Input).value = PIN
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CloseoutScreen)
-    return screen
-
-
 async def test_an_activity_from_the_api_renders_inert(
     kiosk: Kiosk, national: tuple[RunningServer, str]
 ) -> None:
     server, token = national
-    secrets = secrets_for(kiosk)
+    secrets = coordinator_secrets(kiosk)
     enroll_device(server.url, token, kiosk.config.device.id, secrets)
     with ApiClient(server.url, token=secrets.get(DEVICE_TOKEN)) as client:
         puller = Puller(kiosk.services.store, client, kiosk.services.verifier)
@@ -141,7 +126,9 @@ async def test_an_activity_from_the_api_renders_inert(
 
 async def test_a_coordinator_reason_renders_inert(kiosk: Kiosk) -> None:
     kiosk.services.checkins.submit(kiosk.sign(), Method.CAMERA)
-    app = kiosk.app(language="en", coordinator=coordinator(kiosk.services, secrets_for(kiosk)))
+    app = kiosk.app(
+        language="en", coordinator=coordinator(kiosk.services, coordinator_secrets(kiosk))
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await to_scan(pilot)
         await open_closeout(pilot)

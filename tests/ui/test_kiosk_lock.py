@@ -16,10 +16,7 @@ from textual.widgets import Button, Input
 
 from cli.commands.run import coordinator
 from cli.compose import build_services
-from config.credential_file import CredentialFileKeyring
 from config.schema import CoordinatorSection
-from config.secrets import PIN_HASH, SecretStore
-from kiosk.pin import hash_pin
 from kiosk.services import Services
 from screens.activity_qr import ActivityQrScreen
 from screens.confirm import ConfirmModal
@@ -30,9 +27,9 @@ from screens.recent import RecentScreen
 from screens.scan import ScanScreen
 from screens.start import StartScreen
 from screens.widgets.notice import NoticeLine
-from tests.ui.conftest import Kiosk, settle, to_scan
+from tests.ui.conftest import COORDINATOR_PIN, Kiosk, coordinator_secrets, settle, to_scan
 
-PIN = "739104"
+PIN = COORDINATOR_PIN
 LOCK_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p")
 HOW_TO_QUIT = "This is a check-in kiosk: only the coordinator closes it (F9, PIN, then Q)"
 
@@ -84,12 +81,6 @@ async def test_volunteer_screens_cannot_be_left(kiosk: Kiosk, where: str) -> Non
                 assert notice.message == HOW_TO_QUIT, key
 
 
-def secrets_for(kiosk: Kiosk) -> SecretStore:
-    store = SecretStore(kiosk.config.device.id, backend=CredentialFileKeyring(kiosk.root / "creds"))
-    store.set(PIN_HASH, hash_pin(PIN))
-    return store
-
-
 async def unlock(pilot: Pilot[Any], pin: str) -> None:
     field = pilot.app.screen.query_one("#pin-input", Input)
     field.value = pin
@@ -101,7 +92,9 @@ async def unlock(pilot: Pilot[Any], pin: str) -> None:
 async def test_the_coordinator_quits_with_the_pin_and_a_confirmation(
     kiosk: Kiosk, confirm: bool
 ) -> None:
-    app = kiosk.app(language="en", coordinator=coordinator(kiosk.services, secrets_for(kiosk)))
+    app = kiosk.app(
+        language="en", coordinator=coordinator(kiosk.services, coordinator_secrets(kiosk))
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await to_scan(pilot)
         await pilot.press("f9")
@@ -129,7 +122,7 @@ def strict(services: Services) -> Services:
 
 
 async def test_the_lockout_follows_the_config_and_survives_a_restart(kiosk: Kiosk) -> None:
-    secrets = secrets_for(kiosk)
+    secrets = coordinator_secrets(kiosk)
     first = strict(kiosk.services)
     app = kiosk.app(language="en", coordinator=coordinator(first, secrets))
     async with app.run_test(size=(120, 40)) as pilot:

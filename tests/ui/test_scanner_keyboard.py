@@ -3,23 +3,24 @@ is told to fetch the coordinator, and the close-out says what to change on the s
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from cli.commands.run import coordinator
-from config.credential_file import CredentialFileKeyring
-from config.secrets import PIN_HASH, SecretStore
 from kiosk.keyboard_layout import Mismatch, typed
-from kiosk.pin import hash_pin
-from screens.coordinator.closeout import CloseoutScreen
 from screens.widgets.banner import ResultBanner
 from screens.widgets.notice import NoticeLine
-from tests.ui.conftest import Kiosk, settle, to_scan, wait_until, wedge_type
+from tests.ui.conftest import (
+    COORDINATOR_PIN,
+    Kiosk,
+    coordinator_secrets,
+    open_closeout,
+    to_scan,
+    wait_until,
+    wedge_type,
+)
 
-PIN = "739104"
+PIN = COORDINATOR_PIN
 TOLD = {
     "ja": ("スキャナーの設定が端末と合っていません", "管理者に伝えてください"),
     "en": ("does not match this kiosk", "Tell the coordinator"),
@@ -30,12 +31,6 @@ CLOSEOUT = {
 }
 
 
-def secrets_for(kiosk: Kiosk) -> SecretStore:
-    store = SecretStore(kiosk.config.device.id, backend=CredentialFileKeyring(kiosk.root / "c"))
-    store.set(PIN_HASH, hash_pin(PIN))
-    return store
-
-
 def pass_with_underscore(kiosk: Kiosk) -> str:
     for n in range(1000):
         token = kiosk.sign(jti=f"jti-{n}")
@@ -44,20 +39,11 @@ def pass_with_underscore(kiosk: Kiosk) -> str:
     raise AssertionError("no pass with '_' in 1000 tries")
 
 
-async def open_closeout(pilot: Pilot[Any]) -> CloseoutScreen:
-    await pilot.press("f9")
-    await settle(pilot)
-    pilot.app.screen.query_one("#pin-input", Input).value = PIN
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CloseoutScreen)
-    return screen
-
-
 @pytest.mark.parametrize("language", ["ja", "en"])
 async def test_a_us_scanner_on_a_jis_kiosk(kiosk: Kiosk, language: str) -> None:
-    app = kiosk.app(language=language, coordinator=coordinator(kiosk.services, secrets_for(kiosk)))
+    app = kiosk.app(
+        language=language, coordinator=coordinator(kiosk.services, coordinator_secrets(kiosk))
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await to_scan(pilot)
         banner = app.screen.query_one(ResultBanner)
