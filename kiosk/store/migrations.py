@@ -185,9 +185,25 @@ def statements(script: str) -> Iterator[str]:
         yield statement  # incomplete: executing it reports the error
 
 
+def _recount_dropped_tallies(con: sqlite3.Connection) -> None:
+    """Recount the tallies when they were dropped (after `.recover`: `kiosk.store.tally`).
+    The usual case reads one row and takes no lock."""
+    if not tally.needs_rebuild(con):
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if tally.needs_rebuild(con):
+            for statement in statements(tally.REBUILD):
+                con.execute(statement)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def migrate(path: Path) -> None:
-    """Bring the file at `path` to `SCHEMA_VERSION`, one step per transaction; refuse a
-    database newer than this software (left untouched)."""
+    """Bring the file at `path` to `SCHEMA_VERSION`, one step per transaction, and recount the
+    tallies if they were dropped; refuse a database newer than this software (untouched)."""
     con = sqlite3.connect(path, isolation_level=None)
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -206,6 +222,7 @@ def migrate(path: Path) -> None:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        _recount_dropped_tallies(con)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}. Run `kiosk doctor`.") from exc
     finally:

@@ -136,8 +136,28 @@ _OUTBOX_PENDING = "{r}.done_at IS NULL"
 _CORRECTION_PENDING = "{r}.status = 'pending'"
 
 
-def _backfill() -> str:
-    """The tallies of the rows already there: the same predicates, summed per activity."""
+def _tables(prefix: str = "", *, temp: bool = False) -> str:
+    """The tally tables (named `<prefix>activitytally` …; TEMP ones for a recount)."""
+    kind = "TEMP TABLE" if temp else "TABLE"
+    columns = ", ".join(
+        f"{col} INTEGER NOT NULL DEFAULT 0" for col, _ in (*CHECKIN_COUNTERS, *ATTEMPT_COUNTERS)
+    )
+    return f"""
+    CREATE {kind} {prefix}activitytally (activity_id TEXT PRIMARY KEY, {columns});
+    CREATE {kind} {prefix}reasontally (
+        activity_id TEXT NOT NULL, side TEXT NOT NULL, reason TEXT NOT NULL,
+        n INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (activity_id, side, reason)
+    );
+    CREATE {kind} {prefix}pendingtally (
+        id INTEGER PRIMARY KEY CHECK (id = 1), checkins INTEGER NOT NULL DEFAULT 0,
+        corrections INTEGER NOT NULL DEFAULT 0
+    );
+    """
+
+
+def _backfill(prefix: str = "") -> str:
+    """The tallies of the rows already there, into the tally tables named with `prefix`: the
+    same predicates as the triggers', summed per activity."""
 
     def sums(counters: Counters, table: str) -> str:
         return ", ".join(f"COALESCE(SUM({pred.format(r=table)}), 0)" for _, pred in counters)
@@ -149,21 +169,21 @@ def _backfill() -> str:
         table = rule[0]
         _, pred, key = (part.format(r=table) for part in rule)
         return (
-            "INSERT INTO reasontally (activity_id, side, reason, n)"
+            f"INSERT INTO {prefix}reasontally (activity_id, side, reason, n)"
             f" SELECT activity_id, '{side}', {key}, COUNT(*) FROM {table} WHERE {pred}"
             " GROUP BY 1, 2, 3;"
         )
 
     updates = ", ".join(f"{col} = excluded.{col}" for col, _ in ATTEMPT_COUNTERS)
     return f"""
-    INSERT INTO activitytally (activity_id, {names(CHECKIN_COUNTERS)})
+    INSERT INTO {prefix}activitytally (activity_id, {names(CHECKIN_COUNTERS)})
     SELECT activity_id, {sums(CHECKIN_COUNTERS, "checkin")} FROM checkin GROUP BY activity_id;
-    INSERT INTO activitytally (activity_id, {names(ATTEMPT_COUNTERS)})
+    INSERT INTO {prefix}activitytally (activity_id, {names(ATTEMPT_COUNTERS)})
     SELECT activity_id, {sums(ATTEMPT_COUNTERS, "attempt")} FROM attempt WHERE true
     GROUP BY activity_id ON CONFLICT (activity_id) DO UPDATE SET {updates};
     {reasons("gate", _GATE_REASON)}
     {reasons("server", _SERVER_REASON)}
-    INSERT INTO pendingtally (id, checkins, corrections) VALUES (1,
+    INSERT INTO {prefix}pendingtally (id, checkins, corrections) VALUES (1,
         (SELECT COUNT(*) FROM outbox WHERE {_OUTBOX_PENDING.format(r="outbox")}),
         (SELECT COUNT(*) FROM correction WHERE {_CORRECTION_PENDING.format(r="correction")}));
     """
@@ -171,25 +191,66 @@ def _backfill() -> str:
 
 def migration() -> str:
     """Schema migration 7: the tally tables, their backfill, then the triggers."""
-    columns = ", ".join(
-        f"{col} INTEGER NOT NULL DEFAULT 0" for col, _ in (*CHECKIN_COUNTERS, *ATTEMPT_COUNTERS)
-    )
     return f"""
-    CREATE TABLE activitytally (activity_id TEXT PRIMARY KEY, {columns});
-    CREATE TABLE reasontally (
-        activity_id TEXT NOT NULL, side TEXT NOT NULL, reason TEXT NOT NULL,
-        n INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (activity_id, side, reason)
-    );
-    CREATE TABLE pendingtally (
-        id INTEGER PRIMARY KEY CHECK (id = 1), checkins INTEGER NOT NULL DEFAULT 0,
-        corrections INTEGER NOT NULL DEFAULT 0
-    );
+    {_tables()}
     {_backfill()}
     {_triggers("checkin", _CHECKIN_COLUMNS, CHECKIN_COUNTERS, "server", _SERVER_REASON)}
     {_triggers("attempt", _ATTEMPT_COLUMNS, ATTEMPT_COUNTERS, "gate", _GATE_REASON)}
     {_pending_triggers("outbox", "done_at", _OUTBOX_PENDING, "checkins")}
     {_pending_triggers("correction", "status", _CORRECTION_PENDING, "corrections")}
     """
+
+
+# -- a recovered database ---------------------------------------------------------------------
+# `sqlite3 DB '.recover'` (docs/operations.md, "Corrupted database") copies the tally tables
+# as they were, beside whatever rows it could read: a row lost to the damage would still be
+# counted. The recovery steps therefore delete the one `pendingtally` row, which is never
+# missing otherwise; opening the file then recounts every tally from the recovered rows.
+# `kiosk doctor` compares the tallies with a recount and says so when they differ.
+
+REBUILD = (
+    "DELETE FROM activitytally; DELETE FROM reasontally; DELETE FROM pendingtally;" + _backfill()
+)
+"""Recount every tally from the rows (one transaction; the caller's)."""
+
+
+def needs_rebuild(con: sqlite3.Connection) -> bool:
+    """The tallies were dropped (the recovery steps delete the `pendingtally` row)."""
+    return con.execute("SELECT 1 FROM pendingtally WHERE id = 1").fetchone() is None
+
+
+def out_of_step(con: sqlite3.Connection) -> list[str]:
+    """What differs between the tallies and a recount of the rows, within one read
+    transaction: the activity ids, and "pending" for the device's pending uploads. Reads every
+    row (the doctor's check, never the gate's); `con` is in autocommit mode. Dropped tallies
+    differ in nothing: they are recounted when the store opens the file."""
+    con.execute("BEGIN")
+    try:
+        if needs_rebuild(con):
+            return []
+        recount = _tables("recount_", temp=True) + _backfill("recount_")
+        for statement in recount.split(";"):  # no trigger bodies: `;` ends each statement
+            if statement.strip():
+                con.execute(statement)
+        counters = " AND ".join(f"{col} = 0" for col, _ in (*CHECKIN_COUNTERS, *ATTEMPT_COUNTERS))
+        differ = con.execute(
+            f"""
+            WITH a AS (SELECT * FROM activitytally WHERE NOT ({counters})),
+                 b AS (SELECT * FROM temp.recount_activitytally WHERE NOT ({counters})),
+                 r AS (SELECT * FROM reasontally WHERE n <> 0),
+                 s AS (SELECT * FROM temp.recount_reasontally WHERE n <> 0)
+            SELECT activity_id FROM (SELECT * FROM a EXCEPT SELECT * FROM b)
+            UNION SELECT activity_id FROM (SELECT * FROM b EXCEPT SELECT * FROM a)
+            UNION SELECT activity_id FROM (SELECT * FROM r EXCEPT SELECT * FROM s)
+            UNION SELECT activity_id FROM (SELECT * FROM s EXCEPT SELECT * FROM r)
+            UNION SELECT 'pending' WHERE NOT EXISTS (SELECT 1 FROM pendingtally
+                JOIN temp.recount_pendingtally USING (checkins, corrections))
+            ORDER BY 1
+            """
+        ).fetchall()
+    finally:
+        con.execute("ROLLBACK")  # the recount's TEMP tables go with it
+    return [str(row[0]) for row in differ]
 
 
 def read_counts(con: sqlite3.Connection, activity_id: str) -> Counts:

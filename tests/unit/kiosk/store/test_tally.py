@@ -1,11 +1,13 @@
 """The day's counts kept as tallies by triggers (`kiosk.store.tally`, migration 7) always equal
 a recount from the raw rows: after every step of random sequences of store operations (a
-Hypothesis state machine on a real SQLite file), and after migration 7 backfills a database
-that already holds a day of rows."""
+Hypothesis state machine on a real SQLite file), after migration 7 backfills a database that
+already holds a day of rows, and after tallies dropped by the recovery steps are recounted;
+`kiosk doctor` says when they are out of step."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import tempfile
 from collections import Counter
@@ -19,9 +21,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from kiosk.models import Method, Outcome, Reason
 from kiosk.store import Attestation, Counts, NewCheckin, RecordError, ServerAnswer, Store
+from kiosk.store.health import tallies_out_of_step
 from kiosk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from kiosk.store.tables import Attempt, Checkin, Correction, Outbox, from_row, select
 from kiosk.store.tally import read_counts, read_pending
+from tests.devices import device_config, run_kiosk
 
 ACTIVITIES = ("act-a", "act-b")
 UNKNOWN_ACTIVITY = "act-none"  # never stored: its scans are rejected (no_activity)
@@ -420,3 +424,78 @@ def test_reading_the_counts_does_not_scan_the_rows(tmp_path: Path) -> None:
         assert not any("checkin" in d or "attempt" in d for d in details), details
     finally:
         store.close()
+
+
+# -- tallies out of step (a recovered database) ------------------------------------------------
+
+
+def _a_day(path: Path) -> None:
+    """A store file with scans, a duplicate and rejections at act-a."""
+    store = Store.open(path)
+    try:
+        store.activities.ensure("act-a", "A", date(2026, 11, 23))
+        for n, registrant in enumerate(("FR0000000001", "FR0000000002", "FR0000000001")):
+            store.records.record_checkin(
+                NewCheckin(
+                    activity_id="act-a",
+                    registrant=registrant,
+                    method=Method.CAMERA,
+                    scanned_at=T0 + timedelta(seconds=n),
+                    clock_trusted=True,
+                    monotonic_s=float(n),
+                    session_id="s",
+                )
+            )
+        store.records.record_rejection("act-a", Reason.EXPIRED, Method.CAMERA, T0)
+    finally:
+        store.close()
+
+
+def _raw(path: Path, *sql: str) -> None:
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        for statement in sql:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+def test_dropped_tallies_are_recounted_when_the_store_opens(tmp_path: Path) -> None:
+    """What `.recover` leaves: tallies copied as they were beside fewer rows. The doctor sees
+    it; the recovery step deletes the `pendingtally` row and the next open recounts."""
+    path = tmp_path / "kiosk.db"
+    _a_day(path)
+    assert tallies_out_of_step(path) == []
+    _raw(path, "UPDATE activitytally SET live = live + 3", "UPDATE pendingtally SET checkins = 9")
+    assert tallies_out_of_step(path) == ["act-a", "pending"]
+    _raw(path, "DELETE FROM pendingtally")
+    assert tallies_out_of_step(path) == []  # dropped: recounted when the store opens
+    store = Store.open(path)
+    try:
+        counts = store.records.counts("act-a")
+        assert counts == recount(store, "act-a")
+        assert (counts.accepted, counts.duplicates, counts.rejected) == (2, 1, 1)
+        assert counts.rejected_by_reason == {"expired": 1}
+        assert store.outbox.pending_counts() == (2, 0) == recount_pending(store)
+    finally:
+        store.close()
+    assert tallies_out_of_step(path) == []
+
+
+def test_doctor_fails_the_database_check_when_the_counts_are_out_of_step(
+    tmp_path: Path, jwks_file: Path
+) -> None:
+    path = tmp_path / "kiosk.db"
+    _a_day(path)
+    config = device_config(tmp_path, jwks_file, database=path)
+    healthy = json.loads(run_kiosk("doctor", "--config", str(config), "--json").stdout)
+    check = next(c for c in healthy["checks"] if c["name"] == "database")
+    assert check["status"] == "ok", check
+    _raw(path, "UPDATE reasontally SET n = n + 1 WHERE side = 'gate'")
+    done = run_kiosk("doctor", "--config", str(config), "--json")
+    assert done.returncode == 1, done.stderr
+    check = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "database")
+    assert check["status"] == "fail"
+    assert "counts differ from a recount" in check["summary"]
+    assert "act-a" in check["summary"]
+    assert f"sqlite3 {path} 'DELETE FROM pendingtally'" in check["fix"]
