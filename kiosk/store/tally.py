@@ -2,8 +2,9 @@
 
 Why: the scan screen shows the counts again after every decision, and recounting them from
 the rows (`COUNT(DISTINCT …)`, a `SUM` per status, `GROUP BY` reason over `checkin` and
-`attempt`) costs time in proportion to the day: ~150 ms of CPU at 100,000 check-ins here,
-half a second on a Raspberry Pi, after every scan. Reading a tally costs the same at any size.
+`attempt`) costs time in proportion to the day: ~165 ms of CPU at 100,000 check-ins here,
+over half a second on a Raspberry Pi, after every scan. Reading the tallies costs ~0.05 ms at
+any size (`make bench BENCH=counts`); the triggers add ~0.05 ms of CPU to a decision.
 
 How: triggers on `checkin` and `attempt` (and on `outbox` and `correction` for the device's
 pending uploads) add each row's contribution when it is inserted, take it away when it is
@@ -16,7 +17,8 @@ from the rows already there, with the same predicates.
 The tallies are the one source of the counts: the scan screen, the coordinator's day view,
 the close-out the coordinator signs and the exports all read `Records.counts`, which reads
 them. A property test (`tests/unit/kiosk/store/test_tally.py`) drives random sequences of store
-operations and compares them with a recount from the raw rows after every step.
+operations and compares them with a recount from the raw rows after every step; `kiosk doctor`
+compares them with a recount on the device.
 
 The definitions below *are* migration 7 (it is generated from them): they never change. A new
 or different counter is a new migration that drops and recreates these triggers and backfills.
@@ -61,12 +63,12 @@ ATTEMPT_COUNTERS: Counters = (
 # The `reasontally` rows: per activity, "gate" counts rejected attempts by reason and "server"
 # counts live check-ins the national API refused by its reason. A missing or empty reason is
 # counted as "unknown" (one key, however it was stored).
-_GATE_REASON = (
+_GATE_REASON: ReasonRule = (
     "attempt",
     "{r}.outcome = 'rejected'",
     "COALESCE(NULLIF({r}.reason, ''), 'unknown')",
 )
-_SERVER_REASON = (
+_SERVER_REASON: ReasonRule = (
     "checkin",
     _LIVE + " AND {r}.sync_status = 'rejected'",
     "COALESCE(NULLIF({r}.sync_reason, ''), 'unknown')",
@@ -101,13 +103,8 @@ def _reason(side: str, rule: ReasonRule, r: str, sign: str) -> str:
     )
 
 
-def _triggers(
-    table: str,
-    columns: str,
-    counters: tuple[tuple[str, str], ...],
-    side: str,
-    rule: tuple[str, str, str],
-) -> str:
+def _triggers(table: str, columns: str, counters: Counters, side: str, rule: ReasonRule) -> str:
+    """Insert, delete and update triggers keeping an activity's tallies of `table`'s rows."""
     made = "INSERT OR IGNORE INTO activitytally (activity_id) VALUES (NEW.activity_id);"
     add = f"{made} {_adjust(counters, 'NEW', '+')} {_reason(side, rule, 'NEW', '+')}"
     take = f"{_adjust(counters, 'OLD', '-')} {_reason(side, rule, 'OLD', '-')}"

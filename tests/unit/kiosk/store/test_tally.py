@@ -7,6 +7,7 @@ already holds a day of rows, and after tallies dropped by the recovery steps are
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 import tempfile
@@ -499,3 +500,11 @@ def test_doctor_fails_the_database_check_when_the_counts_are_out_of_step(
     assert "counts differ from a recount" in check["summary"]
     assert "act-a" in check["summary"]
     assert f"sqlite3 {path} 'DELETE FROM pendingtally'" in check["fix"]
+
+
+def test_migration_7_is_frozen() -> None:
+    """Migration 7 is generated from the counters in `kiosk.store.tally`: changing them would
+    give new databases other triggers than the ones already in the field. A new or changed
+    counter is a new migration (drop and recreate the triggers, recount)."""
+    digest = hashlib.sha256(MIGRATIONS[6].encode()).hexdigest()
+    assert digest == "9d5053d783518b9b508c92a7d27ac82d4f7b56a7ea3c67ca9ac72209db95d977"
