@@ -13,7 +13,9 @@ from kiosk.store.health import (
     pending_corrections,
     pending_uploads,
     personal_data_due,
+    recount_tallies,
     recover_corrupt,
+    tallies_out_of_step,
     writable,
 )
 from kiosk.store.migrations import SCHEMA_VERSION
@@ -49,7 +51,14 @@ def database(ctx: Context) -> Result:
             "another kiosk process may hold it (stop it), or fix ownership: the file and its"
             " folder belong to the kiosk user, mode 0600/0700",
         )
-    return ok(f"{path}: integrity ok, writable, schema {result.schema_version}")
+    stale = tallies_out_of_step(path)
+    if stale:
+        return fail(
+            f"{path}: the counts differ from a recount of the rows ({', '.join(stale[:3])})",
+            recount_tallies(path),
+            out_of_step=stale,
+        )
+    return ok(f"{path}: integrity ok, writable, counts in step, schema {result.schema_version}")
 
 
 @check("disk", timeout=3.0, needs_config=True)

@@ -1,5 +1,6 @@
-"""Database health: integrity, writability, schema version, what waits for upload or purging,
-and what to do when it fails (`kiosk doctor`, and `verify_before_open` before the store opens).
+"""Database health: integrity, writability, schema version, the counts' tallies against a
+recount, what waits for upload or purging, and what to do when it fails (`kiosk doctor`, and
+`verify_before_open` before the store opens).
 
 Plain `sqlite3` without the store's pool or migrations, so a damaged or full database is
 examined without changing it. The recovery texts are the ones docs/operations.md explains
@@ -25,11 +26,14 @@ from kiosk.store.tables import (
     columns,
     from_row,
 )
+from kiosk.store.tally import out_of_step
 
 RECOVER_CORRUPT = (
     "stop the kiosk (systemctl stop furusato-kiosk); keep the damaged file; "
-    "run `sqlite3 DB '.recover' | sqlite3 DB.recovered`, check it with "
-    "`kiosk doctor`, then move it into place — or restore the last backup and re-sync "
+    "run `sqlite3 DB '.recover' | sqlite3 DB.recovered` and"
+    " `sqlite3 DB.recovered 'DELETE FROM pendingtally'` (the counts are then recounted from the"
+    " recovered rows), check it with `kiosk doctor`, then move it into place — or restore the"
+    " last backup and re-sync "
     "(docs/operations.md, 'Corrupted database')"
 )
 
@@ -39,6 +43,18 @@ def recover_corrupt(path: Path) -> str:
     return RECOVER_CORRUPT.replace("sqlite3 DB '", f"sqlite3 {path} '").replace(
         "DB.recovered", f"{path}.recovered"
     )
+
+
+RECOUNT_TALLIES = (
+    "stop the kiosk (systemctl stop furusato-kiosk); run `sqlite3 DB 'DELETE FROM pendingtally'`:"
+    " the kiosk recounts the day's counts from the rows when it next opens the database"
+    " (docs/operations.md, 'Corrupted database')"
+)
+
+
+def recount_tallies(path: Path) -> str:
+    """RECOUNT_TALLIES with the real file name."""
+    return RECOUNT_TALLIES.replace("sqlite3 DB '", f"sqlite3 {path} '")
 
 
 RECOVER_FULL = (
@@ -95,6 +111,21 @@ def writable(path: Path) -> str | None:
     except sqlite3.Error as exc:
         return str(exc)
     return None
+
+
+def tallies_out_of_step(path: Path) -> list[str]:
+    """Activities (and "pending") whose counts, as the tallies keep them, differ from a recount
+    of the rows (`kiosk.store.tally.out_of_step`); none before schema version 7 or when the
+    tallies were dropped (the store recounts them when it opens the file)."""
+    with _connect(path) as con:
+        if (
+            con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pendingtally'"
+            ).fetchone()
+            is None
+        ):
+            return []
+        return out_of_step(con)
 
 
 def pending_uploads(path: Path) -> tuple[int, str | None, str | None]:

@@ -5,8 +5,10 @@ older code."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
+from kiosk.store import tally
 from kiosk.store.errors import DatabaseError
 
 MIGRATIONS: tuple[str, ...] = (
@@ -160,14 +162,48 @@ MIGRATIONS: tuple[str, ...] = (
         locked_until TEXT, updated_at TEXT NOT NULL
     );
     """,
+    # 7: the day's counts as running tallies kept by triggers inside the transactions that
+    # change the rows, so reading them costs the same at any size (the scan screen reads them
+    # after every decision); backfilled from the rows already there. Generated from the
+    # counters' definitions in `kiosk.store.tally`, which are this migration's and never change.
+    tally.migration(),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def statements(script: str) -> Iterator[str]:
+    """The statements of a migration, each whole: a trigger's body has `;`s of its own."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.replace(";", "").strip():
+                yield statement
+            statement = ""
+    if statement.replace(";", "").strip():
+        yield statement  # incomplete: executing it reports the error
+
+
+def _recount_dropped_tallies(con: sqlite3.Connection) -> None:
+    """Recount the tallies when they were dropped (after `.recover`: `kiosk.store.tally`).
+    The usual case reads one row and takes no lock."""
+    if not tally.needs_rebuild(con):
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if tally.needs_rebuild(con):
+            for statement in statements(tally.REBUILD):
+                con.execute(statement)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def migrate(path: Path) -> None:
-    """Bring the file at `path` to `SCHEMA_VERSION`, one step per transaction; refuse a
-    database newer than this software (left untouched)."""
+    """Bring the file at `path` to `SCHEMA_VERSION`, one step per transaction, and recount the
+    tallies if they were dropped; refuse a database newer than this software (untouched)."""
     con = sqlite3.connect(path, isolation_level=None)
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -179,14 +215,14 @@ def migrate(path: Path) -> None:
         for number in range(version + 1, SCHEMA_VERSION + 1):
             con.execute("BEGIN IMMEDIATE")
             try:
-                for statement in MIGRATIONS[number - 1].split(";"):
-                    if statement.strip():
-                        con.execute(statement)
+                for statement in statements(MIGRATIONS[number - 1]):
+                    con.execute(statement)
                 con.execute(f"PRAGMA user_version = {number}")
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        _recount_dropped_tallies(con)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}. Run `kiosk doctor`.") from exc
     finally:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from kiosk.store.database import Database
 from kiosk.store.tables import Checkin, CorrectionStatus, SyncStatus, columns, from_row, iso
+from kiosk.store.tally import read_pending
 from kiosk.store.values import OutboxItem, ServerAnswer
 from kiosk.text import sanitize
 
@@ -35,13 +36,10 @@ class Outbox:
         return checkins + corrections
 
     def pending_counts(self) -> tuple[int, int]:
-        """(check-ins waiting for upload, corrections waiting to be sent), one consistent read."""
+        """(check-ins waiting for upload, corrections waiting to be sent), one consistent read
+        of their tallies (`kiosk.store.tally`: the same cost with 100,000 waiting)."""
         with self._db.read() as con:
-            row = con.execute(
-                "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at IS NULL),"
-                f" (SELECT COUNT(*) FROM correction WHERE status = '{CorrectionStatus.PENDING}')"
-            ).fetchone()
-        return int(row[0]), int(row[1])
+            return read_pending(con)
 
     def claim_batch(self, limit: int, *, at: datetime) -> list[OutboxItem]:
         """The oldest pending check-ins that may go now, at most `limit`, in the order they were

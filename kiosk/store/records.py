@@ -26,6 +26,7 @@ from kiosk.store.tables import (
     iso,
     select,
 )
+from kiosk.store.tally import read_counts
 from kiosk.store.values import Counts, NewCheckin, Stored
 from kiosk.text import sanitize
 
@@ -332,64 +333,10 @@ class Records:
         return self._db.row(PaperRecord, select(PaperRecord, "checkin_id = ?"), (checkin_id,))
 
     def counts(self, activity_id: str) -> Counts:
-        """The day's numbers, all from one read transaction (one consistent state): what the
-        gate decided (attempts), the live check-ins accepted here, and what the national
-        system made of them — confirmed, counted toward premium or not, refused."""
+        """The day's numbers: what the gate decided (attempts), the live check-ins accepted
+        here, and what the national system made of them — confirmed, counted toward premium
+        or not, refused. Read from the tallies SQLite keeps in the transactions that change the
+        rows (`kiosk.store.tally`), so it costs the same after the first scan and the
+        100,000th; all from one read transaction (one consistent state)."""
         with self._db.snapshot() as con:
-            live = con.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT registrant),"
-                f" COALESCE(SUM(sync_status = '{SyncStatus.PENDING}'), 0),"
-                f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}'), 0),"
-                f" COALESCE(SUM(sync_status = '{SyncStatus.DUPLICATE}'), 0),"
-                " COALESCE(SUM(tier = 'premium'), 0),"
-                f" COALESCE(SUM(sync_status = '{SyncStatus.REJECTED}'), 0),"
-                f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}' AND counts = 1), 0),"
-                f" COALESCE(SUM(sync_status = '{SyncStatus.ACCEPTED}' AND counts = 0), 0),"
-                " COALESCE(SUM(method IN ('manual', 'paper') AND (attested_by IS NULL"
-                " OR attestation_reason IS NULL)), 0)"
-                " FROM checkin WHERE activity_id = ? AND voided = 0",
-                (activity_id,),
-            ).fetchone()
-            server_reasons: dict[str | None, int] = dict(
-                con.execute(
-                    "SELECT sync_reason, COUNT(*) FROM checkin WHERE activity_id = ?"
-                    " AND voided = 0 AND sync_status = ? GROUP BY sync_reason",
-                    (activity_id, SyncStatus.REJECTED.value),
-                ).fetchall()
-            )
-            voided = con.execute(
-                "SELECT COUNT(*) FROM checkin WHERE activity_id = ? AND voided = 1",
-                (activity_id,),
-            ).fetchone()[0]
-            by_outcome: dict[str, int] = dict(
-                con.execute(
-                    "SELECT outcome, COUNT(*) FROM attempt WHERE activity_id = ? GROUP BY outcome",
-                    (activity_id,),
-                ).fetchall()
-            )
-            by_reason: dict[str | None, int] = dict(
-                con.execute(
-                    "SELECT reason, COUNT(*) FROM attempt WHERE activity_id = ? AND outcome = ?"
-                    " GROUP BY reason",
-                    (activity_id, Outcome.REJECTED.value),
-                ).fetchall()
-            )
-        accepted, unique_people, pending, confirmed, server_duplicates, premium = live[:6]
-        server_rejected, counted, not_counted, unattested = live[6:]
-        return Counts(
-            accepted=accepted,
-            unique_people=unique_people,
-            duplicates=by_outcome.get(Outcome.DUPLICATE.value, 0),
-            rejected=by_outcome.get(Outcome.REJECTED.value, 0),
-            voided=voided,
-            pending_upload=pending,
-            confirmed=confirmed,
-            server_duplicates=server_duplicates,
-            premium=premium,
-            rejected_by_reason={str(k): v for k, v in by_reason.items()},
-            server_rejected=server_rejected,
-            server_rejected_by_reason={str(k or "unknown"): v for k, v in server_reasons.items()},
-            counted=counted,
-            not_counted=not_counted,
-            unattested=unattested,
-        )
+            return read_counts(con, activity_id)

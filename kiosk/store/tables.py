@@ -245,6 +245,45 @@ class PinLockout:
     updated_at: str
 
 
+@dataclass(kw_only=True, slots=True)
+class ActivityTally:
+    """An activity's counts, kept by triggers in the transactions that change the rows
+    (`kiosk.store.tally`, which says what each column counts)."""
+
+    activity_id: str
+    live: int = 0
+    voided: int = 0
+    pending_upload: int = 0
+    confirmed: int = 0
+    server_duplicates: int = 0
+    server_rejected: int = 0
+    premium: int = 0
+    counted: int = 0
+    not_counted: int = 0
+    unattested: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+@dataclass(kw_only=True, slots=True)
+class ReasonTally:
+    """Rejections by reason at an activity: "gate" (attempts) or "server" (live check-ins)."""
+
+    activity_id: str
+    side: str
+    reason: str
+    n: int = 0
+
+
+@dataclass(kw_only=True, slots=True)
+class PendingTally:
+    """What the device still has to send (one row, id 1), kept by triggers."""
+
+    id: int | None = None
+    checkins: int = 0  # outbox rows not done
+    corrections: int = 0  # corrections pending
+
+
 Row = (
     Activity
     | Checkin
@@ -260,6 +299,9 @@ Row = (
     | ActivityCodeKeyName
     | ServerCounts
     | PinLockout
+    | ActivityTally
+    | ReasonTally
+    | PendingTally
 )
 R = TypeVar(
     "R",
@@ -277,6 +319,9 @@ R = TypeVar(
     ActivityCodeKeyName,
     ServerCounts,
     PinLockout,
+    ActivityTally,
+    ReasonTally,
+    PendingTally,
 )
 
 TABLES: dict[str, type[Row]] = {
@@ -294,6 +339,9 @@ TABLES: dict[str, type[Row]] = {
     "activitycodekey": ActivityCodeKeyName,
     "servercounts": ServerCounts,
     "pinlockout": PinLockout,
+    "activitytally": ActivityTally,
+    "reasontally": ReasonTally,
+    "pendingtally": PendingTally,
 }
 """Table name → row type (the table names of `kiosk.store.migrations`)."""
 

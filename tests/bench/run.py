@@ -19,7 +19,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MODULES = ("store", "decode", "empty_scene", "ui", "startup", "sync", "soak", "trust", "idle")
+MODULES = (
+    "store",
+    "counts",
+    "decode",
+    "empty_scene",
+    "ui",
+    "startup",
+    "sync",
+    "soak",
+    "trust",
+    "idle",
+)
 RESULTS = Path("bench/results.json")
 
 
