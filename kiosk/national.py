@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.text import sanitize
+from kiosk.untrusted_json import aware_datetime
 
 NAME_MAX = 100  # the API's limit for a device name
 CODE_MAX = 64
@@ -55,16 +56,6 @@ def _count(value: object) -> int | None:
     return value
 
 
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _text(value: object, limit: int) -> str:
     return sanitize(value, limit) if isinstance(value, str) else ""
 
@@ -79,12 +70,12 @@ def gate_status(doc: object) -> GateStatus | None:
     return GateStatus(
         device_id=device_id,
         name=_text(doc.get("name"), NAME_MAX),
-        last_contact_at=_time(doc.get("last_contact_at")),
+        last_contact_at=aware_datetime(doc.get("last_contact_at")),
         pending_uploads=_count(doc.get("pending_uploads")),
-        pending_reported_at=_time(doc.get("pending_reported_at")),
+        pending_reported_at=aware_datetime(doc.get("pending_reported_at")),
         checkins_received=_count(doc.get("checkins_received")) or 0,
-        last_upload_at=_time(doc.get("last_upload_at")),
-        last_closeout_at=_time(doc.get("last_closeout_at")),
+        last_upload_at=aware_datetime(doc.get("last_upload_at")),
+        last_closeout_at=aware_datetime(doc.get("last_closeout_at")),
         disabled=doc.get("disabled") is True,
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 MAX_DEPTH = 32  # real documents nest 3-4 levels (a JWKS: object > list > object)
@@ -84,3 +85,15 @@ def loads(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX
         raise
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         raise UntrustedJsonError(f"not JSON: {exc}") from None
+
+
+def aware_datetime(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset from an untrusted document (None: anything else,
+    including a time without an offset, which would be read in an unknown zone)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

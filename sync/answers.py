@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from kiosk.national import NAME_MAX
 from kiosk.store import ServerAnswer
 from kiosk.store.tables import CorrectionStatus, SyncStatus
 from kiosk.text import sanitize
+from kiosk.untrusted_json import aware_datetime
 from sync.api_errors import ServerError
 
 CHECKIN_ANSWERS = (SyncStatus.ACCEPTED, SyncStatus.DUPLICATE, SyncStatus.REJECTED)
@@ -70,13 +70,8 @@ def _uuid(value: object) -> str | None:
 
 def _timestamp(value: object) -> str | None:
     """An aware ISO 8601 timestamp, re-written in Python's own form (None when it is not)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.isoformat() if parsed.tzinfo is not None else None
+    parsed = aware_datetime(value)
+    return parsed.isoformat() if parsed is not None else None
 
 
 def _results(body: dict[str, Any], what: str) -> list[Any]:
