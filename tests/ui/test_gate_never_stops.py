@@ -76,12 +76,15 @@ async def test_crafted_headers_through_camera_frames(kiosk: Kiosk) -> None:
         assert isinstance(screen, ScanScreen)
         await wait_until(pilot, lambda: len(decisions(kiosk)) == len(payloads), limit_s=60)
         banner = screen.query_one(ResultBanner)
-        for _ in payloads:  # each result is seen in turn; the last is the accepted pass
-            kiosk.clock.advance(RED_MIN_S + kiosk.config.ui.banner_seconds)
-            await settle(pilot)
+        for number in range(1, len(payloads) + 1):  # each result is seen in turn, in order
+
+            def up(n: int = number) -> bool:
+                return banner.shown == n
+
+            await wait_until(pilot, up)
             assert app.screen is screen
-        await wait_until(pilot, lambda: banner.shown == len(payloads))
-        assert banner.state == "accepted"
+            kiosk.clock.advance(RED_MIN_S + kiosk.config.ui.banner_seconds)  # read: the next
+        assert banner.state == "accepted"  # the last is the valid pass
         assert app.is_running
     assert decisions(kiosk) == [
         ("camera", "rejected", "bad_encoding"),
