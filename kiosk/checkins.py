@@ -121,20 +121,10 @@ class CheckinService:
         stored = got.stored = self.store.records.record_checkin(
             new, latency_ms=latency_ms, detail=note
         )
-        return CheckinResult(
-            outcome=stored.outcome,
-            reason=stored.reason,
-            registrant=mask_registrant(claims.sub),
-            checkin_id=stored.checkin_id,
-            attempt_id=stored.attempt_id,
-            method=method,
-            activity_id=self.activity_id,
-            decided_at=now,
-            latency_ms=self._elapsed_ms(started),
+        return replace(
+            self._stored(stored, method, started, now, claims.sub),
             tier=claims.tier,
-            first_at=stored.first_at,
             premium=self._premium(claims.mun) if stored.outcome is Outcome.ACCEPTED else None,
-            first_device=stored.first_device,
             corrected=typed.corrected,
         )
 
@@ -208,19 +198,8 @@ class CheckinService:
                 detail=str(exc) if outcome is Outcome.REJECTED else "",
                 latency_ms=self._elapsed_ms(started),
             )
-        return CheckinResult(
-            outcome=stored.outcome,
-            reason=stored.reason,
-            registrant=mask_registrant(registrant),
-            checkin_id=stored.checkin_id,
-            attempt_id=stored.attempt_id,
-            method=method,
-            activity_id=self.activity_id,
-            decided_at=new.scanned_at,
-            latency_ms=self._elapsed_ms(started),
-            first_at=first_at,
-            first_device=first_device,
-        )
+        described = self._stored(stored, method, started, new.scanned_at, registrant)
+        return replace(described, first_at=first_at, first_device=first_device)
 
     def _decide(
         self, method: Method, started: float, decide: Callable[[_Got], CheckinResult]
@@ -305,17 +284,31 @@ class CheckinService:
                 method,
                 started,
             )
-        return CheckinResult(  # stored, then failed while describing it: report what is stored
+        # stored, then failed while describing it: report what is stored
+        return self._stored(stored, method, started, now, None)
+
+    def _stored(
+        self,
+        stored: Stored,
+        method: Method,
+        started: float,
+        decided_at: datetime,
+        registrant: str | None,
+    ) -> CheckinResult:
+        """A decision as the store recorded it, described for the screen and `kiosk scan`
+        (the registrant masked)."""
+        return CheckinResult(
             outcome=stored.outcome,
             reason=stored.reason,
-            registrant=None,
+            registrant=mask_registrant(registrant) if registrant else None,
             checkin_id=stored.checkin_id,
             attempt_id=stored.attempt_id,
             method=method,
             activity_id=self.activity_id,
-            decided_at=now,
+            decided_at=decided_at,
             latency_ms=self._elapsed_ms(started),
             first_at=stored.first_at,
+            first_device=stored.first_device,
         )
 
     def _now(self) -> datetime:
