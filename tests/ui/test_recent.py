@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from kiosk.models import Method
@@ -16,6 +17,15 @@ from screens.scan import ScanScreen
 from screens.widgets.counters import Counters
 from screens.widgets.notice import NoticeLine
 from tests.ui.conftest import Kiosk, settle, to_scan
+
+
+async def ask_undo(pilot: Pilot[Any]) -> None:
+    """From the start screen to the history (F3), and F6: undo the last check-in."""
+    await to_scan(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+    await pilot.press("f6")
+    await settle(pilot)
 
 
 async def test_recent_lists_masked_ids_and_undo_voids(kiosk: Kiosk) -> None:
@@ -59,11 +69,7 @@ async def test_undo_cancelled_keeps_checkin(kiosk: Kiosk) -> None:
     kiosk.services.checkins.submit(kiosk.sign(), Method.CAMERA)
     app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_scan(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
+        await ask_undo(pilot)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, RecentScreen)
@@ -76,11 +82,7 @@ async def test_undo_cancelled_keeps_checkin(kiosk: Kiosk) -> None:
 async def test_undo_with_nothing_to_undo(kiosk: Kiosk) -> None:
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_scan(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
+        await ask_undo(pilot)
         assert isinstance(app.screen, RecentScreen)
 
 
@@ -101,11 +103,7 @@ async def test_undo_works_once_then_the_earlier_one_is_the_coordinators(kiosk: K
     service.submit(kiosk.sign(), Method.WEDGE)
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_scan(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
+        await ask_undo(pilot)
         await pilot.click("#confirm-yes")
         await settle(pilot)
         assert live_registrants(kiosk) == ["FR0000000001"]
@@ -147,11 +145,7 @@ async def test_a_scan_arriving_before_the_confirmation_is_not_undone(kiosk: Kios
     service.submit(kiosk.sign(sub="FR0000000001"), Method.CAMERA)
     app = kiosk.app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_scan(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
+        await ask_undo(pilot)
         service.submit(kiosk.sign(), Method.CAMERA)  # the camera decides while asking
         await pilot.click("#confirm-yes")
         await settle(pilot)
